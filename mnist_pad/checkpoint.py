@@ -1,0 +1,124 @@
+"""Checkpoint files: a state_dict plus a model card, loaded without ever running pickled code.
+
+Layout of a file (torch.save of a plain dict):
+    {"format": "mnist-pad", "version": 1, "arch": str, "state_dict": {...}, "card": {...}}
+The card is JSON-like: name, architecture, recipe (the command that reproduces it, seed),
+figures (evaluation results), date, and the preprocessing version the model was trained on.
+"""
+from __future__ import annotations
+
+import io
+import os
+import pickle
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from . import model as models
+
+FORMAT, VERSION = "mnist-pad", 1
+MAX_BYTES = 200 * 1024 * 1024
+
+
+class CheckpointError(Exception):
+    """A file that is not a usable mnist-pad checkpoint; the message names the file and the problem."""
+
+    def __init__(self, path: os.PathLike | str, problem: str):
+        self.path, self.problem = str(path), problem
+        super().__init__(f"{path}: {problem}")
+
+
+@dataclass
+class Checkpoint:
+    """A model ready to run, with its card."""
+
+    model: nn.Module
+    arch: str
+    card: dict[str, Any] = field(default_factory=dict)
+
+
+def save(path: os.PathLike | str, model: nn.Module, arch: str, card: dict[str, Any]) -> None:
+    """Write a checkpoint atomically: a temp file in the same folder, fsynced, then renamed."""
+    path = Path(path)
+    payload = {
+        "format": FORMAT,
+        "version": VERSION,
+        "arch": arch,
+        "state_dict": {k: v.detach().cpu() for k, v in model.state_dict().items()},
+        "card": dict(card, arch=arch),
+    }
+    buffer = io.BytesIO()
+    torch.save(payload, buffer)
+    write_atomic(path, buffer.getvalue())
+
+
+def write_atomic(path: os.PathLike | str, data: bytes) -> None:
+    """Replace `path` with `data` all at once: readers see the old file or the new, never a part."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as file:
+            file.write(data)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+def load(path: os.PathLike | str) -> Checkpoint:
+    """Load and validate a checkpoint; any problem raises CheckpointError."""
+    path = Path(path)
+    if path.is_dir():
+        raise CheckpointError(path, "is a folder, not a checkpoint file")
+    try:
+        size = path.stat().st_size
+        if size == 0:
+            raise CheckpointError(path, "is empty (0 bytes)")
+        if size > MAX_BYTES:
+            raise CheckpointError(path, f"is {size / 2**20:.0f} MiB, too large for a digit model")
+        payload = torch.load(path, map_location="cpu", weights_only=True)
+    except CheckpointError:
+        raise
+    except FileNotFoundError:
+        raise CheckpointError(path, "no such file") from None
+    except PermissionError:
+        raise CheckpointError(path, "permission denied") from None
+    except pickle.UnpicklingError as error:
+        # weights_only=True refuses any pickle that would import or call code.
+        first_line = str(error).strip().splitlines()[0] if str(error).strip() else "refused"
+        raise CheckpointError(path, f"refused: the file holds more than plain tensors and could run code ({first_line})") from None
+    except Exception as error:  # truncated zip, random bytes, old formats: torch raises many types
+        raise CheckpointError(path, f"not a readable PyTorch checkpoint ({type(error).__name__}: {error})") from None
+    return _validate(path, payload)
+
+
+def _validate(path: Path, payload: Any) -> Checkpoint:
+    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
+        raise CheckpointError(path, "not an mnist-pad checkpoint (no 'format: mnist-pad' header)")
+    if payload.get("version") != VERSION:
+        raise CheckpointError(path, f"checkpoint version {payload.get('version')!r} is not supported (expected {VERSION})")
+    arch, state, card = payload.get("arch"), payload.get("state_dict"), payload.get("card", {})
+    if arch not in models.ARCHITECTURES:
+        raise CheckpointError(path, f"unknown architecture {arch!r}; this version knows {', '.join(models.ARCHITECTURES)}")
+    if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
+        raise CheckpointError(path, "its state_dict is missing or holds something other than tensors")
+    if not isinstance(card, dict):
+        raise CheckpointError(path, "its model card is not a dictionary")
+    net = models.build(arch)
+    try:
+        net.load_state_dict(state, strict=True)
+    except RuntimeError as error:
+        detail = " ".join(str(error).split())[:300]
+        raise CheckpointError(path, f"weights do not fit the {arch!r} architecture: {detail}") from None
+    for name, tensor in state.items():
+        if tensor.is_floating_point() and not torch.isfinite(tensor).all():
+            raise CheckpointError(path, f"weights {name!r} contain NaN or infinite values")
+    net.eval()
+    return Checkpoint(net, arch, card)

@@ -1,0 +1,90 @@
+"""The Recognizer: the one public entry from strokes or pictures to ten probabilities.
+
+The GUI, the CLI, the benchmarks and the evaluation all go through it, so the pixels the
+model sees are always made the same way: rasterize -> to_mnist -> ConvNet.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+import torch
+
+from . import checkpoint, paths
+from .drawing import Strokes
+from .preprocess import EMPTY, MnistInput, ink_from_picture, to_mnist
+from .raster import rasterize
+
+
+class Recognizer:
+    """A loaded model plus the preprocessing it expects. Thread-safe for one caller at a time."""
+
+    def __init__(self, ckpt: checkpoint.Checkpoint, source: str = "", device: str = "cpu"):
+        self.model = ckpt.model.to(device).eval()
+        self.arch = ckpt.arch
+        self.card = ckpt.card
+        self.source = source
+        self.device = torch.device(device)
+
+    @classmethod
+    def load(cls, path: os.PathLike | str | None = None, device: str = "cpu") -> "Recognizer":
+        """The shipped default model, a shipped model by name ('robust', 'plain') or a checkpoint file."""
+        if path is None:
+            path = paths.DEFAULT_MODEL
+        if isinstance(path, str) and path in paths.SHIPPED_MODELS:
+            path = paths.shipped_model(path)
+        return cls(checkpoint.load(path), source=str(path), device=device)
+
+    @property
+    def name(self) -> str:
+        """A short name for this model: the card's, else the file's."""
+        return str(self.card.get("name") or Path(self.source).stem or self.arch)
+
+    # -- preparing inputs ---------------------------------------------------------------
+    def prepare_strokes(self, strokes: Strokes, brush_width: float = 12.0, canvas_size: int = 280) -> MnistInput:
+        """The 28x28 image the model sees for these strokes at this brush width."""
+        return to_mnist(rasterize(strokes, brush_width, canvas_size))
+
+    def prepare_image(self, gray: np.ndarray) -> MnistInput:
+        """The 28x28 image the model sees for a picture (grey uint8, either polarity, any size)."""
+        return to_mnist(ink_from_picture(gray)) if np.asarray(gray).size else EMPTY
+
+    # -- predicting -----------------------------------------------------------------------
+    def predict_inputs(self, inputs: Sequence[MnistInput]) -> np.ndarray:
+        """Probabilities (N, 10) for prepared inputs; an empty input gives a row of zeros."""
+        result = np.zeros((len(inputs), 10), np.float32)
+        drawn = [i for i, item in enumerate(inputs) if not item.empty]
+        if drawn:
+            batch = np.stack([inputs[i].as_float() for i in drawn])[:, None]
+            result[drawn] = self._probabilities(batch)
+        return result
+
+    def predict_strokes(self, strokes: Strokes, brush_width: float = 12.0, canvas_size: int = 280) -> np.ndarray:
+        """Probabilities (10,) summing to 1; all zeros when nothing is drawn."""
+        return self.predict_inputs([self.prepare_strokes(strokes, brush_width, canvas_size)])[0]
+
+    def predict_strokes_batch(self, drawings: Sequence[Strokes], brush_width: float = 12.0, canvas_size: int = 280) -> np.ndarray:
+        """Probabilities (N, 10), one row per drawing."""
+        return self.predict_inputs([self.prepare_strokes(s, brush_width, canvas_size) for s in drawings])
+
+    def sweep(self, strokes: Strokes, widths: Sequence[float], canvas_size: int = 280) -> np.ndarray:
+        """Probabilities (len(widths), 10): the same strokes rendered at each brush width."""
+        return self.predict_inputs([self.prepare_strokes(strokes, w, canvas_size) for w in widths])
+
+    def predict_image(self, gray: np.ndarray) -> np.ndarray:
+        """Probabilities (10,) for a picture of a digit; all zeros for a blank picture."""
+        return self.predict_inputs([self.prepare_image(gray)])[0]
+
+    def predict_mnist(self, images: np.ndarray) -> np.ndarray:
+        """Probabilities (N, 10) for uint8 images (N, 28, 28) already in MNIST form."""
+        images = np.asarray(images)
+        if images.ndim != 3 or images.shape[1:] != (28, 28):
+            raise ValueError(f"expected uint8 images of shape (N, 28, 28), got {images.shape}")
+        return self._probabilities(images.astype(np.float32)[:, None] / 255.0)
+
+    @torch.inference_mode()
+    def _probabilities(self, batch: np.ndarray) -> np.ndarray:
+        logits = self.model(torch.from_numpy(batch).to(self.device))
+        return torch.softmax(logits.float(), dim=1).cpu().numpy()
