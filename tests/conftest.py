@@ -1,0 +1,49 @@
+"""Shared fixtures: a tiny model in a temp dir, the shared data when present, offscreen Qt."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_user_dirs(tmp_path_factory, monkeypatch):
+    """Never touch the real user's data folder or QSettings from a test."""
+    home = tmp_path_factory.mktemp("user")
+    monkeypatch.setenv("MNIST_PAD_DATA_DIR", str(home / "data"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
+    yield
+
+
+@pytest.fixture(scope="session")
+def tiny_model_path(tmp_path_factory) -> Path:
+    """An untrained PadNet checkpoint: right shapes, meaningless predictions."""
+    import torch
+
+    from mnist_pad import checkpoint, model
+
+    torch.manual_seed(0)
+    path = tmp_path_factory.mktemp("models") / "tiny.pt"
+    checkpoint.save(path, model.build("padnet"), "padnet", {"name": "tiny", "figures": {}})
+    return path
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """../shared/data, or skip with the reason when this checkout has none beside it."""
+    if not (SHARED_DATA / "MNIST" / "raw" / "t10k-images-idx3-ubyte").exists():
+        pytest.skip(f"real MNIST not found at {SHARED_DATA} (CI has it; clone with ../shared beside)")
+    return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def pendigits_file(shared_data) -> Path:
+    path = shared_data / "pendigits" / "pendigits-orig.tra"
+    if not path.exists():
+        pytest.skip(f"pen-drawn digits not found at {path}")
+    return path
