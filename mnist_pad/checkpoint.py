@@ -11,6 +11,7 @@ import io
 import os
 import pickle
 import tempfile
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -83,7 +84,9 @@ def load(path: os.PathLike | str) -> Checkpoint:
             raise CheckpointError(path, "is empty (0 bytes)")
         if size > MAX_BYTES:
             raise CheckpointError(path, f"is {size / 2**20:.0f} MiB, too large for a digit model")
-        payload = torch.load(path, map_location="cpu", weights_only=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # torch warns about foreign pickle protocols; we report our own error
+            payload = torch.load(path, map_location="cpu", weights_only=True)
     except CheckpointError:
         raise
     except FileNotFoundError:
@@ -91,9 +94,11 @@ def load(path: os.PathLike | str) -> Checkpoint:
     except PermissionError:
         raise CheckpointError(path, "permission denied") from None
     except pickle.UnpicklingError as error:
-        # weights_only=True refuses any pickle that would import or call code.
-        first_line = str(error).strip().splitlines()[0] if str(error).strip() else "refused"
-        raise CheckpointError(path, f"refused: the file holds more than plain tensors and could run code ({first_line})") from None
+        # weights_only=True refuses any pickle that would import or call code; say which global it named.
+        unsafe = [line.strip() for line in str(error).splitlines() if "GLOBAL" in line or "Unsupported global" in line]
+        if unsafe:
+            raise CheckpointError(path, f"refused: it would run code when loaded ({unsafe[0]}); nothing was executed") from None
+        raise CheckpointError(path, "not a readable PyTorch checkpoint (corrupt or not a checkpoint at all)") from None
     except Exception as error:  # truncated zip, random bytes, old formats: torch raises many types
         raise CheckpointError(path, f"not a readable PyTorch checkpoint ({type(error).__name__}: {error})") from None
     return _validate(path, payload)

@@ -1,0 +1,55 @@
+"""`mnist-pad`: launch the drawing pad, or classify picture files from the command line."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of `mnist-pad` and `python -m mnist_pad`."""
+    parser = argparse.ArgumentParser(prog="mnist-pad", description=__doc__)
+    commands = parser.add_subparsers(dest="command")
+    predict = commands.add_parser("predict", help="print the digit and ten probabilities for each image")
+    predict.add_argument("images", nargs="+", metavar="IMAGE")
+    predict.add_argument("--model", default=None, help="robust (default), plain, or a checkpoint file")
+    gui = commands.add_parser("gui", help="open the drawing pad (the default)")
+    gui.add_argument("--model", default=None, help="robust (default), plain, or a checkpoint file")
+    args = parser.parse_args(argv)
+    if args.command == "predict":
+        return predict_files(args.images, args.model)
+    from .ui.app import main as gui_main
+
+    return gui_main(["--model", args.model] if getattr(args, "model", None) else [])
+
+
+def predict_files(files: list[str], model: str | None) -> int:
+    """Classify each file; unreadable ones are reported and the rest still processed."""
+    from .checkpoint import CheckpointError
+    from .images import ImageError, read_gray
+    from .recognizer import Recognizer
+
+    try:
+        recognizer = Recognizer.load(model)
+    except (CheckpointError, ValueError) as error:
+        print(f"mnist-pad: cannot load the model: {error}", file=sys.stderr)
+        return 2
+    failures = 0
+    print("file\tdigit\tconfidence\t" + "\t".join(f"p{d}" for d in range(10)))
+    for name in files:
+        try:
+            probabilities = recognizer.predict_image(read_gray(name))
+        except ImageError as error:
+            print(f"mnist-pad: {error}", file=sys.stderr)
+            failures += 1
+            continue
+        if not probabilities.any():
+            print(f"{name}\t-\tno digit found (blank picture)\t" + "\t".join("0.000" for _ in range(10)))
+            continue
+        digit = int(probabilities.argmax())
+        cells = "\t".join(f"{p:.3f}" for p in probabilities)
+        print(f"{name}\t{digit}\t{probabilities[digit]:.3f}\t{cells}")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,78 @@
+"""Reading a picture of a digit from a file, safely: any format Pillow knows, any mode.
+
+Guards: a size limit before decoding (decompression bombs), and every failure becomes one
+ImageError whose message names the file and says what is wrong.
+"""
+from __future__ import annotations
+
+import os
+import warnings
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+
+MAX_PIXELS = 40_000_000  # 40 MP: any real photo of a digit; far below a decompression bomb
+MAX_BYTES = 100 * 1024 * 1024
+
+
+class ImageError(ValueError):
+    """A file that cannot be read as a picture of a digit."""
+
+    def __init__(self, path: os.PathLike | str, problem: str):
+        self.path, self.problem = str(path), problem
+        super().__init__(f"{path}: {problem}")
+
+
+def read_gray(path: os.PathLike | str) -> np.ndarray:
+    """A picture file as a grey uint8 array; transparency is flattened onto a contrasting background."""
+    path = Path(path)
+    if path.is_dir():
+        raise ImageError(path, "is a folder, not an image file")
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise ImageError(path, "no such file") from None
+    except OSError as error:
+        raise ImageError(path, f"cannot be read ({error.strerror or error})") from None
+    if size == 0:
+        raise ImageError(path, "is empty (0 bytes)")
+    if size > MAX_BYTES:
+        raise ImageError(path, f"is {size / 2**20:.0f} MiB, too large for a picture of a digit")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(path) as image:
+                width, height = image.size
+                if width * height > MAX_PIXELS:
+                    raise ImageError(path, f"is {width}x{height} pixels, over the {MAX_PIXELS // 1_000_000} MP limit")
+                image.load()
+                return to_gray(image)
+    except ImageError:
+        raise
+    except PermissionError:
+        raise ImageError(path, "permission denied") from None
+    except UnidentifiedImageError:
+        raise ImageError(path, "is not an image in a format this app can read (PNG, JPEG, BMP, GIF, TIFF, WebP…)") from None
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ImageError(path, "declares a huge size (a decompression bomb?); refused") from None
+    except (OSError, ValueError, SyntaxError) as error:
+        raise ImageError(path, f"is damaged or truncated ({error})") from None
+
+
+def to_gray(image: Image.Image) -> np.ndarray:
+    """Any Pillow image (16-bit, palette, RGBA, …) as grey uint8."""
+    if image.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
+        values = np.asarray(image, dtype=np.float64)
+        low, high = float(values.min()), float(values.max())
+        scaled = (values - low) / (high - low) * 255 if high > low else np.zeros_like(values)
+        return scaled.astype(np.uint8)
+    if image.mode == "P" or "A" in image.getbands() or image.info.get("transparency") is not None:
+        rgba = np.asarray(image.convert("RGBA"), dtype=np.float32)
+        alpha = rgba[..., 3:4] / 255.0
+        gray = rgba[..., :3].mean(axis=2, keepdims=True)
+        opaque = alpha[..., 0] > 0.5
+        # ink drawn in white on a transparent sheet needs a dark backdrop, and vice versa
+        backdrop = 0.0 if opaque.any() and gray[..., 0][opaque].mean() > 127 else 255.0
+        return (gray * alpha + backdrop * (1 - alpha))[..., 0].round().astype(np.uint8)
+    return np.asarray(image.convert("L"), dtype=np.uint8)

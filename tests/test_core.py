@@ -1,0 +1,148 @@
+"""Core without Qt: drawing history, the rasterizer and MNIST-style preprocessing."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from mnist_pad.drawing import Drawing
+from mnist_pad.preprocess import SIZE, centre_of_mass, ink_from_picture, to_mnist
+from mnist_pad.raster import StrokeError, rasterize
+
+SEVEN = [[(60, 60), (200, 60), (120, 230)], [(100, 140), (170, 140)]]
+
+
+def shifted(strokes, dx, dy, scale=1.0):
+    return [[(x * scale + dx, y * scale + dy) for x, y in s] for s in strokes]
+
+
+def test_drawing_undo_redo_clear_sequence():
+    drawing = Drawing()
+    for x in range(5):
+        drawing.add_point(x, x)
+    assert drawing.drawing_stroke and len(drawing.strokes) == 1
+    drawing.end_stroke()
+    drawing.begin_stroke(10, 10)
+    drawing.add_point(20, 20)
+    drawing.end_stroke()
+    assert len(drawing.strokes) == 2
+    drawing.clear()
+    assert drawing.is_empty()
+    assert drawing.undo() and len(drawing.strokes) == 2
+    assert drawing.undo() and len(drawing.strokes) == 1
+    assert drawing.redo() and len(drawing.strokes) == 2
+    drawing.begin_stroke(1, 1)
+    drawing.end_stroke()
+    assert not drawing.redo(), "a new stroke discards the redo history"
+    assert drawing.undo() and drawing.undo() and drawing.undo()
+    assert drawing.is_empty() and not drawing.undo()
+
+
+def test_drawing_skips_repeated_points_and_snapshots_are_immutable():
+    drawing = Drawing()
+    drawing.begin_stroke(1, 2)
+    drawing.add_point(1, 2)
+    drawing.add_point(3, 4)
+    snapshot = drawing.strokes
+    drawing.add_point(5, 6)
+    assert snapshot == (((1.0, 2.0), (3.0, 4.0)),)
+    assert len(drawing.strokes[0]) == 3
+
+
+def test_rasterize_is_white_on_black_and_width_changes_ink():
+    thin = rasterize(SEVEN, 4, 280)
+    thick = rasterize(SEVEN, 30, 280)
+    assert thin.shape == (280, 280) and thin.dtype == np.uint8
+    assert thin.max() == 255 and thin[0, 0] == 0
+    assert (thick > 127).sum() > 5 * (thin > 127).sum()
+
+
+def test_single_click_is_a_round_dot_of_the_brush_diameter():
+    canvas = rasterize([[(140, 140)]], 20, 280)
+    ys, xs = np.nonzero(canvas > 127)
+    assert abs((xs.max() - xs.min() + 1) - 20) <= 2 and abs((ys.max() - ys.min() + 1) - 20) <= 2
+    area = (canvas > 127).sum()
+    assert abs(area - math.pi * 10**2) < 0.15 * math.pi * 10**2
+
+
+def test_round_caps_extend_a_line_by_half_the_width():
+    canvas = rasterize([[(100, 140), (180, 140)]], 20, 280)
+    xs = np.nonzero(canvas[140] > 127)[0]
+    assert xs.min() <= 91 and xs.max() >= 189
+
+
+def test_ten_thousand_point_stroke_renders():
+    t = np.linspace(0, 20 * np.pi, 10_000)
+    stroke = list(zip(140 + 100 * np.cos(t) * t / t.max(), 140 + 100 * np.sin(t) * t / t.max()))
+    image = to_mnist(rasterize([stroke], 8, 280)).image
+    assert image.any()
+
+
+def test_non_finite_points_are_dropped_and_outside_points_clipped():
+    strokes = [[(float("nan"), 5), (50, 50), (float("inf"), 3), (120, 130)], [(-500, -500), (1e9, 1e9)]]
+    canvas = rasterize(strokes, 6, 280)
+    assert canvas.shape == (280, 280) and canvas.any()
+    assert not rasterize([[(float("nan"), float("nan"))]], 6, 280).any()
+
+
+@pytest.mark.parametrize("bad", [[[(1, 2, 3)]], [["ab"]], [[(1, 2), (3,)]]])
+def test_malformed_strokes_raise_a_clear_error(bad):
+    with pytest.raises(StrokeError, match="stroke 0"):
+        rasterize(bad, 6, 280)
+
+
+@pytest.mark.parametrize("width", [0, -3, float("nan")])
+def test_bad_brush_width_is_refused(width):
+    with pytest.raises(StrokeError, match="brush_width"):
+        rasterize(SEVEN, width, 280)
+
+
+def test_empty_canvas_is_an_explicit_nothing_drawn_result():
+    result = to_mnist(rasterize([], 10, 280))
+    assert result.empty and result.image.shape == (SIZE, SIZE)
+    assert to_mnist(rasterize([[]], 10, 280)).empty
+
+
+def test_centre_of_mass_is_at_14_14():
+    for strokes in (SEVEN, shifted(SEVEN, 40, -30, 0.5), [[(10, 10), (30, 200)]]):
+        for width in (4, 12, 40):
+            x, y = centre_of_mass(to_mnist(rasterize(strokes, width, 280)).image)
+            assert abs(x - 14) < 0.5 and abs(y - 14) < 0.5, (width, x, y)
+
+
+def test_longer_side_is_scaled_to_20_pixels():
+    image = to_mnist(rasterize(SEVEN, 10, 280)).image
+    ys, xs = np.nonzero(image > 30)
+    assert 19 <= max(xs.max() - xs.min() + 1, ys.max() - ys.min() + 1) <= 22
+
+
+def test_translation_invariance():
+    small = shifted(SEVEN, 0, 0, 0.4)  # 56..80 x 24..92 box, moved to a corner and to the centre
+    corner = to_mnist(rasterize(shifted(small, -20, -20), 6, 280)).image.astype(float)
+    centre = to_mnist(rasterize(shifted(small, 90, 80), 6, 280)).image.astype(float)
+    assert np.abs(corner - centre).mean() < 2.0
+
+
+def test_scale_invariance():
+    small = to_mnist(rasterize(shifted(SEVEN, 40, 40, 0.5), 6, 280)).image.astype(float)
+    large = to_mnist(rasterize(SEVEN, 12, 280)).image.astype(float)
+    assert np.abs(small - large).mean() < 4.0
+
+
+def test_thin_brush_reaches_full_intensity_after_downscale():
+    image = to_mnist(rasterize(SEVEN, 3, 280)).image
+    assert image.max() > 180
+
+
+@pytest.mark.parametrize("dark_on_light", [True, False])
+def test_picture_of_either_polarity_gives_the_same_ink(dark_on_light):
+    ink = rasterize(SEVEN, 14, 280)
+    picture = 255 - ink if dark_on_light else ink
+    from_picture = to_mnist(ink_from_picture(picture)).image.astype(float)
+    assert np.abs(from_picture - to_mnist(ink).image).mean() < 3.0
+
+
+@pytest.mark.parametrize("value", [0, 255, 128])
+def test_flat_pictures_have_no_digit(value):
+    assert to_mnist(ink_from_picture(np.full((40, 30), value, np.uint8))).empty
