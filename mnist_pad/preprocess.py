@@ -42,11 +42,12 @@ def to_mnist(ink: np.ndarray) -> MnistInput:
     """Centre an ink image (uint8, white on black, any size) the MNIST way."""
     if ink.ndim != 2:
         raise ValueError(f"expected a 2-D grey image, got shape {ink.shape}")
-    mask = (ink > INK_THRESHOLD).astype(np.uint8)
-    points = cv2.findNonZero(mask)
-    if points is None:
+    if ink.dtype != np.uint8:
+        ink = np.clip(ink, 0, 255).astype(np.uint8)
+    _, mask = cv2.threshold(ink, INK_THRESHOLD, 255, cv2.THRESH_BINARY)
+    x, y, width, height = cv2.boundingRect(mask)
+    if width == 0 or height == 0:
         return EMPTY
-    x, y, width, height = cv2.boundingRect(points)
     crop = ink[y : y + height, x : x + width]
     scale = BOX / max(width, height)
     new_size = (max(1, round(width * scale)), max(1, round(height * scale)))

@@ -1,0 +1,131 @@
+"""`python -m mnist_pad.bench` (`make bench`): every speed and memory figure, printed.
+
+Figures come from here, never from timed tests. Sections: recognition latency (core),
+the GUI (start-up, event-loop stalls, memory), and training throughput (a real
+`--time-budget` run on MNIST). Each prints as it finishes; `--json` adds one JSON line.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+
+def machine() -> str:
+    """A one-line description of the machine the figures come from."""
+    import torch
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, torch {torch.__version__}"
+
+
+def forty_point_drawing(canvas_size: int = 280) -> list[list[tuple[float, float]]]:
+    """A '2'-like drawing of 40 points, as a person would draw it on the pad."""
+    t = np.linspace(0, 1, 40)
+    x = 80 + 120 * t + 30 * np.sin(6 * t)
+    y = 60 + 160 * t ** 0.7 + 20 * np.cos(9 * t)
+    return [list(zip(x * canvas_size / 280, y * canvas_size / 280))]
+
+
+def _percentiles(samples: list[float]) -> dict[str, float]:
+    values = np.asarray(samples) * 1e3
+    return {"p50_ms": float(np.percentile(values, 50)), "p99_ms": float(np.percentile(values, 99))}
+
+
+def bench_recognizer(model: str | None = None, repeats: int = 2000) -> dict[str, float]:
+    """predict_strokes p50/p99 on a 40-point drawing and sweep over 16 widths p50."""
+    from .recognizer import Recognizer
+
+    recognizer = Recognizer.load(model)
+    strokes = forty_point_drawing()
+    widths = list(np.geomspace(3, 50, 16))
+    for _ in range(50):
+        recognizer.predict_strokes(strokes, 12.0, 280)
+        recognizer.sweep(strokes, widths, 280)
+    single = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        recognizer.predict_strokes(strokes, 12.0, 280)
+        single.append(time.perf_counter() - start)
+    sweeps = []
+    for _ in range(max(50, repeats // 10)):
+        start = time.perf_counter()
+        recognizer.sweep(strokes, widths, 280)
+        sweeps.append(time.perf_counter() - start)
+    figures = {f"predict_strokes_{k}": v for k, v in _percentiles(single).items()}
+    figures["sweep16_p50_ms"] = _percentiles(sweeps)["p50_ms"]
+    return figures
+
+
+def bench_training(data_dir: str, budget: float = 60) -> dict[str, float]:
+    """A real `python -m training --time-budget` run: wall time, images/s, MNIST test accuracy."""
+    out = Path(os.environ.get("TMPDIR", "/tmp")) / f"mnist-pad-bench-{os.getpid()}.pt"
+    command = [sys.executable, "-m", "training", "--time-budget", str(budget), "--data-dir", data_dir,
+               "--progress", "json", "--out", str(out)]
+    start = time.perf_counter()
+    process = subprocess.run(command, capture_output=True, text=True)
+    wall = time.perf_counter() - start
+    out.unlink(missing_ok=True)
+    events = [json.loads(line) for line in process.stdout.splitlines() if line.startswith("{")]
+    done = next((e for e in events if e.get("event") == "done"), None)
+    if done is None:
+        raise RuntimeError(f"training failed: {process.stderr.strip()[-500:] or events[-1:]}")
+    speeds = [e["images_per_s"] for e in events if e.get("event") == "progress" and e.get("images_per_s")]
+    return {
+        "train_budget_s": budget,
+        "train_wall_s": wall,
+        "train_images_per_s": float(np.median(speeds)) if speeds else math.nan,
+        "train_mnist_test_accuracy": done["figures"].get("mnist_test_accuracy", math.nan),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Print every figure; sections can be skipped for a quick look."""
+    parser = argparse.ArgumentParser(prog="python -m mnist_pad.bench", description=__doc__)
+    parser.add_argument("--model", default=None, help="robust (default), plain, or a checkpoint file")
+    parser.add_argument("--data-dir", default=str(Path(__file__).resolve().parents[1].parent / "shared" / "data"))
+    parser.add_argument("--skip", nargs="*", default=[], choices=["gui", "training"], help="sections to leave out")
+    parser.add_argument("--json", action="store_true", help="also print all figures as one JSON line")
+    args = parser.parse_args(argv)
+
+    print(f"machine: {machine()}")
+    figures = bench_recognizer(args.model)
+    _print("recognition", figures)
+    if "gui" not in args.skip:
+        from .ui.bench import measure_gui
+
+        gui = measure_gui()
+        _print("gui", gui)
+        figures.update(gui)
+    if "training" not in args.skip:
+        training = bench_training(args.data_dir)
+        _print("training", training)
+        figures.update(training)
+    if args.json:
+        print(json.dumps(figures))
+    return 0
+
+
+def _print(section: str, figures: dict[str, float]) -> None:
+    print(f"[{section}]")
+    for name, value in figures.items():
+        print(f"  {name:32s} {value:10.3f}" if isinstance(value, float) else f"  {name:32s} {value}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
