@@ -1,0 +1,125 @@
+"""Corrections in the GUI: the "it was a …" buttons and the "My drawings" list.
+
+Saving and loading are the core's (mnist_pad.corrections); this module only presents.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QIcon, QImage, QPixmap
+from PySide6.QtWidgets import (
+    QAbstractItemView, QDialog, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QPushButton,
+    QToolButton, QVBoxLayout, QWidget,
+)
+
+from .. import corrections
+from ..raster import rasterize
+
+THUMBNAIL = 64
+
+
+class CorrectionBar(QWidget):
+    """A row of 0–9 buttons: "Wrong? It was a …". Emits the digit chosen."""
+
+    label_chosen = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("corrections")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        caption = QLabel("Wrong? It was a")
+        caption.setToolTip("Teach the model: your drawing and the right digit are saved to My drawings (Ctrl+0 … Ctrl+9)")
+        layout.addWidget(caption)
+        for digit in range(10):
+            button = QToolButton(text=str(digit))
+            button.setObjectName(f"correct{digit}")
+            button.setAutoRaise(False)
+            button.setFixedWidth(26)
+            button.setToolTip(f"Save this drawing as a {digit} (Ctrl+{digit})")
+            button.clicked.connect(lambda _=False, d=digit: self.label_chosen.emit(d))
+            layout.addWidget(button)
+        layout.addStretch()
+
+
+def thumbnail(correction: corrections.Correction) -> QPixmap:
+    """The drawing as the user drew it, dark on light, scaled down for a list."""
+    ink = rasterize(correction.strokes, correction.brush_width, correction.canvas_size)
+    paper = np.ascontiguousarray(255 - ink)
+    image = QImage(paper.data, paper.shape[1], paper.shape[0], paper.strides[0], QImage.Format.Format_Grayscale8)
+    return QPixmap.fromImage(image.copy()).scaled(THUMBNAIL, THUMBNAIL, Qt.AspectRatioMode.KeepAspectRatio,
+                                                  Qt.TransformationMode.SmoothTransformation)
+
+
+class MyDrawingsDialog(QDialog):
+    """Lists the saved corrections with thumbnails; the user can delete any of them."""
+
+    changed = Signal(int)  # the number of records left
+
+    def __init__(self, path: Path, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("myDrawings")
+        self.setWindowTitle("My drawings")
+        self.path = Path(path)
+        self.list = QListWidget()
+        self.list.setObjectName("myDrawingsList")
+        self.list.setViewMode(QListWidget.ViewMode.IconMode)
+        self.list.setIconSize(QSize(THUMBNAIL, THUMBNAIL))
+        self.list.setResizeMode(QListWidget.ResizeMode.Adjust)
+        self.list.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.summary = QLabel()
+        self.summary.setWordWrap(True)
+        self.delete_button = QPushButton("Delete selected")
+        self.delete_button.setObjectName("myDrawingsDelete")
+        self.delete_button.clicked.connect(self.delete_selected)
+        close = QPushButton("Close")
+        close.clicked.connect(self.accept)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.delete_button)
+        buttons.addStretch()
+        buttons.addWidget(close)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.list, 1)
+        layout.addLayout(buttons)
+        self.resize(560, 420)
+        self.records: list[corrections.Correction] = []
+        self.reload()
+
+    def reload(self) -> None:
+        """Read the file again; a damaged line is skipped and counted, never fatal."""
+        self.list.clear()
+        try:
+            self.records, skipped = corrections.load(self.path)
+        except corrections.CorrectionsError as error:
+            self.records, skipped = [], 0
+            self.summary.setText(str(error))
+            return
+        for index, record in enumerate(self.records):
+            item = QListWidgetItem(QIcon(thumbnail(record)), f"{record.label}  ·  {record.brush_width:.0f}px")
+            item.setData(Qt.ItemDataRole.UserRole, index)
+            item.setToolTip(record.time or "")
+            self.list.addItem(item)
+        text = f"{len(self.records)} drawings you corrected, saved in {self.path}."
+        if skipped:
+            text += f" {skipped} damaged line(s) in the file were skipped."
+        if not self.records:
+            text = "No corrections yet. When the model misreads a drawing, press the right digit under the canvas."
+        self.summary.setText(text)
+
+    def delete_selected(self) -> None:
+        """Remove the selected drawings from the file (atomically rewritten)."""
+        chosen = {item.data(Qt.ItemDataRole.UserRole) for item in self.list.selectedItems()}
+        if not chosen:
+            return
+        kept = [record for index, record in enumerate(self.records) if index not in chosen]
+        try:
+            corrections.rewrite(self.path, kept)
+        except corrections.CorrectionsError as error:
+            self.summary.setText(f"Nothing was deleted: {error}")
+            return
+        self.reload()
+        self.changed.emit(len(self.records))

@@ -1,0 +1,285 @@
+"""Model → Retrain…: choose a recipe, watch training in its own process, then swap the model in.
+
+The dialog is modeless: the user keeps drawing while training runs, and closing it leaves
+the run going (reopen it to watch); only Cancel or quitting the app stops training. A new model is saved
+under a versioned name in the user's models folder; the shipped models are never written.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyqtgraph as pg
+from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox, QComboBox, QDialog, QFileDialog, QFormLayout, QGridLayout, QGroupBox, QHBoxLayout,
+    QLabel, QLineEdit, QProgressBar, QPushButton, QRadioButton, QSpinBox, QVBoxLayout, QWidget,
+)
+
+from .. import model_store, paths
+from .training_process import TrainingRun, training_command
+
+FIGURE_LABELS = {
+    "mnist_test_accuracy": "MNIST test accuracy",
+    "pendigits_worst_width_accuracy": "pen digits, worst brush width",
+    "pendigits_mean_accuracy": "pen digits, mean over widths",
+}
+
+
+def _format_eta(seconds: float | None) -> str:
+    if seconds is None or seconds != seconds:
+        return "…"
+    minutes, secs = divmod(int(round(seconds)), 60)
+    return f"{minutes}:{secs:02d}"
+
+
+class RetrainDialog(QDialog):
+    """Recipe, progress with ETA, a live loss/accuracy chart, cancel, and the swap offer."""
+
+    use_model = Signal(str)  # path of the new model the user chose to switch to
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("retrainDialog")
+        self.setWindowTitle("Retrain the model")
+        self.setModal(False)
+        self.run = TrainingRun(self)
+        self._current_path, self._current_card = "", {}
+        self._new_path: str | None = None
+        self._steps: list[float] = []
+        self._losses: list[float] = []
+        self._accuracies: list[float] = []
+        self._build()
+        self._connect()
+
+    # -- layout --------------------------------------------------------------------------
+    def _build(self) -> None:
+        settings = QSettings()
+        recipe = QGroupBox("Recipe")
+        form = QFormLayout(recipe)
+        self.by_budget = QRadioButton("time budget")
+        self.by_epochs = QRadioButton("epochs")
+        self.by_budget.setChecked(True)
+        self.budget = QSpinBox(suffix=" s", minimum=10, maximum=6 * 3600, value=60, singleStep=30)
+        self.epochs = QSpinBox(minimum=1, maximum=100, value=5)
+        stop_row = QHBoxLayout()
+        for widget in (self.by_budget, self.budget, self.by_epochs, self.epochs):
+            stop_row.addWidget(widget)
+        stop_row.addStretch()
+        form.addRow("Stop after", stop_row)
+        self.augment = QComboBox()
+        self.augment.addItems(["thickness", "full", "none"])
+        self.augment.setToolTip("thickness: thin and thicken strokes (robust to brush width)\n"
+                                "full: thickness plus rotation, scale, shear and shift\n"
+                                "none: the tutorials' plain recipe")
+        form.addRow("Augmentation", self.augment)
+        self.include_corrections = QCheckBox()
+        form.addRow("My drawings", self.include_corrections)
+        self.device = QComboBox()
+        self.device.addItems(["auto", "cpu", "cuda"])
+        form.addRow("Device", self.device)
+        self.data_dir = QLineEdit(str(settings.value("retrain/data_dir", str(paths.mnist_cache_dir()))))
+        self.data_dir.setToolTip("The folder holding MNIST/raw/ (torchvision's layout). "
+                                 "Missing files are downloaded when online.")
+        browse = QPushButton("Choose…")
+        browse.clicked.connect(self._choose_data_dir)
+        data_row = QHBoxLayout()
+        data_row.addWidget(self.data_dir, 1)
+        data_row.addWidget(browse)
+        form.addRow("MNIST folder", data_row)
+
+        self.start_button = QPushButton("Start training")
+        self.start_button.setObjectName("retrainStart")
+        self.start_button.setDefault(True)
+        self.finetune_button = QPushButton("Quick fine-tune on my drawings")
+        self.finetune_button.setObjectName("retrainFinetune")
+        self.finetune_button.setToolTip("A few seconds: the current model, nudged by your corrections")
+        self.cancel_button = QPushButton("Cancel training")
+        self.cancel_button.setObjectName("retrainCancel")
+        self.cancel_button.setEnabled(False)
+        buttons = QHBoxLayout()
+        for button in (self.start_button, self.finetune_button, self.cancel_button):
+            buttons.addWidget(button)
+
+        self.progress = QProgressBar()
+        self.progress.setObjectName("retrainProgress")
+        self.progress.setRange(0, 1000)
+        self.progress.setFormat("idle")
+        self.status = QLabel("Choose a recipe and start. You can keep drawing while it trains.")
+        self.status.setObjectName("retrainStatus")
+        self.status.setWordWrap(True)
+        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        self.chart = pg.PlotWidget(background="w")
+        self.chart.setObjectName("retrainChart")
+        self.chart.setMinimumHeight(160)
+        self.chart.setLabel("bottom", "progress", units="%")
+        self.chart.addLegend(offset=(-10, 10))
+        self.chart.showGrid(x=True, y=True, alpha=0.2)
+        self.loss_curve = self.chart.plot(pen=pg.mkPen("#d1495b", width=2), name="loss")
+        self.accuracy_curve = self.chart.plot(pen=pg.mkPen("#2e86ab", width=2), name="accuracy")
+        self.chart.setYRange(0, 1.05)
+
+        self.result = QGroupBox("Result")
+        self.result.setObjectName("retrainResult")
+        self.result_grid = QGridLayout(self.result)
+        self.result.hide()
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(recipe)
+        layout.addLayout(buttons)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.status)
+        layout.addWidget(self.chart, 1)
+        layout.addWidget(self.result)
+        self.resize(560, 620)
+
+    def _connect(self) -> None:
+        self.start_button.clicked.connect(self.start_training)
+        self.finetune_button.clicked.connect(self.start_finetune)
+        self.cancel_button.clicked.connect(self.cancel_training)
+        self.run.started.connect(lambda e: self._say(f"Training {e.get('arch', '')} on {e.get('device', '?')}…"))
+        self.run.progress.connect(self._on_progress)
+        self.run.evaluated.connect(self._on_eval)
+        self.run.succeeded.connect(self._on_success)
+        self.run.failed.connect(self._on_failure)
+        self.run.cancelled.connect(self._on_cancelled)
+        self.by_budget.toggled.connect(self._sync_enabled)
+        self._sync_enabled()
+
+    # -- public --------------------------------------------------------------------------
+    def set_current_model(self, path: str, card: dict) -> None:
+        """The model in use now: fine-tuning starts from it, results are compared with it."""
+        self._current_path, self._current_card = path, dict(card or {})
+
+    def set_corrections_count(self, count: int) -> None:
+        self.include_corrections.setText(f"include my corrections ({count} drawings)")
+        self.include_corrections.setEnabled(count > 0)
+        self.include_corrections.setChecked(count > 0)
+        self.finetune_button.setEnabled(count > 0 and not self.run.running)
+
+    def recipe_options(self) -> list[str]:
+        """The training CLI options for the chosen recipe."""
+        options = ["--augment", self.augment.currentText(), "--device", self.device.currentText(),
+                   "--data-dir", self.data_dir.text().strip()]
+        if self.by_budget.isChecked():
+            options += ["--time-budget", str(self.budget.value())]
+        else:
+            options += ["--epochs", str(self.epochs.value())]
+        if self.include_corrections.isEnabled() and self.include_corrections.isChecked():
+            options += ["--corrections", str(paths.corrections_file())]
+        return options
+
+    def start_training(self) -> bool:
+        """Train a new model from scratch with the chosen recipe."""
+        return self._start("retrained", self.recipe_options())
+
+    def start_finetune(self) -> bool:
+        """Fine-tune the current model on the user's corrections for a few seconds."""
+        options = ["--init", self._current_path, "--corrections", str(paths.corrections_file()),
+                   "--time-budget", "15", "--augment", "thickness", "--device", self.device.currentText(),
+                   "--data-dir", self.data_dir.text().strip()]
+        return self._start("finetuned", options)
+
+    def cancel_training(self) -> None:
+        if self.run.running:
+            self._say("Cancelling…")
+            self.run.cancel()
+
+    # -- run lifecycle -------------------------------------------------------------------
+    def _start(self, stem: str, options: list[str]) -> bool:
+        if self.run.running:
+            self._say("A training run is already going: one at a time.")
+            return False
+        QSettings().setValue("retrain/data_dir", self.data_dir.text().strip())
+        out = model_store.next_path(stem)
+        self._steps, self._losses, self._accuracies = [], [], []
+        self.loss_curve.setData([], [])
+        self.accuracy_curve.setData([], [])
+        self.result.hide()
+        self.progress.setValue(0)
+        self.progress.setFormat("starting…")
+        self._say("Starting the training process…")
+        started = self.run.start(training_command(out, options), out)
+        self._sync_enabled()
+        return started
+
+    def _on_progress(self, event: dict) -> None:
+        fraction = float(event.get("fraction", 0.0))
+        self.progress.setValue(int(fraction * 1000))
+        self.progress.setFormat(f"{fraction:.0%}  ·  ETA {_format_eta(event.get('eta_s'))}")
+        self._steps.append(fraction * 100)
+        self._losses.append(float(event.get("loss", float("nan"))))
+        self._accuracies.append(float(event.get("accuracy", float("nan"))))
+        self.loss_curve.setData(self._steps, self._losses)
+        self.accuracy_curve.setData(self._steps, self._accuracies)
+
+    def _on_eval(self, event: dict) -> None:
+        accuracy = event.get("val_accuracy")
+        if isinstance(accuracy, (int, float)):
+            self._say(f"Epoch {event.get('epoch', '?')}: validation accuracy {accuracy:.2%}")
+
+    def _on_success(self, event: dict) -> None:
+        self._new_path = str(event.get("path"))
+        self.progress.setValue(1000)
+        self.progress.setFormat("done")
+        self._say(f"Saved as {self._new_path}. It is listed in the Model menu; switch to it now or later.")
+        self._show_comparison(event.get("figures", {}))
+        self._sync_enabled()
+
+    def _on_failure(self, message: str) -> None:
+        self.progress.setFormat("failed")
+        hint = ""
+        if "MNIST" in message or "download" in message.lower():
+            hint = "\nTip: press Choose… and pick a folder that holds MNIST/raw with the four files."
+        self._say(f"Training failed: {message}{hint}\nYour current model is unchanged.", error=True)
+        self._sync_enabled()
+
+    def _on_cancelled(self) -> None:
+        self.progress.setFormat("cancelled")
+        self._say("Training cancelled. Your current model is unchanged and nothing was saved.")
+        self._sync_enabled()
+
+    def _use_new_model(self) -> None:
+        if self._new_path:
+            self.use_model.emit(self._new_path)
+            self._say("Switched to the new model. The Model menu can switch back at any time.")
+
+    # -- helpers -------------------------------------------------------------------------
+    def _show_comparison(self, new_figures: dict) -> None:
+        while self.result_grid.count():
+            self.result_grid.takeAt(0).widget().deleteLater()
+        current_figures = self._current_card.get("figures", {})
+        headers = ["", f"current ({self._current_card.get('name', 'model')})", "new"]
+        for column, text in enumerate(headers):
+            self.result_grid.addWidget(QLabel(f"<b>{text}</b>"), 0, column)
+        row = 1
+        for key, label in FIGURE_LABELS.items():
+            if key not in new_figures and key not in current_figures:
+                continue
+            self.result_grid.addWidget(QLabel(label), row, 0)
+            for column, figures in ((1, current_figures), (2, new_figures)):
+                value = figures.get(key)
+                self.result_grid.addWidget(QLabel(f"{value:.2%}" if isinstance(value, (int, float)) else "—"), row, column)
+            row += 1
+        self.use_button = QPushButton("Use the new model")
+        self.use_button.setObjectName("retrainUse")
+        self.use_button.clicked.connect(self._use_new_model)
+        self.result_grid.addWidget(self.use_button, row, 0, 1, 3)
+        self.result.show()
+
+    def _choose_data_dir(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Folder holding MNIST/raw", self.data_dir.text())
+        if folder:
+            self.data_dir.setText(folder)
+
+    def _sync_enabled(self) -> None:
+        running = self.run.running
+        self.start_button.setEnabled(not running)
+        self.finetune_button.setEnabled(not running and self.include_corrections.isEnabled())
+        self.cancel_button.setEnabled(running)
+        self.budget.setEnabled(self.by_budget.isChecked())
+        self.epochs.setEnabled(not self.by_budget.isChecked())
+
+    def _say(self, text: str, error: bool = False) -> None:
+        self.status.setStyleSheet("color: #b00020;" if error else "")
+        self.status.setText(text)
