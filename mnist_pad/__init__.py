@@ -1,6 +1,14 @@
 """mnist-pad: draw a digit, watch a ConvNet read it, and see how brush width changes its mind."""
 from .drawing import Drawing
-from .recognizer import Recognizer
 
 __version__ = "0.1.0"
 __all__ = ["Drawing", "Recognizer", "__version__"]
+
+
+def __getattr__(name: str):
+    # Recognizer imports torch (seconds): load it on first use so the GUI can show its window first.
+    if name == "Recognizer":
+        from .recognizer import Recognizer
+
+        return Recognizer
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

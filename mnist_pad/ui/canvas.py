@@ -1,0 +1,220 @@
+"""The drawing canvas: mouse and pen input into a Drawing, painted with QPainter for looks.
+
+Strokes live in a fixed logical canvas (CANVAS_SIZE px square) scaled to fit the widget, so
+resizing never loses the drawing and any brush width can be applied afterwards. The model never
+sees these pixels: it gets the strokes, rasterized by the core.
+"""
+from __future__ import annotations
+
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import (
+    QColor, QCursor, QImage, QMouseEvent, QPainter, QPainterPath, QPaintEvent, QPen, QPixmap,
+    QTabletEvent, QWheelEvent,
+)
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from ..drawing import Drawing, Stroke
+
+CANVAS_SIZE = 280
+PAPER = QColor("#ffffff")
+INK = QColor("#1d1d1f")
+EDGE = QColor("#c8c8cc")
+HINT = QColor("#9a9aa0")
+
+
+class Canvas(QWidget):
+    """A square sheet of paper: draw with the left button or a pen; Ctrl+wheel changes the brush."""
+
+    strokes_changed = Signal(bool)  # True when a change is complete (release, undo, clear), False mid-stroke
+    wheel_steps = Signal(int)       # Ctrl+wheel: +1 thicker per notch, -1 thinner
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("canvas")
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setMinimumSize(CANVAS_SIZE, CANVAS_SIZE)
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setToolTip("Draw a digit. Ctrl+wheel or [ and ] change the brush; Esc clears.")
+        self.drawing = Drawing()
+        self.brush_width = 16.0
+        self.picture: QImage | None = None
+        self._update_cursor()
+
+    # -- public --------------------------------------------------------------------------
+    def strokes(self) -> tuple[Stroke, ...]:
+        """A snapshot of the strokes, the one being drawn included, in canvas pixels."""
+        return self.drawing.strokes
+
+    def is_empty(self) -> bool:
+        return self.drawing.is_empty()
+
+    def set_brush_width(self, width: float) -> None:
+        """Re-render every stroke at this width (canvas pixels)."""
+        self.brush_width = float(width)
+        self._update_cursor()
+        self.update()
+
+    def set_picture(self, image: QImage | None) -> None:
+        """Show a picture (an opened file) instead of strokes; drawing again replaces it."""
+        self.picture = image
+        if image is not None:
+            self.drawing.clear()
+        self.update()
+
+    def clear(self) -> None:
+        self.picture = None
+        self.drawing.clear()
+        self._changed(True)
+
+    def undo(self) -> bool:
+        done = self.drawing.undo()
+        if done:
+            self.picture = None
+            self._changed(True)
+        return done
+
+    def redo(self) -> bool:
+        done = self.drawing.redo()
+        if done:
+            self.picture = None
+            self._changed(True)
+        return done
+
+    def paper_rect(self) -> QRectF:
+        """Where the logical canvas lies in widget coordinates: the largest centred square."""
+        side = max(1.0, min(self.width(), self.height()) - 2.0)
+        return QRectF((self.width() - side) / 2, (self.height() - side) / 2, side, side)
+
+    def to_canvas(self, position: QPointF) -> tuple[float, float]:
+        """Widget coordinates -> logical canvas pixels."""
+        paper = self.paper_rect()
+        scale = CANVAS_SIZE / paper.width()
+        return ((position.x() - paper.x()) * scale, (position.y() - paper.y()) * scale)
+
+    def to_widget(self, x: float, y: float) -> QPointF:
+        """Logical canvas pixels -> widget coordinates."""
+        paper = self.paper_rect()
+        scale = paper.width() / CANVAS_SIZE
+        return QPointF(paper.x() + x * scale, paper.y() + y * scale)
+
+    # -- input -----------------------------------------------------------------------------
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton:
+            self._begin(event.position())
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        # Our own stroke state, not event.buttons(): robust to synthetic and compressed events.
+        if self.drawing.drawing_stroke:
+            self._extend(event.position())
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton:
+            self._end(event.position())
+
+    def tabletEvent(self, event: QTabletEvent) -> None:
+        kind = event.type()
+        if kind == QTabletEvent.Type.TabletPress:
+            self._begin(event.position())
+        elif kind == QTabletEvent.Type.TabletMove and self.drawing.drawing_stroke:
+            self._extend(event.position())
+        elif kind == QTabletEvent.Type.TabletRelease:
+            self._end(event.position())
+        event.accept()  # no synthesized mouse events: the pen already drew
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            notches = round(event.angleDelta().y() / 120) or (1 if event.angleDelta().y() > 0 else -1)
+            if event.angleDelta().y():
+                self.wheel_steps.emit(notches)
+            event.accept()
+        else:
+            super().wheelEvent(event)
+
+    def _begin(self, position: QPointF) -> None:
+        if self.picture is not None:
+            self.picture = None
+        self.drawing.begin_stroke(*self.to_canvas(position))
+        self._changed(False)
+
+    def _extend(self, position: QPointF) -> None:
+        self.drawing.add_point(*self.to_canvas(position))
+        self._changed(False)
+
+    def _end(self, position: QPointF) -> None:
+        if not self.drawing.drawing_stroke:
+            return
+        self.drawing.add_point(*self.to_canvas(position))
+        self.drawing.end_stroke()
+        self._changed(True)
+
+    def _changed(self, complete: bool) -> None:
+        self.update()
+        self.strokes_changed.emit(complete)
+
+    # -- painting ------------------------------------------------------------------------
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), self.palette().window())
+        paper = self.paper_rect()
+        painter.fillRect(paper, PAPER)
+        painter.setPen(QPen(EDGE, 1))
+        painter.drawRect(paper.adjusted(-0.5, -0.5, 0.5, 0.5))
+        painter.setClipRect(paper)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+        if self.picture is not None:
+            self._paint_picture(painter, paper)
+        elif self.drawing.is_empty():
+            painter.setPen(HINT)
+            font = painter.font()
+            font.setPointSizeF(font.pointSizeF() * 1.3)
+            painter.setFont(font)
+            painter.drawText(paper, Qt.AlignmentFlag.AlignCenter, "Draw a digit here")
+        else:
+            self._paint_strokes(painter, paper)
+        painter.end()
+
+    def _paint_strokes(self, painter: QPainter, paper: QRectF) -> None:
+        scale = paper.width() / CANVAS_SIZE
+        painter.translate(paper.topLeft())
+        painter.scale(scale, scale)
+        pen = QPen(INK, self.brush_width, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap, Qt.PenJoinStyle.RoundJoin)
+        painter.setPen(pen)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        for stroke in self.drawing.strokes:
+            if len(stroke) == 1:
+                painter.drawPoint(QPointF(*stroke[0]))  # a round cap makes a dot of the brush's diameter
+                continue
+            path = QPainterPath(QPointF(*stroke[0]))
+            for x, y in stroke[1:]:
+                path.lineTo(x, y)
+            painter.drawPath(path)
+
+    def _paint_picture(self, painter: QPainter, paper: QRectF) -> None:
+        size = self.picture.size().scaled(paper.size().toSize(), Qt.AspectRatioMode.KeepAspectRatio)
+        target = QRectF(0, 0, size.width(), size.height())
+        target.moveCenter(paper.center())
+        painter.drawImage(target, self.picture)
+
+    def resizeEvent(self, event) -> None:
+        self._update_cursor()
+        super().resizeEvent(event)
+
+    def _update_cursor(self) -> None:
+        """A ring the size of the brush on screen, visible on white ink-free paper and on ink."""
+        diameter = max(4, round(self.brush_width * self.paper_rect().width() / CANVAS_SIZE))
+        side = diameter + 4
+        ratio = self.devicePixelRatioF()
+        pixmap = QPixmap(round(side * ratio), round(side * ratio))
+        pixmap.setDevicePixelRatio(ratio)
+        pixmap.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(pixmap)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        ring = QRectF(2, 2, diameter, diameter)
+        painter.setPen(QPen(QColor(255, 255, 255, 220), 3))
+        painter.drawEllipse(ring)
+        painter.setPen(QPen(QColor(40, 40, 40, 230), 1.2))
+        painter.drawEllipse(ring)
+        painter.end()
+        self.setCursor(QCursor(pixmap, side // 2, side // 2))

@@ -1,0 +1,450 @@
+"""The main window: canvas, brush slider, live prediction, the 28x28 preview and the thin → thick chart.
+
+It only presents and forwards input: strokes go to the inference worker as snapshots with a
+sequence number, results come back by signal, and anything older than what is shown is dropped.
+"""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QActionGroup, QDragEnterEvent, QDropEvent, QImage, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QFileDialog, QHBoxLayout, QLabel, QMainWindow, QMessageBox, QPushButton, QVBoxLayout, QWidget,
+)
+from superqt import QLabeledSlider
+
+from .. import paths
+from ..images import ImageError, read_gray
+from ..raster import rasterize
+from . import texts
+from .canvas import CANVAS_SIZE, Canvas
+from .panels import PredictionPanel, Preview28, ProbabilityBars
+from .thickness_chart import ThicknessChart
+from .worker import Inference, ModelInfo, SavedModelEntry
+
+BRUSH_MIN, BRUSH_MAX, BRUSH_DEFAULT = 2, 48, 16
+SWEEP_WIDTHS = np.arange(BRUSH_MIN, BRUSH_MAX + 1, 2, dtype=float)
+FRAME_MS = 16  # live predictions at most once per frame while drawing
+IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.gif *.tif *.tiff *.webp);;All files (*)"
+
+
+def settings() -> QSettings:
+    """The app's settings, independent of QApplication's names."""
+    return QSettings(paths.APP, paths.APP)
+
+
+class MainWindow(QMainWindow):
+    """Draw a digit, see what the network reads, and how brush width changes its mind."""
+
+    model_changed = Signal(object)        # ModelInfo of the model now in use
+    model_load_failed = Signal(str, str)  # what was asked for, why it failed
+    saved_models_changed = Signal(object)  # list[SavedModelEntry]
+    prediction_shown = Signal(int)        # sequence number of the prediction now on screen
+    sweep_shown = Signal(int)
+
+    def __init__(self, model: str | Path | None = None, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle("mnist-pad")
+        self.setAcceptDrops(True)
+        self.model_info: ModelInfo | None = None
+        self.saved_models: list[SavedModelEntry] = []
+        self._seq = 0            # last request number handed out
+        self._floor = 0          # results older than this are stale (e.g. from before a clear)
+        self._shown_seq = -1
+        self._sweep_seq = -1
+        self._last_sent = 0.0
+        self._picture: np.ndarray | None = None
+        self._requested_spec: str | None = None
+        self.error_box: QMessageBox | None = None
+        self._build_widgets()
+        self._build_menus()
+        self._throttle = QTimer(self, singleShot=True, timeout=self._request_now)
+        self.inference = Inference(CANVAS_SIZE, self)
+        worker = self.inference.worker
+        worker.predicted.connect(self._on_predicted)
+        worker.swept.connect(self._on_swept)
+        worker.model_loaded.connect(self._on_model_loaded)
+        worker.model_failed.connect(self._on_model_failed)
+        worker.models_listed.connect(self._on_models_listed)
+        worker.request_failed.connect(lambda kind, message: self.show_error(f"Recognition failed ({kind}): {message}"))
+        self._restore_settings()
+        stored = settings().value("model/last", paths.DEFAULT_MODEL)
+        spec = str(model) if model is not None else str(stored or paths.DEFAULT_MODEL)
+        fallback = paths.DEFAULT_MODEL if model is None and spec != paths.DEFAULT_MODEL else None
+        self.load_model(spec, fallback)
+        self.refresh_saved_models()
+
+    # -- layout ---------------------------------------------------------------------------
+    def _build_widgets(self) -> None:
+        self.canvas = Canvas()
+        self.canvas.strokes_changed.connect(self._on_strokes_changed)
+        self.canvas.wheel_steps.connect(lambda steps: self.set_brush_width(self.brush_width + 2 * steps))
+        self.brush_slider = QLabeledSlider(Qt.Orientation.Horizontal)
+        self.brush_slider.setObjectName("brushWidth")
+        self.brush_slider.setRange(BRUSH_MIN, BRUSH_MAX)
+        self.brush_slider.setValue(BRUSH_DEFAULT)
+        self.brush_slider.setToolTip("Brush width in canvas pixels ([ and ], or Ctrl+wheel on the canvas)")
+        self.brush_slider.valueChanged.connect(self._on_width_changed)
+        self.canvas.set_brush_width(BRUSH_DEFAULT)
+        self.undo_button = QPushButton("Undo")
+        self.redo_button = QPushButton("Redo")
+        self.clear_button = QPushButton("Clear")
+        self.clear_button.setObjectName("clearButton")
+        self.undo_button.clicked.connect(self.undo)
+        self.redo_button.clicked.connect(self.redo)
+        self.clear_button.clicked.connect(self.clear)
+        controls = QHBoxLayout()
+        controls.addWidget(QLabel("Brush"))
+        controls.addWidget(self.brush_slider, 1)
+        controls.addWidget(QLabel("px"))
+        controls.addSpacing(16)
+        for button in (self.undo_button, self.redo_button, self.clear_button):
+            controls.addWidget(button)
+        left = QVBoxLayout()
+        left.addWidget(self.canvas, 1)
+        left.addLayout(controls)
+
+        self.prediction = PredictionPanel()
+        self.bars = ProbabilityBars()
+        self.preview = Preview28()
+        preview_box = QVBoxLayout()
+        preview_box.addWidget(_caption("The network sees"))
+        preview_box.addWidget(self.preview)
+        preview_box.addStretch()
+        top = QHBoxLayout()
+        top.addWidget(self.prediction, 1)
+        top.addLayout(preview_box)
+        self.chart = ThicknessChart((BRUSH_MIN, BRUSH_MAX))
+        self.chart.set_current_width(BRUSH_DEFAULT)
+        self.chart.width_chosen.connect(self.set_brush_width)
+        right = QVBoxLayout()
+        right.addLayout(top)
+        right.addSpacing(8)
+        right.addWidget(_caption("All ten digits"))
+        right.addWidget(self.bars)
+        right.addSpacing(8)
+        right.addWidget(_caption("Thin → thick: the same drawing at every brush width"))
+        right.addWidget(self.chart, 1)
+        right_panel = QWidget()
+        right_panel.setLayout(right)
+        right_panel.setFixedWidth(420)
+        central = QWidget()
+        layout = QHBoxLayout(central)
+        layout.setContentsMargins(14, 14, 14, 10)
+        layout.setSpacing(18)
+        layout.addLayout(left, 1)
+        layout.addWidget(right_panel)
+        self.setCentralWidget(central)
+        self.model_status = QLabel()
+        self.model_status.setObjectName("modelStatus")
+        self.statusBar().addPermanentWidget(self.model_status)
+        for key, step in (("[", -2), ("]", 2)):
+            QShortcut(QKeySequence(key), self, lambda step=step: self.set_brush_width(self.brush_width + step))
+        self.resize(1060, 720)
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        file_menu.addAction(self._action("Open image…", self._choose_image, QKeySequence.StandardKey.Open, "actionOpenImage"))
+        file_menu.addAction(self._action("Save drawing as PNG…", self._choose_png, QKeySequence.StandardKey.Save, "actionSavePng"))
+        file_menu.addSeparator()
+        file_menu.addAction(self._action("Quit", self.close, QKeySequence.StandardKey.Quit, "actionQuit"))
+        edit_menu = bar.addMenu("&Edit")
+        self.undo_action = self._action("Undo", self.undo, QKeySequence("Ctrl+Z"), "actionUndo")
+        self.redo_action = self._action("Redo", self.redo, [QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")], "actionRedo")
+        self.clear_action = self._action("Clear", self.clear, [QKeySequence("Esc"), QKeySequence("Delete")], "actionClear")
+        for action in (self.undo_action, self.redo_action, self.clear_action):
+            edit_menu.addAction(action)
+        self.model_menu = bar.addMenu("&Model")
+        self.model_group = QActionGroup(self)
+        self.model_group.setExclusive(True)
+        self.load_model_action = self._action("Load model file…", self._choose_model_file, None, "actionLoadModel")
+        self.model_card_action = self._action("Model card…", self.show_model_card, None, "actionModelCard")
+        self.retrain_action = self._action("Retrain…", None, None, "actionRetrain")
+        self.retrain_action.setEnabled(False)  # enabled by whoever connects a retraining dialog
+        self._rebuild_model_menu()
+        help_menu = bar.addMenu("&Help")
+        help_menu.addAction(self._action("About mnist-pad", self.show_about, None, "actionAbout"))
+        self._sync_edit_actions()
+
+    def _action(self, text, slot, shortcut, name) -> QAction:
+        action = QAction(text, self)
+        action.setObjectName(name)
+        if shortcut is not None:
+            action.setShortcuts(shortcut if isinstance(shortcut, list) else [QKeySequence(shortcut)])
+        if slot is not None:
+            action.triggered.connect(slot)
+        self.addAction(action)  # shortcuts work even where the menu bar is hidden
+        return action
+
+    def _rebuild_model_menu(self) -> None:
+        menu = self.model_menu
+        menu.clear()
+        for action in self.model_group.actions():
+            self.model_group.removeAction(action)
+        entries = [(name, name) for name in paths.SHIPPED_MODELS]
+        entries += [(entry.label, entry.path) for entry in self.saved_models]
+        for index, (label, spec) in enumerate(entries):
+            if index == len(paths.SHIPPED_MODELS):
+                menu.addSection("My models")
+            action = QAction(label, self.model_group, checkable=True)
+            action.setData(spec)
+            action.triggered.connect(lambda _=False, spec=spec: self.load_model(spec))
+            menu.addAction(action)
+        menu.addSeparator()
+        for action in (self.load_model_action, self.model_card_action, self.retrain_action):
+            menu.addAction(action)
+        self._check_current_model()
+
+    def _check_current_model(self) -> None:
+        current = self.model_info.spec if self.model_info else None
+        for action in self.model_group.actions():
+            action.setChecked(action.data() == current)
+
+    # -- public: model switching (also for a retraining dialog) ---------------------------
+    def load_model(self, spec: str | Path, fallback: str | None = None) -> None:
+        """Switch to a shipped model ('robust', 'plain') or a checkpoint file, loaded in the worker.
+
+        On failure an error names the file and the reason, and the current model stays in use.
+        """
+        self._requested_spec = str(spec)
+        self.statusBar().showMessage(f"loading model {Path(str(spec)).name}…")
+        if self.model_info is None:
+            self.prediction.show_hint("loading model…")
+        self.inference.load(str(spec), fallback)
+
+    def set_recognizer_from_path(self, path: str | Path) -> None:
+        """Use the checkpoint at `path` (e.g. a freshly retrained model)."""
+        self.load_model(Path(path))
+
+    def refresh_saved_models(self) -> None:
+        """Re-read the user's models folder; the Model menu lists them (saved_models_changed fires)."""
+        self.inference.list_models()
+
+    @property
+    def brush_width(self) -> int:
+        return self.brush_slider.value()
+
+    def set_brush_width(self, width: float) -> None:
+        """Set the brush (clamped to the slider's range); strokes re-render and re-predict."""
+        self.brush_slider.setValue(int(round(min(BRUSH_MAX, max(BRUSH_MIN, width)))))
+
+    # -- public: editing ------------------------------------------------------------------
+    def undo(self) -> None:
+        self.canvas.undo()
+
+    def redo(self) -> None:
+        self.canvas.redo()
+
+    def clear(self) -> None:
+        self.canvas.clear()
+
+    def open_image(self, path: str | Path) -> bool:
+        """Classify a picture of a digit; an unreadable file shows a message and changes nothing."""
+        try:
+            gray = read_gray(path)
+        except ImageError as error:
+            self.show_error(f"Cannot open this image.\n\n{error}")
+            return False
+        image = QImage(np.ascontiguousarray(gray).data, gray.shape[1], gray.shape[0], gray.strides[0],
+                       QImage.Format.Format_Grayscale8).copy()
+        self.canvas.set_picture(image)
+        self._picture = gray
+        self.statusBar().showMessage(f"Picture: {Path(path).name}", 5000)
+        self.chart.clear_sweep("the sweep needs strokes: draw to see it")
+        self._request_now()
+        return True
+
+    def save_png(self, path: str | Path) -> bool:
+        """Save the drawing at the current brush width, dark ink on white, 280x280."""
+        if self.canvas.is_empty():
+            self.show_error("There is no drawing to save yet.")
+            return False
+        paper = np.ascontiguousarray(255 - rasterize(self.canvas.strokes(), self.brush_width, CANVAS_SIZE))
+        image = QImage(paper.data, CANVAS_SIZE, CANVAS_SIZE, paper.strides[0], QImage.Format.Format_Grayscale8)
+        if not image.save(str(path), "PNG"):
+            self.show_error(f"Could not save the drawing to {path}.")
+            return False
+        self.statusBar().showMessage(f"Saved {path}", 5000)
+        return True
+
+    def show_error(self, text: str) -> None:
+        """Tell the user something went wrong, without blocking (one box, reused)."""
+        if self.error_box is None:
+            self.error_box = QMessageBox(QMessageBox.Icon.Warning, "mnist-pad", "", QMessageBox.StandardButton.Ok, self)
+            self.error_box.setObjectName("errorBox")
+        self.error_box.setText(text)
+        self.error_box.open()
+
+    def show_model_card(self) -> None:
+        self._info_box("Model card", texts.model_card_html(self.model_info))
+
+    def show_about(self) -> None:
+        self._info_box("About mnist-pad", texts.about_html(self.model_info))
+
+    def _info_box(self, title: str, html: str) -> None:
+        box = QMessageBox(QMessageBox.Icon.NoIcon, title, html, QMessageBox.StandardButton.Close, self)
+        box.setTextFormat(Qt.TextFormat.RichText)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+
+    # -- requests -------------------------------------------------------------------------
+    def _on_strokes_changed(self, complete: bool) -> None:
+        self._picture = None
+        self._sync_edit_actions()
+        if complete:
+            self._request_now(sweep=True)
+        else:
+            self._request_soon()
+
+    def _on_width_changed(self, width: int) -> None:
+        self.canvas.set_brush_width(width)
+        self.chart.set_current_width(width)
+        self._request_soon()
+
+    def _request_soon(self) -> None:
+        """Leading-edge throttle: at most one prediction per frame, and always one for the latest state."""
+        if self._throttle.isActive():
+            return
+        waited_ms = (time.perf_counter() - self._last_sent) * 1000
+        if waited_ms >= FRAME_MS:
+            self._request_now()
+        else:
+            self._throttle.start(int(FRAME_MS - waited_ms) + 1)
+
+    def _request_now(self, sweep: bool = False) -> None:
+        self._throttle.stop()
+        self._seq += 1
+        self._last_sent = time.perf_counter()
+        if self._picture is not None:
+            if self.model_info is not None:
+                self.inference.predict_picture(self._seq, self._picture)
+            return
+        strokes = self.canvas.strokes()
+        if not strokes:
+            self._floor = self._seq  # anything still in flight describes an older drawing
+            self._show_empty("Draw a digit" if self.model_info else "loading model…")
+            self.chart.clear_sweep()
+            return
+        if self.model_info is None:
+            return
+        self.inference.predict(self._seq, strokes, float(self.brush_width))
+        if sweep:
+            self.inference.sweep(self._seq, strokes, SWEEP_WIDTHS)
+
+    # -- results --------------------------------------------------------------------------
+    def _on_predicted(self, seq: int, image: np.ndarray, probabilities: np.ndarray) -> None:
+        if seq < self._floor or seq <= self._shown_seq:
+            return
+        self._shown_seq = seq
+        self.preview.set_image(image)
+        self.bars.set_values(probabilities)
+        if probabilities.any():
+            self.prediction.show_probabilities(probabilities)
+        else:
+            self.prediction.show_hint("No ink found in the picture")
+        self.prediction_shown.emit(seq)
+
+    def _on_swept(self, seq: int, widths: np.ndarray, probabilities: np.ndarray) -> None:
+        if seq < self._floor or seq <= self._sweep_seq or self._picture is not None:
+            return
+        self._sweep_seq = seq
+        self.chart.set_sweep(widths, probabilities)
+        self.sweep_shown.emit(seq)
+
+    def _show_empty(self, hint: str) -> None:
+        self.prediction.show_hint(hint)
+        self.bars.set_values(np.zeros(10))
+        self.preview.set_image(np.zeros((28, 28), np.uint8))
+
+    def _on_model_loaded(self, info: ModelInfo) -> None:
+        self.model_info = info
+        self._requested_spec = None
+        self.model_status.setText(f"Model: {info.name}  ·  {info.device}")
+        self.statusBar().showMessage(f"Model {info.name} ready", 3000)
+        settings().setValue("model/last", info.spec)
+        self._check_current_model()
+        self.model_changed.emit(info)
+        self._request_now(sweep=True)
+
+    def _on_model_failed(self, spec: str, message: str) -> None:
+        keeping = f"Still using {self.model_info.name}." if self.model_info else (
+            "No model is loaded: you can draw, and pick one in the Model menu.")
+        self.statusBar().clearMessage()
+        if self.model_info is None:
+            self.model_status.setText("Model: none")
+            self._show_empty("no model loaded")
+        self.show_error(f"Could not load the model.\n\n{message}\n\n{keeping}")
+        self._check_current_model()
+        self.model_load_failed.emit(spec, message)
+
+    def _on_models_listed(self, entries: list[SavedModelEntry]) -> None:
+        self.saved_models = list(entries)
+        self._rebuild_model_menu()
+        self.saved_models_changed.emit(self.saved_models)
+
+    def _sync_edit_actions(self) -> None:
+        drawing = self.canvas.drawing
+        self.undo_action.setEnabled(drawing.can_undo)
+        self.redo_action.setEnabled(drawing.can_redo)
+        self.undo_button.setEnabled(drawing.can_undo)
+        self.redo_button.setEnabled(drawing.can_redo)
+
+    # -- files ----------------------------------------------------------------------------
+    def _choose_image(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open a picture of a digit", "", IMAGE_FILTER)
+        if path:
+            self.open_image(path)
+
+    def _choose_png(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Save drawing as PNG", "digit.png", "PNG image (*.png)")
+        if path:
+            self.save_png(path if path.lower().endswith(".png") else path + ".png")
+
+    def _choose_model_file(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Load a model checkpoint", str(paths.user_models_dir()),
+                                              "mnist-pad checkpoints (*.pt);;All files (*)")
+        if path:
+            self.load_model(path)
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if any(url.isLocalFile() for url in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        files = [url.toLocalFile() for url in event.mimeData().urls() if url.isLocalFile()]
+        if files:
+            event.acceptProposedAction()
+            self.open_image(files[0])
+
+    # -- settings and shutdown ------------------------------------------------------------
+    def _restore_settings(self) -> None:
+        stored = settings()
+        try:
+            self.set_brush_width(float(stored.value("brush/width", BRUSH_DEFAULT)))
+        except (TypeError, ValueError):
+            self.set_brush_width(BRUSH_DEFAULT)
+        geometry = stored.value("window/geometry")
+        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+            self.restoreGeometry(geometry)
+
+    def save_settings(self) -> None:
+        """Brush width and window geometry (the model is saved when one loads)."""
+        stored = settings()
+        stored.setValue("brush/width", self.brush_width)
+        stored.setValue("window/geometry", self.saveGeometry())
+        stored.sync()
+
+    def closeEvent(self, event) -> None:
+        self.save_settings()
+        self.inference.stop()
+        super().closeEvent(event)
+
+
+def _caption(text: str) -> QLabel:
+    label = QLabel(text)
+    label.setStyleSheet("color: #66666b; font-weight: 600;")
+    return label

@@ -1,0 +1,127 @@
+"""What the network thinks: the big digit with its confidence, ten bars, and the 28x28 it saw."""
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPaintEvent
+from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
+
+# One colour per digit, shared by the bars and the thickness chart (Tableau 10).
+DIGIT_COLOURS = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
+                 "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#7f7f7f")
+MUTED = "#8a8a90"
+
+
+class PredictionPanel(QWidget):
+    """The predicted digit, large, with how sure the network is; a hint when there is nothing to read."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.digit = QLabel()
+        self.digit.setObjectName("prediction")
+        self.digit.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        font = QFont(self.font())
+        font.setPointSize(64)
+        font.setWeight(QFont.Weight.DemiBold)
+        self.digit.setFont(font)
+        self.digit.setMinimumWidth(120)
+        self.confidence = QLabel()
+        self.confidence.setObjectName("confidence")
+        self.confidence.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.confidence.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.digit, 1)
+        layout.addWidget(self.confidence)
+        self.show_hint("Draw a digit")
+
+    def show_probabilities(self, probabilities: np.ndarray) -> None:
+        digit = int(np.argmax(probabilities))
+        self.digit.setText(str(digit))
+        self.digit.setStyleSheet(f"color: {DIGIT_COLOURS[digit]};")
+        self.confidence.setStyleSheet("")
+        self.confidence.setText(f"{probabilities[digit]:.0%} sure")
+
+    def show_hint(self, text: str) -> None:
+        """No guess: an empty canvas, a model still loading, or none loaded."""
+        self.digit.setText("–")
+        self.digit.setStyleSheet(f"color: {MUTED};")
+        self.confidence.setStyleSheet(f"color: {MUTED};")
+        self.confidence.setText(text)
+
+
+class ProbabilityBars(QWidget):
+    """Ten horizontal bars, one per digit, with the percentage; the winner in its colour."""
+
+    ROW = 22
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("probabilities")
+        self.values = np.zeros(10, np.float32)
+        self.setMinimumSize(200, 10 * self.ROW)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+
+    def sizeHint(self) -> QSize:
+        return QSize(260, 10 * self.ROW)
+
+    def set_values(self, probabilities: np.ndarray) -> None:
+        self.values = np.asarray(probabilities, np.float32).copy()
+        self.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        metrics = painter.fontMetrics()
+        label_width = metrics.horizontalAdvance("0") + 10
+        value_width = metrics.horizontalAdvance("100%") + 8
+        track_width = max(10, self.width() - label_width - value_width)
+        best = int(np.argmax(self.values)) if self.values.any() else -1
+        text_colour = self.palette().windowText().color()
+        for digit in range(10):
+            top = digit * self.ROW
+            row = QRectF(0, top, self.width(), self.ROW)
+            bar_top, bar_height = top + 5, self.ROW - 10
+            painter.setPen(text_colour if digit == best else QColor(MUTED))
+            painter.drawText(QRectF(0, top, label_width - 6, self.ROW), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, str(digit))
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(QColor("#ececef"))
+            painter.drawRoundedRect(QRectF(label_width, bar_top, track_width, bar_height), 3, 3)
+            value = float(self.values[digit])
+            if value > 0:
+                colour = QColor(DIGIT_COLOURS[digit]) if digit == best else QColor("#a9b4c2")
+                painter.setBrush(colour)
+                painter.drawRoundedRect(QRectF(label_width, bar_top, max(bar_height, track_width * value), bar_height), 3, 3)
+            painter.setPen(text_colour if digit == best else QColor(MUTED))
+            text = f"{value:.0%}" if self.values.any() else ""
+            painter.drawText(row.adjusted(0, 0, -2, 0), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, text)
+        painter.end()
+
+
+class Preview28(QWidget):
+    """The centred 28x28 image the model saw, scaled up with hard pixel edges."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("preview28")
+        self.image = np.zeros((28, 28), np.uint8)
+        self._qimage = self._to_qimage(self.image)
+        self.setFixedSize(28 * 4 + 2, 28 * 4 + 2)
+        self.setToolTip("What the network sees: your drawing rasterized, shrunk to 20 px and centred in 28x28, as in MNIST")
+
+    def set_image(self, image: np.ndarray) -> None:
+        self.image = np.ascontiguousarray(image, np.uint8)
+        self._qimage = self._to_qimage(self.image)
+        self.update()
+
+    @staticmethod
+    def _to_qimage(image: np.ndarray) -> QImage:
+        return QImage(image.data, 28, 28, 28, QImage.Format.Format_Grayscale8).copy()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
+        painter.fillRect(self.rect(), QColor("#c8c8cc"))
+        painter.drawImage(self.rect().adjusted(1, 1, -1, -1), self._qimage)
+        painter.end()

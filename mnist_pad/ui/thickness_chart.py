@@ -1,0 +1,96 @@
+"""Thin → thick: the top digits' probabilities as the brush width sweeps, the current width marked.
+
+Click anywhere on the chart (or drag the marker) to set the brush to that width.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor, QFont
+from PySide6.QtWidgets import QWidget
+
+from .panels import DIGIT_COLOURS, MUTED
+
+TOP_DIGITS = 3
+
+
+class ThicknessChart(pg.PlotWidget):
+    """A pyqtgraph plot of P(digit) against brush width for the current drawing."""
+
+    width_chosen = Signal(float)
+
+    def __init__(self, width_range: tuple[float, float], parent: QWidget | None = None):
+        super().__init__(parent, background="w")
+        self.setObjectName("thicknessChart")
+        self.width_range = width_range
+        self.widths = np.zeros(0)
+        self.probabilities = np.zeros((0, 10))
+        plot = self.getPlotItem()
+        plot.setMenuEnabled(False)
+        plot.hideButtons()
+        plot.setMouseEnabled(x=False, y=False)
+        plot.showGrid(x=True, y=True, alpha=0.15)
+        plot.setXRange(*width_range, padding=0.02)
+        plot.setYRange(0, 1, padding=0.02)
+        axis_pen = pg.mkPen(MUTED)
+        for name in ("left", "bottom"):
+            axis = plot.getAxis(name)
+            axis.setPen(axis_pen)
+            axis.setTextPen(pg.mkPen("#333336"))
+        plot.setLabel("bottom", "brush width (px)")
+        plot.setLabel("left", "probability")
+        plot.getAxis("left").setTicks([[(v, f"{v:.0%}") for v in (0, 0.25, 0.5, 0.75, 1.0)]])
+        self.legend = plot.addLegend(offset=(-8, 8), labelTextColor="#333336", brush=pg.mkBrush(255, 255, 255, 210))
+        self.curves = [plot.plot([], [], pen=pg.mkPen(DIGIT_COLOURS[d], width=2.5), name=None) for d in range(10)]
+        self.marker = pg.InfiniteLine(angle=90, movable=True, pen=pg.mkPen("#1d1d1f", width=1.5, style=Qt.PenStyle.DashLine),
+                                      hoverPen=pg.mkPen("#1d1d1f", width=3), bounds=width_range)
+        self.marker.sigPositionChangeFinished.connect(lambda line: self.width_chosen.emit(float(line.value())))
+        plot.addItem(self.marker, ignoreBounds=True)
+        self.placeholder = pg.TextItem("the thin → thick sweep appears when you draw", color=MUTED, anchor=(0.5, 0.5))
+        font = QFont(self.font())
+        self.placeholder.setFont(font)
+        self.placeholder.setPos(sum(width_range) / 2, 0.5)
+        plot.addItem(self.placeholder, ignoreBounds=True)
+        self.scene().sigMouseClicked.connect(self._clicked)
+        self.setToolTip("How the prediction changes as the brush gets thicker. Click to use that width.")
+        self.setMinimumHeight(180)
+
+    def set_sweep(self, widths: np.ndarray, probabilities: np.ndarray) -> None:
+        """Show the sweep; only the digits that ever come near the top are drawn, in their colours."""
+        self.widths, self.probabilities = np.asarray(widths, float), np.asarray(probabilities, float)
+        top = self.top_digits()
+        self.legend.clear()
+        for digit, curve in enumerate(self.curves):
+            if digit in top:
+                curve.setData(self.widths, self.probabilities[:, digit])
+                self.legend.addItem(curve, str(digit))
+            else:
+                curve.setData([], [])
+        self.placeholder.setVisible(not top)
+
+    def clear_sweep(self, text: str = "the thin → thick sweep appears when you draw") -> None:
+        self.set_sweep(np.zeros(0), np.zeros((0, 10)))
+        self.placeholder.setText(text)
+
+    def top_digits(self) -> list[int]:
+        """The digits shown: the best TOP_DIGITS by their highest probability anywhere in the sweep."""
+        if not len(self.probabilities) or not self.probabilities.any():
+            return []
+        peak = self.probabilities.max(axis=0)
+        return [int(d) for d in np.argsort(-peak)[:TOP_DIGITS] if peak[d] > 0.01]
+
+    def set_current_width(self, width: float) -> None:
+        self.marker.blockSignals(True)
+        self.marker.setValue(width)
+        self.marker.blockSignals(False)
+
+    def _clicked(self, event) -> None:
+        if event.button() != Qt.MouseButton.LeftButton:
+            return
+        view = self.getPlotItem().getViewBox()
+        if not view.sceneBoundingRect().contains(event.scenePos()):
+            return
+        width = float(view.mapSceneToView(event.scenePos()).x())
+        low, high = self.width_range
+        self.width_chosen.emit(min(high, max(low, width)))

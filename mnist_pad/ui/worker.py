@@ -1,0 +1,177 @@
+"""The inference worker: a thread that owns the Recognizer; the UI thread never runs the model.
+
+Requests go into a mailbox that keeps only the newest request of each kind (latest wins, never a
+backlog); each carries a sequence number so the UI can drop results older than what it shows.
+torch itself is imported here, in the worker thread, so the window appears before it loads.
+"""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import QObject, QThread, Signal, Slot
+
+from ..drawing import Strokes
+
+# Handled in this order: a new model first, so the drawing is then predicted with it.
+KINDS = ("load", "list_models", "picture", "predict", "sweep")
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """What the UI shows about the loaded model (the Recognizer itself stays in the worker)."""
+
+    spec: str    # what was asked for: a shipped model's name or a file path
+    name: str
+    source: str
+    card: dict[str, Any] = field(default_factory=dict)
+    device: str = "cpu"
+
+
+@dataclass(frozen=True)
+class SavedModelEntry:
+    """A user model for the Model menu."""
+
+    path: str
+    label: str
+
+
+class Mailbox:
+    """One slot per request kind holding only the newest request; thread-safe."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._slots: dict[str, tuple] = {}
+
+    def put(self, kind: str, *request) -> bool:
+        """Store a request, replacing an older one of its kind; True when the mailbox was empty."""
+        with self._lock:
+            was_empty = not self._slots
+            self._slots[kind] = request
+            return was_empty
+
+    def take(self) -> tuple[str, tuple] | None:
+        """The most urgent pending request, removed; None when there is none."""
+        with self._lock:
+            for kind in KINDS:
+                if kind in self._slots:
+                    return kind, self._slots.pop(kind)
+            return None
+
+    def clear(self) -> None:
+        with self._lock:
+            self._slots.clear()
+
+
+class InferenceWorker(QObject):
+    """Lives in the worker thread: loads models and answers requests, newest first."""
+
+    predicted = Signal(int, object, object)   # seq, 28x28 uint8 image the model saw, probabilities (10,)
+    swept = Signal(int, object, object)       # seq, widths (W,), probabilities (W, 10)
+    model_loaded = Signal(object)             # ModelInfo
+    model_failed = Signal(str, str)           # what was asked for, the reason (names the file)
+    models_listed = Signal(object)            # list[SavedModelEntry]
+    request_failed = Signal(str, str)         # request kind, what went wrong
+
+    def __init__(self, mailbox: Mailbox, canvas_size: int):
+        super().__init__()
+        self.mailbox = mailbox
+        self.canvas_size = canvas_size
+        self.recognizer = None
+
+    @Slot()
+    def drain(self) -> None:
+        """Handle pending requests until the mailbox is empty."""
+        while (item := self.mailbox.take()) is not None:
+            kind, request = item
+            try:
+                getattr(self, f"_{kind}")(*request)
+            except Exception as error:  # a bad request must never kill the worker thread
+                self.request_failed.emit(kind, f"{type(error).__name__}: {error}")
+
+    def _load(self, spec: str, fallback: str | None) -> None:
+        import torch  # here, not at module level: importing torch takes seconds
+
+        from ..checkpoint import CheckpointError
+        from ..recognizer import Recognizer
+
+        torch.set_num_threads(1)  # one drawing at a time: more threads only contend with the UI
+        for candidate in (spec, fallback):
+            if candidate is None:
+                continue
+            try:
+                self.recognizer = Recognizer.load(candidate)
+            except (CheckpointError, ValueError) as error:
+                self.model_failed.emit(candidate, str(error))
+                continue
+            rec = self.recognizer
+            self.model_loaded.emit(ModelInfo(candidate, rec.name, rec.source, dict(rec.card), str(rec.device)))
+            return
+
+    def _list_models(self) -> None:
+        from .. import model_store
+
+        self.models_listed.emit([SavedModelEntry(str(m.path), m.label) for m in model_store.saved_models()])
+
+    def _predict(self, seq: int, strokes: Strokes, brush_width: float) -> None:
+        if self.recognizer is None:
+            return
+        prepared = self.recognizer.prepare_strokes(strokes, brush_width, self.canvas_size)
+        self.predicted.emit(seq, prepared.image, self.recognizer.predict_inputs([prepared])[0])
+
+    def _picture(self, seq: int, gray: np.ndarray) -> None:
+        if self.recognizer is None:
+            return
+        prepared = self.recognizer.prepare_image(gray)
+        self.predicted.emit(seq, prepared.image, self.recognizer.predict_inputs([prepared])[0])
+
+    def _sweep(self, seq: int, strokes: Strokes, widths: np.ndarray) -> None:
+        if self.recognizer is None:
+            return
+        self.swept.emit(seq, widths, self.recognizer.sweep(strokes, widths, self.canvas_size))
+
+
+class Inference(QObject):
+    """The UI side: posts requests to the worker thread; results arrive as the worker's signals."""
+
+    _wake = Signal()
+
+    def __init__(self, canvas_size: int, parent: QObject | None = None):
+        super().__init__(parent)
+        self.mailbox = Mailbox()
+        self.thread = QThread()
+        self.thread.setObjectName("inference")
+        self.worker = InferenceWorker(self.mailbox, canvas_size)
+        self.worker.moveToThread(self.thread)
+        self._wake.connect(self.worker.drain)  # queued: drain runs in the worker thread
+        self.thread.start()
+
+    def load(self, spec: str | Path, fallback: str | None = None) -> None:
+        """Load a model (shipped name or file); on failure try `fallback`; the current one stays otherwise."""
+        self._post("load", str(spec), fallback)
+
+    def list_models(self) -> None:
+        """Ask for the user's saved models (answered by models_listed)."""
+        self._post("list_models")
+
+    def predict(self, seq: int, strokes: Strokes, brush_width: float) -> None:
+        self._post("predict", seq, strokes, brush_width)
+
+    def predict_picture(self, seq: int, gray: np.ndarray) -> None:
+        self._post("picture", seq, gray)
+
+    def sweep(self, seq: int, strokes: Strokes, widths: np.ndarray) -> None:
+        self._post("sweep", seq, strokes, widths)
+
+    def stop(self) -> None:
+        """Drop pending work and end the thread (waits for the request in progress)."""
+        self.mailbox.clear()
+        self.thread.quit()
+        self.thread.wait()
+
+    def _post(self, kind: str, *request) -> None:
+        if self.mailbox.put(kind, *request):
+            self._wake.emit()
