@@ -232,6 +232,10 @@ class MainWindow(QMainWindow):
         """Set the brush (clamped to the slider's range); strokes re-render and re-predict."""
         self.brush_slider.setValue(int(round(min(BRUSH_MAX, max(BRUSH_MIN, width)))))
 
+    def is_up_to_date(self) -> bool:
+        """True when the prediction shown is for the current drawing and brush (nothing pending)."""
+        return not self._throttle.isActive() and self._seq in (self._shown_seq, self._floor)
+
     # -- public: editing ------------------------------------------------------------------
     def undo(self) -> None:
         self.canvas.undo()

@@ -1,0 +1,293 @@
+"""The main window, driven like a user would: mouse drags, the slider, keys, menus (offscreen)."""
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPoint, QPointF, QSettings, Qt
+from PySide6.QtGui import QWheelEvent
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+from superqt import QLabeledSlider
+
+from mnist_pad import Recognizer
+from mnist_pad.ui import MainWindow
+from mnist_pad.ui.canvas import CANVAS_SIZE
+from mnist_pad.ui.main_window import settings
+
+SEVEN = [(70, 60), (120, 58), (170, 57), (210, 60), (180, 120), (150, 180), (130, 235)]
+BAR = [(90, 150), (190, 150)]
+
+
+@pytest.fixture(autouse=True)
+def isolated_settings(tmp_path, monkeypatch):
+    for kind in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):
+        QSettings.setPath(kind, QSettings.Scope.UserScope, str(tmp_path / "settings"))
+    yield
+
+
+@pytest.fixture
+def recognizer(tiny_model_path):
+    return Recognizer.load(tiny_model_path)
+
+
+def open_window(qtbot, model) -> MainWindow:
+    window = MainWindow(model=model)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    return window
+
+
+@pytest.fixture
+def window(qtbot, tiny_model_path) -> MainWindow:
+    window = open_window(qtbot, tiny_model_path)
+    qtbot.waitUntil(lambda: window.model_info is not None, timeout=15000)
+    return window
+
+
+def widget_point(window: MainWindow, x: float, y: float) -> QPoint:
+    return window.canvas.to_widget(x, y).toPoint()
+
+
+def drag(window: MainWindow, points) -> None:
+    """Press, move through the points (canvas pixels), release: one stroke."""
+    canvas = window.canvas
+    QTest.mousePress(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, widget_point(window, *points[0]))
+    for point in points[1:]:
+        QTest.mouseMove(canvas, widget_point(window, *point))
+    QTest.mouseRelease(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, widget_point(window, *points[-1]))
+
+
+def settle(qtbot, window: MainWindow) -> None:
+    qtbot.waitUntil(window.is_up_to_date, timeout=10000)
+
+
+def test_objects_are_found_by_name(window):
+    for name in ("canvas", "brushWidth", "prediction", "probabilities", "preview28", "thicknessChart"):
+        assert window.findChild(QWidget, name) is not None, name
+    assert window.findChild(QLabeledSlider, "brushWidth") is window.brush_slider
+    assert "tiny" in window.model_status.text() and "cpu" in window.model_status.text()
+
+
+def test_empty_canvas_shows_a_hint_not_a_guess(qtbot, window):
+    settle(qtbot, window)
+    assert window.prediction.digit.text() == "–"
+    assert "Draw" in window.prediction.confidence.text()
+    assert not window.bars.values.any() and not window.preview.image.any()
+
+
+def test_a_mouse_drag_produces_a_prediction(qtbot, window):
+    drag(window, SEVEN)
+    settle(qtbot, window)
+    assert len(window.canvas.strokes()) == 1
+    assert window.prediction.digit.text() == str(int(window.bars.values.argmax()))
+    assert window.bars.values.sum() == pytest.approx(1.0, abs=1e-4)
+    assert window.preview.image.any()
+    qtbot.waitUntil(lambda: bool(window.chart.top_digits()), timeout=10000)
+
+
+def test_strokes_are_kept_in_logical_canvas_pixels_across_resizes(qtbot, window):
+    drag(window, SEVEN)
+    before = window.canvas.strokes()
+    assert np.allclose(np.array(before[0])[[0, -1]], np.array(SEVEN)[[0, -1]], atol=1.5)
+    window.resize(window.width() + 200, window.height() + 60)
+    qtbot.wait(20)
+    assert window.canvas.strokes() == before
+    assert window.canvas.to_canvas(window.canvas.to_widget(33.0, 250.0)) == pytest.approx((33.0, 250.0))
+
+
+def test_the_model_input_is_the_recognizers_for_the_same_strokes(qtbot, window, recognizer):
+    drag(window, SEVEN)
+    drag(window, BAR)
+    settle(qtbot, window)
+    expected = recognizer.prepare_strokes(window.canvas.strokes(), window.brush_width, CANVAS_SIZE)
+    np.testing.assert_array_equal(window.preview.image, expected.image)
+    np.testing.assert_allclose(window.bars.values, recognizer.predict_inputs([expected])[0], atol=1e-5)
+
+
+def test_the_slider_rerenders_and_repredicts_without_redrawing(qtbot, window, recognizer):
+    drag(window, SEVEN)
+    settle(qtbot, window)
+    strokes, thin_image = window.canvas.strokes(), window.preview.image.copy()
+    window.findChild(QLabeledSlider, "brushWidth").setValue(40)
+    settle(qtbot, window)
+    assert window.canvas.strokes() == strokes and window.canvas.brush_width == 40
+    assert window.chart.marker.value() == 40
+    assert not np.array_equal(window.preview.image, thin_image)
+    np.testing.assert_array_equal(window.preview.image, recognizer.prepare_strokes(strokes, 40, CANVAS_SIZE).image)
+
+
+def test_brackets_and_ctrl_wheel_change_the_brush(qtbot, window):
+    window.set_brush_width(20)
+    window.activateWindow()
+    QTest.keyClick(window.canvas, Qt.Key.Key_BracketRight)
+    assert window.brush_width == 22
+    QTest.keyClick(window.canvas, Qt.Key.Key_BracketLeft)
+    QTest.keyClick(window.canvas, Qt.Key.Key_BracketLeft)
+    assert window.brush_width == 18
+    centre = QPointF(window.canvas.width() / 2, window.canvas.height() / 2)
+    wheel = QWheelEvent(centre, window.canvas.mapToGlobal(centre), QPoint(), QPoint(0, 240), Qt.MouseButton.NoButton,
+                        Qt.KeyboardModifier.ControlModifier, Qt.ScrollPhase.NoScrollPhase, False)
+    QApplication.sendEvent(window.canvas, wheel)
+    assert window.brush_width == 22
+
+
+def test_undo_redo_and_clear(qtbot, window):
+    drag(window, SEVEN)
+    drag(window, BAR)
+    settle(qtbot, window)
+    two_strokes = window.preview.image.copy()
+    window.activateWindow()
+    QTest.keyClick(window.canvas, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    settle(qtbot, window)
+    assert len(window.canvas.strokes()) == 1
+    assert not np.array_equal(window.preview.image, two_strokes)
+    QTest.keyClick(window.canvas, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    settle(qtbot, window)
+    assert len(window.canvas.strokes()) == 2
+    np.testing.assert_array_equal(window.preview.image, two_strokes)
+    QTest.keyClick(window.canvas, Qt.Key.Key_Escape)
+    settle(qtbot, window)
+    assert window.canvas.strokes() == () and window.prediction.digit.text() == "–"
+    assert not window.preview.image.any() and not window.chart.top_digits()
+    window.undo()
+    assert len(window.canvas.strokes()) == 2
+    window.findChild(QWidget, "clearButton").click()
+    assert window.canvas.strokes() == ()
+    QTest.keyClick(window.canvas, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    QTest.keyClick(window.canvas, Qt.Key.Key_Delete)
+    assert window.canvas.strokes() == ()
+
+
+def test_the_model_never_runs_on_the_ui_thread(qtbot, window):
+    worker = window.inference.worker
+    threads = []
+    original = worker.recognizer.predict_inputs
+
+    def recording(inputs):
+        threads.append(threading.current_thread())
+        return original(inputs)
+    worker.recognizer.predict_inputs = recording
+    drag(window, SEVEN)
+    window.set_brush_width(30)
+    settle(qtbot, window)
+    qtbot.waitUntil(lambda: bool(window.chart.top_digits()), timeout=10000)
+    assert threads, "the model never ran"
+    assert threading.main_thread() not in threads
+    assert all(thread is threads[0] for thread in threads)
+
+
+def test_a_thousand_rapid_events_leave_no_backlog(qtbot, window, recognizer):
+    worker = window.inference.worker
+    calls = []
+    original = worker.recognizer.predict_inputs
+
+    def counting(inputs):
+        calls.append(len(inputs))
+        return original(inputs)
+    worker.recognizer.predict_inputs = counting
+    canvas = window.canvas
+    angles = np.linspace(0, 6 * np.pi, 1000)
+    points = [(140 + 90 * np.cos(a) * (1 - a / 30), 140 + 90 * np.sin(a) * (1 - a / 30)) for a in angles]
+    QTest.mousePress(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, widget_point(window, *points[0]))
+    for point in points[1:]:
+        QTest.mouseMove(canvas, widget_point(window, *point))
+    settle(qtbot, window)
+    strokes = canvas.strokes()
+    assert len(strokes[0]) > 100
+    predictions = len([c for c in calls if c == 1])
+    assert predictions < 250, f"{predictions} predictions for 1,000 events: a backlog"
+    expected = recognizer.prepare_strokes(strokes, window.brush_width, CANVAS_SIZE)
+    np.testing.assert_array_equal(window.preview.image, expected.image)
+    count = len(calls)
+    qtbot.wait(150)
+    assert len(calls) == count, "work went on after the latest drawing was shown"
+    QTest.mouseRelease(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, widget_point(window, *points[-1]))
+    settle(qtbot, window)
+
+
+def test_latest_wins_in_the_worker(qtbot, window):
+    """1,000 requests posted while the worker is busy: it computes the newest and drops the rest."""
+    worker = window.inference.worker
+    started, release = threading.Event(), threading.Event()
+    calls = []
+    original = worker.recognizer.predict_inputs
+
+    def blocking(inputs):
+        calls.append(inputs)
+        started.set()
+        release.wait(10)
+        return original(inputs)
+    worker.recognizer.predict_inputs = blocking
+    seen = []
+    worker.predicted.connect(lambda seq, image, probabilities: seen.append(seq))
+    inference = window.inference
+    inference.predict(1, [SEVEN], 16.0)
+    assert started.wait(10)
+    for seq in range(2, 1002):
+        inference.predict(seq, [SEVEN[: 2 + seq % 5]], 16.0)
+    release.set()
+    qtbot.waitUntil(lambda: 1001 in seen, timeout=10000)
+    qtbot.wait(100)
+    assert seen == [1, 1001] and len(calls) == 2
+
+
+def test_settings_round_trip(qtbot, tiny_model_path):
+    first = open_window(qtbot, tiny_model_path)
+    qtbot.waitUntil(lambda: first.model_info is not None, timeout=15000)
+    first.set_brush_width(31)
+    first.resize(1000, 780)
+    qtbot.wait(10)
+    geometry = first.saveGeometry()
+    first.close()
+    assert settings().value("window/geometry") == geometry
+    second = open_window(qtbot, None)  # no model given: the last one used
+    assert second.brush_width == 31 and second.canvas.brush_width == 31
+    qtbot.waitUntil(lambda: second.model_info is not None, timeout=15000)
+    assert second.model_info.source == str(tiny_model_path)
+
+
+def error_text(window: MainWindow) -> str:
+    box = window.findChild(QMessageBox, "errorBox")
+    return box.text() if box is not None and box.isVisible() else ""
+
+
+def test_a_bad_model_file_is_named_and_the_current_model_stays(qtbot, window, tmp_path):
+    bad = tmp_path / "broken.pt"
+    bad.write_bytes(b"not a checkpoint at all")
+    with qtbot.waitSignal(window.model_load_failed, timeout=10000):
+        window.set_recognizer_from_path(bad)
+    assert "broken.pt" in error_text(window) and "not a readable PyTorch checkpoint" in error_text(window)
+    assert window.model_info.name == "tiny"
+    drag(window, SEVEN)
+    settle(qtbot, window)
+    assert window.prediction.digit.text().isdigit()
+
+
+def test_a_missing_model_leaves_the_app_usable_for_drawing(qtbot, tmp_path):
+    missing = tmp_path / "robust.pt"
+    window = open_window(qtbot, missing)
+    qtbot.waitUntil(lambda: bool(error_text(window)), timeout=15000)
+    assert "robust.pt" in error_text(window) and "no such file" in error_text(window)
+    assert window.model_info is None and "none" in window.model_status.text()
+    drag(window, SEVEN)
+    assert len(window.canvas.strokes()) == 1
+    assert window.prediction.digit.text() == "–"
+
+
+def test_saved_models_are_listed_and_can_be_chosen(qtbot, window, tiny_model_path):
+    from mnist_pad import model_store
+
+    target = model_store.next_path("retrained")
+    target.write_bytes(tiny_model_path.read_bytes())
+    with qtbot.waitSignal(window.saved_models_changed, timeout=10000):
+        window.refresh_saved_models()
+    assert [entry.path for entry in window.saved_models] == [str(target)]
+    action = next(a for a in window.model_group.actions() if a.data() == str(target))
+    with qtbot.waitSignal(window.model_changed, timeout=10000):
+        action.trigger()
+    assert window.model_info.source == str(target) and action.isChecked()
+    assert window.findChild(QWidget, "actionRetrain") is None  # an action, not a widget
+    assert window.retrain_action.objectName() == "actionRetrain"

@@ -1,0 +1,125 @@
+"""The main window's files, chart, dialogs and start-up: pictures in, PNGs out, no display, no torch."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QMimeData, QPointF, QSettings, Qt, QUrl
+from PySide6.QtGui import QDropEvent, QImage
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QMessageBox
+
+from mnist_pad import Recognizer
+from mnist_pad.images import read_gray
+from mnist_pad.raster import rasterize
+from mnist_pad.ui import MainWindow, app
+
+from test_ui import SEVEN, drag, error_text, settle
+
+
+@pytest.fixture(autouse=True)
+def isolated_settings(tmp_path):
+    for kind in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):
+        QSettings.setPath(kind, QSettings.Scope.UserScope, str(tmp_path / "settings"))
+
+
+@pytest.fixture
+def window(qtbot, tiny_model_path) -> MainWindow:
+    window = MainWindow(model=tiny_model_path)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: window.model_info is not None, timeout=15000)
+    return window
+
+
+def digit_png(path, strokes=(SEVEN,)) -> None:
+    paper = np.ascontiguousarray(255 - rasterize(strokes, 18, 280))
+    assert QImage(paper.data, 280, 280, 280, QImage.Format.Format_Grayscale8).save(str(path))
+
+
+def test_open_image_classifies_the_picture(qtbot, window, tmp_path, tiny_model_path):
+    picture = tmp_path / "seven.png"
+    digit_png(picture)
+    assert window.open_image(picture)
+    settle(qtbot, window)
+    recognizer = Recognizer.load(tiny_model_path)
+    expected = recognizer.prepare_image(read_gray(picture))
+    np.testing.assert_array_equal(window.preview.image, expected.image)
+    assert window.prediction.digit.text().isdigit() and window.canvas.picture is not None
+    drag(window, SEVEN)  # drawing replaces the picture
+    settle(qtbot, window)
+    assert window.canvas.picture is None
+
+
+def test_a_corrupt_image_shows_a_message_and_changes_nothing(qtbot, window, tmp_path):
+    drag(window, SEVEN)
+    settle(qtbot, window)
+    before = (window.canvas.strokes(), window.preview.image.copy(), window.prediction.digit.text())
+    corrupt = tmp_path / "digit.png"
+    corrupt.write_bytes(b"\x89PNG\r\n\x1a\n" + b"garbage" * 20)
+    assert not window.open_image(corrupt)
+    assert "digit.png" in error_text(window)
+    settle(qtbot, window)
+    after = (window.canvas.strokes(), window.preview.image, window.prediction.digit.text())
+    assert after[0] == before[0] and np.array_equal(after[1], before[1]) and after[2] == before[2]
+    assert not window.open_image(tmp_path / "notes.txt")
+    assert "no such file" in error_text(window)
+
+
+def test_dropping_a_file_opens_it(qtbot, window, tmp_path):
+    picture = tmp_path / "dropped.png"
+    digit_png(picture)
+    data = QMimeData()
+    data.setUrls([QUrl.fromLocalFile(str(picture))])
+    drop = QDropEvent(QPointF(50, 50), Qt.DropAction.CopyAction, data, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    window.dropEvent(drop)
+    settle(qtbot, window)
+    assert window.canvas.picture is not None and window.preview.image.any()
+
+
+def test_save_drawing_as_png_round_trips(qtbot, window, tmp_path):
+    target = tmp_path / "mine.png"
+    assert not window.save_png(target) and "no drawing" in error_text(window)
+    drag(window, SEVEN)
+    assert window.save_png(target)
+    saved = read_gray(target)
+    expected = 255 - rasterize(window.canvas.strokes(), window.brush_width, 280)
+    np.testing.assert_array_equal(saved, expected)
+
+
+def test_clicking_the_chart_sets_the_brush_width(qtbot, window):
+    chart = window.chart
+    view = chart.getPlotItem().getViewBox()
+    scene_point = view.mapViewToScene(QPointF(30.0, 0.5))
+    widget_point = chart.mapFromScene(scene_point)
+    QTest.mouseClick(chart.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, widget_point)
+    qtbot.waitUntil(lambda: window.brush_width == 30, timeout=3000)
+    assert window.canvas.brush_width == 30 and chart.marker.value() == 30
+
+
+def test_about_and_model_card_do_not_block(qtbot, window):
+    window.show_about()
+    window.show_model_card()
+    boxes = [box for box in window.findChildren(QMessageBox) if box.isVisible()]
+    texts = " ".join(box.text() for box in boxes)
+    assert "PySide6" in texts and "PyTorch" in texts and "tiny" in texts and "padnet" in texts
+    for box in boxes:
+        box.close()
+
+
+def test_without_a_display_it_says_so_in_one_line(monkeypatch, capsys):
+    for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(sys, "platform", "linux")
+    assert app.main([]) == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and "no display" in lines[0] and "xvfb-run mnist-pad" in lines[0]
+
+
+def test_the_ui_does_not_import_torch_before_the_window_shows():
+    code = ("import sys; import mnist_pad.ui, mnist_pad.ui.app; "
+            "from mnist_pad.ui import main_window; print('torch' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.stdout.strip() == "False", result.stderr
