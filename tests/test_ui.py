@@ -170,6 +170,9 @@ def test_the_model_never_runs_on_the_ui_thread(qtbot, window):
         threads.append(threading.current_thread())
         return original(inputs)
     worker.recognizer.predict_inputs = recording
+    shown_on = []
+    window.prediction_shown.connect(lambda seq: shown_on.append(threading.current_thread()))
+    window.sweep_shown.connect(lambda seq: shown_on.append(threading.current_thread()))
     drag(window, SEVEN)
     window.set_brush_width(30)
     settle(qtbot, window)
@@ -177,6 +180,7 @@ def test_the_model_never_runs_on_the_ui_thread(qtbot, window):
     assert threads, "the model never ran"
     assert threading.main_thread() not in threads
     assert all(thread is threads[0] for thread in threads)
+    assert shown_on and all(thread is threading.main_thread() for thread in shown_on), "results shown off the UI thread"
 
 
 def test_a_thousand_rapid_events_leave_no_backlog(qtbot, window, recognizer):

@@ -27,7 +27,8 @@ from .worker import Inference, ModelInfo, SavedModelEntry
 
 BRUSH_MIN, BRUSH_MAX, BRUSH_DEFAULT = 2, 48, 16
 SWEEP_WIDTHS = np.arange(BRUSH_MIN, BRUSH_MAX + 1, 2, dtype=float)
-FRAME_MS = 16  # live predictions at most once per frame while drawing
+FRAME_MS = 16     # live predictions: at most one per display frame while drawing...
+IN_FLIGHT_MS = 250  # ...and one at a time, unless an answer is this late (then ask again)
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.gif *.tif *.tiff *.webp);;All files (*)"
 
 
@@ -39,6 +40,7 @@ def settings() -> QSettings:
 class MainWindow(QMainWindow):
     """Draw a digit, see what the network reads, and how brush width changes its mind."""
 
+    min_interval_ms = FRAME_MS
     model_changed = Signal(object)        # ModelInfo of the model now in use
     model_load_failed = Signal(str, str)  # what was asked for, why it failed
     saved_models_changed = Signal(object)  # list[SavedModelEntry]
@@ -56,6 +58,8 @@ class MainWindow(QMainWindow):
         self._shown_seq = -1
         self._sweep_seq = -1
         self._last_sent = 0.0
+        self._in_flight = False  # a live prediction is being computed
+        self._pending = False    # the drawing changed since the last request
         self._picture: np.ndarray | None = None
         self._requested_spec: str | None = None
         self.error_box: QMessageBox | None = None
@@ -63,13 +67,13 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._throttle = QTimer(self, singleShot=True, timeout=self._request_now)
         self.inference = Inference(CANVAS_SIZE, self)
-        worker = self.inference.worker
-        worker.predicted.connect(self._on_predicted)
-        worker.swept.connect(self._on_swept)
-        worker.model_loaded.connect(self._on_model_loaded)
-        worker.model_failed.connect(self._on_model_failed)
-        worker.models_listed.connect(self._on_models_listed)
-        worker.request_failed.connect(lambda kind, message: self.show_error(f"Recognition failed ({kind}): {message}"))
+        results = self.inference  # its signals arrive in the UI thread
+        results.predicted.connect(self._on_predicted)
+        results.swept.connect(self._on_swept)
+        results.model_loaded.connect(self._on_model_loaded)
+        results.model_failed.connect(self._on_model_failed)
+        results.models_listed.connect(self._on_models_listed)
+        results.request_failed.connect(self._on_request_failed)
         self._restore_settings()
         stored = settings().value("model/last", paths.DEFAULT_MODEL)
         spec = str(model) if model is not None else str(stored or paths.DEFAULT_MODEL)
@@ -234,7 +238,7 @@ class MainWindow(QMainWindow):
 
     def is_up_to_date(self) -> bool:
         """True when the prediction shown is for the current drawing and brush (nothing pending)."""
-        return not self._throttle.isActive() and self._seq in (self._shown_seq, self._floor)
+        return not self._pending and not self._throttle.isActive() and self._seq in (self._shown_seq, self._floor)
 
     # -- public: editing ------------------------------------------------------------------
     def undo(self) -> None:
@@ -310,21 +314,24 @@ class MainWindow(QMainWindow):
         self._request_soon()
 
     def _request_soon(self) -> None:
-        """Leading-edge throttle: at most one prediction per frame, and always one for the latest state."""
-        if self._throttle.isActive():
-            return
+        """Throttle: one live prediction at a time, at most one per frame, always ending with the latest."""
+        self._pending = True
         waited_ms = (time.perf_counter() - self._last_sent) * 1000
-        if waited_ms >= FRAME_MS:
+        if self._throttle.isActive() or (self._in_flight and waited_ms < IN_FLIGHT_MS):
+            return  # sent when the answer in flight arrives, or when the timer fires
+        if waited_ms >= self.min_interval_ms:
             self._request_now()
         else:
-            self._throttle.start(int(FRAME_MS - waited_ms) + 1)
+            self._throttle.start(int(self.min_interval_ms - waited_ms) + 1)
 
     def _request_now(self, sweep: bool = False) -> None:
         self._throttle.stop()
+        self._pending = self._in_flight = False
         self._seq += 1
         self._last_sent = time.perf_counter()
         if self._picture is not None:
             if self.model_info is not None:
+                self._in_flight = True
                 self.inference.predict_picture(self._seq, self._picture)
             return
         strokes = self.canvas.strokes()
@@ -335,12 +342,17 @@ class MainWindow(QMainWindow):
             return
         if self.model_info is None:
             return
+        self._in_flight = True
         self.inference.predict(self._seq, strokes, float(self.brush_width))
         if sweep:
             self.inference.sweep(self._seq, strokes, SWEEP_WIDTHS)
 
     # -- results --------------------------------------------------------------------------
     def _on_predicted(self, seq: int, image: np.ndarray, probabilities: np.ndarray) -> None:
+        if seq == self._seq:
+            self._in_flight = False
+        if self._pending:
+            self._request_soon()
         if seq < self._floor or seq <= self._shown_seq:
             return
         self._shown_seq = seq
@@ -384,6 +396,10 @@ class MainWindow(QMainWindow):
         self.show_error(f"Could not load the model.\n\n{message}\n\n{keeping}")
         self._check_current_model()
         self.model_load_failed.emit(spec, message)
+
+    def _on_request_failed(self, kind: str, message: str) -> None:
+        self._in_flight = False
+        self.show_error(f"Recognition failed ({kind}): {message}")
 
     def _on_models_listed(self, entries: list[SavedModelEntry]) -> None:
         self.saved_models = list(entries)

@@ -6,6 +6,7 @@ torch itself is imported here, in the worker thread, so the window appears befor
 """
 from __future__ import annotations
 
+import sys
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +19,8 @@ from ..drawing import Strokes
 
 # Handled in this order: a new model first, so the drawing is then predicted with it.
 KINDS = ("load", "list_models", "picture", "predict", "sweep")
+LIVE = ("picture", "predict")
+SWEEP_CHUNK = 4  # widths per step of a sweep; live predictions are served between steps
 
 
 @dataclass(frozen=True)
@@ -53,13 +56,17 @@ class Mailbox:
             self._slots[kind] = request
             return was_empty
 
-    def take(self) -> tuple[str, tuple] | None:
-        """The most urgent pending request, removed; None when there is none."""
+    def take(self, kinds: tuple[str, ...] = KINDS) -> tuple[str, tuple] | None:
+        """The most urgent pending request of these kinds, removed; None when there is none."""
         with self._lock:
-            for kind in KINDS:
+            for kind in kinds:
                 if kind in self._slots:
                     return kind, self._slots.pop(kind)
             return None
+
+    def has(self, kind: str) -> bool:
+        with self._lock:
+            return kind in self._slots
 
     def clear(self) -> None:
         with self._lock:
@@ -129,14 +136,28 @@ class InferenceWorker(QObject):
         self.predicted.emit(seq, prepared.image, self.recognizer.predict_inputs([prepared])[0])
 
     def _sweep(self, seq: int, strokes: Strokes, widths: np.ndarray) -> None:
+        """A sweep in small steps: live predictions never wait for a whole sweep, a newer sweep replaces it."""
         if self.recognizer is None:
             return
-        self.swept.emit(seq, widths, self.recognizer.sweep(strokes, widths, self.canvas_size))
+        parts = []
+        for start in range(0, len(widths), SWEEP_CHUNK):
+            while (live := self.mailbox.take(LIVE)) is not None:
+                getattr(self, f"_{live[0]}")(*live[1])
+            if self.mailbox.has("sweep") or self.mailbox.has("load"):
+                return  # stale: the drawing or the model changed meanwhile
+            parts.append(self.recognizer.sweep(strokes, widths[start:start + SWEEP_CHUNK], self.canvas_size))
+        self.swept.emit(seq, widths, np.concatenate(parts))
 
 
 class Inference(QObject):
-    """The UI side: posts requests to the worker thread; results arrive as the worker's signals."""
+    """The UI side: posts requests to the worker thread; its signals deliver the results in the UI thread."""
 
+    predicted = Signal(int, object, object)
+    swept = Signal(int, object, object)
+    model_loaded = Signal(object)
+    model_failed = Signal(str, str)
+    models_listed = Signal(object)
+    request_failed = Signal(str, str)
     _wake = Signal()
 
     def __init__(self, canvas_size: int, parent: QObject | None = None):
@@ -147,6 +168,11 @@ class Inference(QObject):
         self.worker = InferenceWorker(self.mailbox, canvas_size)
         self.worker.moveToThread(self.thread)
         self._wake.connect(self.worker.drain)  # queued: drain runs in the worker thread
+        # Signal to signal: this object lives in the UI thread, so Qt queues every result to it.
+        for name in ("predicted", "swept", "model_loaded", "model_failed", "models_listed", "request_failed"):
+            getattr(self.worker, name).connect(getattr(self, name))
+        # The worker's Python steps must hand the GIL back to the UI thread within a frame, not 5 ms later.
+        sys.setswitchinterval(min(sys.getswitchinterval(), 0.001))
         self.thread.start()
 
     def load(self, spec: str | Path, fallback: str | None = None) -> None:

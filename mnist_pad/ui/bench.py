@@ -1,0 +1,213 @@
+"""GUI figures: event-loop stalls and input-to-probabilities latency while drawing, and start-up time.
+
+`python -m mnist_pad.ui.bench [--seconds S] [--model M]` prints them; `measure_gui()` returns them.
+Runs offscreen when there is no display. Figures, not pass/fail: a busy machine shows in them.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+STARTUP_PROBE = """
+import sys, time
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+from mnist_pad.ui import MainWindow
+app = QApplication(sys.argv[:1])
+window = MainWindow(model=sys.argv[1])
+window.show()
+def visible():
+    if window.windowHandle() is not None and window.windowHandle().isExposed():
+        print("visible", time.time(), flush=True)
+    else:
+        QTimer.singleShot(1, visible)
+QTimer.singleShot(0, visible)
+window.model_changed.connect(lambda info: (print("model", time.time(), flush=True), window.close()))
+window.model_load_failed.connect(lambda *a: window.close())
+app.exec()
+"""
+
+
+def measure_gui(duration_s: float = 5.0, model: str | None = None, event_interval_ms: float = 8.0,
+                startup: bool = True) -> dict:
+    """Draw continuously for `duration_s` with live prediction on and return the figures (ms, s)."""
+    if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication([sys.argv[0]])
+    with tempfile.TemporaryDirectory() as scratch:
+        for kind in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):  # never touch the user's settings
+            QSettings.setPath(kind, QSettings.Scope.UserScope, scratch)
+        model_path, model_note = _model_for_bench(model, Path(scratch))
+        figures = _drawing_figures(app, model_path, duration_s, event_interval_ms)
+        figures["model"] = model_note
+        if startup:
+            figures.update(_startup_figures(model_path))
+    return figures
+
+
+def _model_for_bench(model: str | None, scratch: Path) -> tuple[str, str]:
+    """The model to run: the one asked for, else the shipped default, else an untrained PadNet (same cost)."""
+    from .. import checkpoint, paths
+    from ..model import build
+
+    spec = model or paths.DEFAULT_MODEL
+    path = paths.shipped_model(spec) if spec in paths.SHIPPED_MODELS else Path(spec)
+    if path.exists():
+        return str(path), spec
+    fallback = scratch / "untrained-padnet.pt"
+    checkpoint.save(fallback, build("padnet"), "padnet", {"name": "untrained"})
+    return str(fallback), f"untrained padnet ({path.name} not found; same architecture, same cost)"
+
+
+def _drawing_figures(app, model_path: str, duration_s: float, event_interval_ms: float) -> dict:
+    from PySide6.QtCore import QEvent, QEventLoop, Qt, QTimer
+    from PySide6.QtGui import QMouseEvent
+    from PySide6.QtWidgets import QApplication
+
+    from .main_window import MainWindow
+
+    window = MainWindow(model=model_path)
+    window.resize(1060, 720)
+    window.show()
+    _spin_until(app, lambda: window.model_info is not None, 60)
+    if window.model_info is None:
+        window.close()
+        raise RuntimeError(f"the model {model_path} did not load")
+    canvas = window.canvas
+
+    sent: dict[int, float] = {}
+    shown: list[tuple[int, float]] = []
+    original_predict = window.inference.predict
+
+    def predict(seq, strokes, brush_width):
+        sent[seq] = time.perf_counter()
+        original_predict(seq, strokes, brush_width)
+    window.inference.predict = predict
+    window.prediction_shown.connect(lambda seq: shown.append((seq, time.perf_counter())))
+
+    ticks: list[float] = []
+    heartbeat = QTimer(timerType=Qt.TimerType.PreciseTimer, interval=1)
+    heartbeat.timeout.connect(lambda: ticks.append(time.perf_counter()))
+    events: list[float] = []
+    state = {"step": 0}
+
+    def send(kind: QEvent.Type, x: float, y: float) -> None:
+        position = canvas.to_widget(x, y)
+        button = Qt.MouseButton.LeftButton
+        buttons = Qt.MouseButton.NoButton if kind == QEvent.Type.MouseButtonRelease else button
+        event = QMouseEvent(kind, position, canvas.mapToGlobal(position), button if kind != QEvent.Type.MouseMove
+                            else Qt.MouseButton.NoButton, buttons, Qt.KeyboardModifier.NoModifier)
+        QApplication.sendEvent(canvas, event)
+
+    def move() -> None:
+        step = state["step"]
+        state["step"] += 1
+        events.append(time.perf_counter())
+        stroke_step = step % 60   # a stroke of 60 events (about half a second), then the next one
+        angle = step * 0.11
+        x = 140 + 80 * math.sin(angle) * (1 + 0.2 * math.sin(step * 0.013))
+        y = 140 + 95 * math.sin(2 * angle) / 2
+        if stroke_step == 0:
+            if step and (step // 60) % 4 == 0:
+                window.clear()
+            send(QEvent.Type.MouseButtonPress, x, y)
+        elif stroke_step == 59:
+            send(QEvent.Type.MouseButtonRelease, x, y)
+        else:
+            send(QEvent.Type.MouseMove, x, y)
+
+    driver = QTimer(timerType=Qt.TimerType.PreciseTimer, interval=max(1, round(event_interval_ms)))
+    driver.timeout.connect(move)
+    _spin_until(app, lambda: False, 0.3)  # let start-up work settle
+    heartbeat.start()
+    driver.start()
+    loop = QEventLoop()
+    QTimer.singleShot(int(duration_s * 1000), loop.quit)
+    loop.exec()  # the real event loop, blocking in poll like the app does, not a busy spin
+    driver.stop()
+    _spin_until(app, window.is_up_to_date, 5)
+    heartbeat.stop()
+    window.close()
+
+    gaps = np.diff(ticks) * 1000 if len(ticks) > 1 else np.zeros(1)
+    latencies = _latencies(events, sent, shown)
+    return {
+        "duration_s": duration_s,
+        "events": len(events),
+        "event_interval_ms": event_interval_ms,
+        "predictions_shown": len(shown),
+        "stall_max_ms": round(float(gaps.max()), 2),
+        "stall_p99_ms": round(float(np.percentile(gaps, 99)), 2),
+        "latency_p50_ms": round(float(np.percentile(latencies, 50)), 2) if len(latencies) else None,
+        "latency_p95_ms": round(float(np.percentile(latencies, 95)), 2) if len(latencies) else None,
+        "latency_max_ms": round(float(np.max(latencies)), 2) if len(latencies) else None,
+    }
+
+
+def _latencies(events: list[float], sent: dict[int, float], shown: list[tuple[int, float]]) -> np.ndarray:
+    """For each input event: until the first prediction shown whose request was made after it."""
+    covered = sorted((sent[seq], at) for seq, at in shown if seq in sent)
+    if not covered:
+        return np.zeros(0)
+    send_times = np.array([s for s, _ in covered])
+    # a request made later than another may be shown earlier: take the earliest showing from here on
+    shown_times = np.minimum.accumulate(np.array([t for _, t in covered])[::-1])[::-1]
+    result = []
+    for at in events:
+        index = np.searchsorted(send_times, at)
+        if index < len(send_times):
+            result.append((shown_times[index] - at) * 1000)
+    return np.array(result)
+
+
+def _startup_figures(model_path: str) -> dict:
+    """Seconds from launching a fresh process to its window on screen, and to the model ready."""
+    env = dict(os.environ)
+    if not env.get("DISPLAY") and not env.get("WAYLAND_DISPLAY"):
+        env.setdefault("QT_QPA_PLATFORM", "offscreen")
+    with tempfile.TemporaryDirectory() as home:
+        env["XDG_CONFIG_HOME"] = home  # a first start: no stored settings
+        started = time.time()
+        result = subprocess.run([sys.executable, "-c", STARTUP_PROBE, model_path], capture_output=True,
+                                text=True, timeout=120, env=env)
+    marks = dict(line.split()[:2] for line in result.stdout.splitlines() if line.startswith(("visible", "model")))
+    figures = {}
+    if "visible" in marks:
+        figures["startup_visible_s"] = round(float(marks["visible"]) - started, 3)
+    if "model" in marks:
+        figures["startup_model_ready_s"] = round(float(marks["model"]) - started, 3)
+    return figures
+
+
+def _spin_until(app, condition, timeout_s: float) -> None:
+    deadline = time.perf_counter() + timeout_s
+    while not condition() and time.perf_counter() < deadline:
+        app.processEvents()
+        time.sleep(0.0005)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Print the GUI figures as JSON."""
+    parser = argparse.ArgumentParser(prog="python -m mnist_pad.ui.bench", description=__doc__)
+    parser.add_argument("--seconds", type=float, default=5.0, help="how long to draw (default 5)")
+    parser.add_argument("--model", default=None, help="robust (default), plain, or a checkpoint file")
+    parser.add_argument("--no-startup", action="store_true", help="skip the start-up measurement")
+    args = parser.parse_args(argv)
+    print(json.dumps(measure_gui(args.seconds, args.model, startup=not args.no_startup), indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
