@@ -1,0 +1,180 @@
+"""Model → Accuracy vs brush width…: evaluate models against stroke thickness, in the background.
+
+Each evaluation is a separate process (`python -m training.evaluate --json`), so thousands of
+images never compete with drawing. Two models can be compared on one chart.
+"""
+from __future__ import annotations
+
+import json
+import sys
+
+import pyqtgraph as pg
+from PySide6.QtCore import QObject, QProcess, QSettings, Signal
+from PySide6.QtWidgets import QComboBox, QDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from .. import paths
+
+MORPH_LEVELS = {-5: -2, -3: -1, 3: 1, 5: 2, 9: 4}  # evaluate's kernel -> approximate stroke change in px at 28x28
+MODEL_PENS = ("#2e86ab", "#d1495b")
+
+
+def evaluation_command(model: str, data_dir: str, corrections_file: str) -> list[str]:
+    """The argv of one background evaluation."""
+    return [sys.executable, "-m", "training.evaluate", "--model", model, "--data-dir", data_dir,
+            "--corrections", corrections_file, "--json"]
+
+
+class EvaluationRun(QObject):
+    """One evaluation process; emits its figures or a message."""
+
+    finished = Signal(str, dict)   # model, figures
+    failed = Signal(str, str)      # model, message
+
+    def __init__(self, model: str, command: list[str], parent: QObject | None = None):
+        super().__init__(parent)
+        self.model = model
+        self.process = QProcess(self)
+        self.process.finished.connect(self._done)
+        self.process.errorOccurred.connect(self._error)
+        self.process.start(command[0], command[1:])
+
+    def _error(self, error: QProcess.ProcessError) -> None:
+        if error == QProcess.ProcessError.FailedToStart:
+            self.failed.emit(self.model, f"could not start the evaluation: {self.process.errorString()}")
+
+    def _done(self, exit_code: int, status: QProcess.ExitStatus) -> None:
+        out = bytes(self.process.readAllStandardOutput()).decode(errors="replace").strip().splitlines()
+        err = bytes(self.process.readAllStandardError()).decode(errors="replace").strip().splitlines()
+        try:
+            figures = json.loads(out[-1])["figures"] if exit_code == 0 and out else None
+        except (ValueError, KeyError, TypeError):
+            figures = None
+        if figures is None:
+            self.failed.emit(self.model, (err[-1] if err else f"the evaluation stopped (exit code {exit_code})"))
+        else:
+            self.finished.emit(self.model, figures)
+
+    def stop(self) -> None:
+        if self.process.state() != QProcess.ProcessState.NotRunning:
+            self.process.kill()
+            self.process.waitForFinished(2000)
+
+
+class AccuracyDialog(QDialog):
+    """Plots accuracy against brush width for one or two models."""
+
+    def __init__(self, model_choices: list[tuple[str, str]], parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("accuracyDialog")
+        self.setWindowTitle("Accuracy vs brush width")
+        self.runs: dict[str, EvaluationRun] = {}
+        self.results: dict[str, dict] = {}
+        self.first, self.second = QComboBox(), QComboBox()
+        self.second.addItem("(none)", "")
+        for label, spec in model_choices:
+            self.first.addItem(label, spec)
+            self.second.addItem(label, spec)
+        self.run_button = QPushButton("Evaluate")
+        self.run_button.setObjectName("accuracyRun")
+        self.run_button.clicked.connect(self.evaluate)
+        row = QHBoxLayout()
+        for widget in (QLabel("Model"), self.first, QLabel("compare with"), self.second, self.run_button):
+            row.addWidget(widget)
+        row.addStretch()
+        self.status = QLabel("Evaluates on the MNIST test set thinned and thickened, on your own drawings "
+                             "re-rendered at several brush widths (10 or more needed), and on pen-drawn digits when present.")
+        self.status.setObjectName("accuracyStatus")
+        self.status.setWordWrap(True)
+        self.width_chart = self._chart("brush width (px)", "pen-drawn digits and your drawings")
+        self.width_chart.setObjectName("accuracyWidthChart")
+        self.morph_chart = self._chart("stroke change at 28x28 (px)", "MNIST test, thinned ↔ thickened")
+        self.morph_chart.setObjectName("accuracyMorphChart")
+        layout = QVBoxLayout(self)
+        layout.addLayout(row)
+        layout.addWidget(self.status)
+        layout.addWidget(self.width_chart, 1)
+        layout.addWidget(self.morph_chart, 1)
+        self.resize(640, 620)
+
+    @staticmethod
+    def _chart(x_label: str, title: str) -> pg.PlotWidget:
+        chart = pg.PlotWidget(background="w", title=title)
+        chart.setLabel("bottom", x_label)
+        chart.setLabel("left", "accuracy")
+        chart.showGrid(x=True, y=True, alpha=0.2)
+        chart.addLegend(offset=(-10, -10))
+        chart.setMinimumHeight(200)
+        return chart
+
+    def selected_models(self) -> list[str]:
+        return [spec for spec in (self.first.currentData(), self.second.currentData()) if spec]
+
+    def evaluate(self) -> None:
+        """Start one background evaluation per chosen model."""
+        if self.runs:
+            return
+        self.results.clear()
+        for chart in (self.width_chart, self.morph_chart):
+            chart.clear()
+        data_dir = str(QSettings().value("retrain/data_dir", str(paths.mnist_cache_dir())))
+        for spec in dict.fromkeys(self.selected_models()):
+            run = EvaluationRun(spec, evaluation_command(spec, data_dir, str(paths.corrections_file())), self)
+            run.finished.connect(self._finished)
+            run.failed.connect(self._failed)
+            self.runs[spec] = run
+        self.run_button.setEnabled(False)
+        self.status.setText("Evaluating in the background… (about a minute; keep drawing meanwhile)")
+
+    def _finished(self, model: str, figures: dict) -> None:
+        self.results[model] = figures
+        self._plot(model, figures, MODEL_PENS[len(self.results) - 1])
+        self._run_ended(model)
+
+    def _failed(self, model: str, message: str) -> None:
+        self.status.setText(f"{model}: {message}")
+        self.status.setStyleSheet("color: #b00020;")
+        self._run_ended(model)
+
+    def _run_ended(self, model: str) -> None:
+        run = self.runs.pop(model, None)
+        if run:
+            run.deleteLater()
+        if not self.runs:
+            self.run_button.setEnabled(True)
+            if self.results:
+                self.status.setStyleSheet("")
+                self.status.setText(self._summary())
+
+    def _plot(self, model: str, figures: dict, colour: str) -> None:
+        name = model.rsplit("/", 1)[-1]
+        for prefix, label, style in (("pendigits_w", "pen digits", 1), ("corrections_w", "my drawings", 3)):
+            points = sorted((float(k[len(prefix):-len("_accuracy")]), v) for k, v in figures.items()
+                            if k.startswith(prefix) and k.endswith("_accuracy"))
+            if points:
+                xs, ys = zip(*points)
+                pen = pg.mkPen(colour, width=2, style=pg.QtCore.Qt.PenStyle(style))
+                self.width_chart.plot(xs, ys, pen=pen, symbol="o", symbolSize=6, symbolBrush=colour, name=f"{name}: {label}")
+        morph = [(0.0, figures["mnist_test_accuracy"])] if "mnist_test_accuracy" in figures else []
+        morph += [(change, figures[f"mnist_morph{kernel:+d}_accuracy"]) for kernel, change in MORPH_LEVELS.items()
+                  if f"mnist_morph{kernel:+d}_accuracy" in figures]
+        if morph:
+            xs, ys = zip(*sorted(morph))
+            self.morph_chart.plot(xs, ys, pen=pg.mkPen(colour, width=2), symbol="o", symbolSize=6, symbolBrush=colour, name=name)
+
+    def _summary(self) -> str:
+        parts = []
+        for model, figures in self.results.items():
+            text = model.rsplit("/", 1)[-1]
+            if "mnist_test_accuracy" in figures:
+                text += f": MNIST {figures['mnist_test_accuracy']:.2%}"
+            if "corrections_count" in figures:
+                text += f", {figures['corrections_count']} of your drawings"
+            parts.append(text)
+        return "Done. " + "; ".join(parts)
+
+    def done(self, result: int) -> None:  # noqa: D401 - Qt's name
+        """Closing the dialog stops evaluations still running."""
+        for run in list(self.runs.values()):
+            run.stop()
+        self.runs.clear()
+        super().done(result)

@@ -1,0 +1,43 @@
+"""Model → Accuracy vs brush width: background evaluations plotted, failures told in words."""
+from __future__ import annotations
+
+import json
+import sys
+
+from mnist_pad.ui import accuracy_dialog
+from mnist_pad.ui.accuracy_dialog import AccuracyDialog
+
+FIGURES = {"mnist_test_accuracy": 0.99, "mnist_morph-3_accuracy": 0.97, "mnist_morph+5_accuracy": 0.95,
+           "pendigits_w4_accuracy": 0.9, "pendigits_w50_accuracy": 0.95,
+           "corrections_w4_accuracy": 0.5, "corrections_w12_accuracy": 0.75, "corrections_count": 12}
+
+
+def fake_evaluate(monkeypatch, script: str):
+    monkeypatch.setattr(accuracy_dialog, "evaluation_command",
+                        lambda model, data_dir, corrections: [sys.executable, "-c", script, model])
+
+
+def test_two_models_are_evaluated_and_plotted(qtbot, monkeypatch):
+    fake_evaluate(monkeypatch, f"import json, sys; print(json.dumps({{'model': sys.argv[1], 'figures': {json.dumps(FIGURES)}}}))")
+    dialog = AccuracyDialog([("robust", "robust"), ("plain", "plain")])
+    qtbot.addWidget(dialog)
+    dialog.second.setCurrentIndex(2)
+    assert dialog.selected_models() == ["robust", "plain"]
+    dialog.run_button.click()
+    assert not dialog.run_button.isEnabled()
+    qtbot.waitUntil(lambda: dialog.run_button.isEnabled(), timeout=20000)
+    assert set(dialog.results) == {"robust", "plain"}
+    curves = dialog.width_chart.getPlotItem().listDataItems()
+    assert len(curves) == 4, "pen digits and my drawings for each model"
+    morph = dialog.morph_chart.getPlotItem().listDataItems()[0]
+    assert list(morph.getData()[0]) == [-1.0, 0.0, 2.0]
+    assert "12 of your drawings" in dialog.status.text()
+
+
+def test_a_failed_evaluation_is_reported(qtbot, monkeypatch):
+    fake_evaluate(monkeypatch, "import sys; print('error: MNIST not found in /x', file=sys.stderr); sys.exit(2)")
+    dialog = AccuracyDialog([("robust", "robust")])
+    qtbot.addWidget(dialog)
+    dialog.evaluate()
+    qtbot.waitUntil(lambda: dialog.run_button.isEnabled(), timeout=20000)
+    assert "MNIST not found" in dialog.status.text() and not dialog.results
