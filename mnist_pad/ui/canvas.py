@@ -39,6 +39,7 @@ class Canvas(QWidget):
         self.drawing = Drawing()
         self.brush_width = 16.0
         self.picture: QImage | None = None
+        self._finished_cache: tuple[tuple, QPixmap] | None = None  # finished strokes painted once
         self._update_cursor()
 
     # -- public --------------------------------------------------------------------------
@@ -138,8 +139,14 @@ class Canvas(QWidget):
         self._changed(False)
 
     def _extend(self, position: QPointF) -> None:
+        before = self.drawing.strokes[-1][-1]
         self.drawing.add_point(*self.to_canvas(position))
-        self._changed(False)
+        after = self.drawing.strokes[-1][-1]
+        # repaint only around the new segment: the rest of the sheet is unchanged
+        margin = self.brush_width * self.paper_rect().width() / CANVAS_SIZE / 2 + 2
+        segment = QRectF(self.to_widget(*before), self.to_widget(*after)).normalized()
+        self.update(segment.adjusted(-margin, -margin, margin, margin).toAlignedRect())
+        self.strokes_changed.emit(False)
 
     def _end(self, position: QPointF) -> None:
         if not self.drawing.drawing_stroke:
@@ -176,20 +183,26 @@ class Canvas(QWidget):
         painter.end()
 
     def _paint_strokes(self, painter: QPainter, paper: QRectF) -> None:
-        scale = paper.width() / CANVAS_SIZE
-        painter.translate(paper.topLeft())
-        painter.scale(scale, scale)
-        pen = QPen(INK, self.brush_width, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap, Qt.PenJoinStyle.RoundJoin)
-        painter.setPen(pen)
-        painter.setBrush(Qt.BrushStyle.NoBrush)
-        for stroke in self.drawing.strokes:
-            if len(stroke) == 1:
-                painter.drawPoint(QPointF(*stroke[0]))  # a round cap makes a dot of the brush's diameter
-                continue
-            path = QPainterPath(QPointF(*stroke[0]))
-            for x, y in stroke[1:]:
-                path.lineTo(x, y)
-            painter.drawPath(path)
+        strokes = self.drawing.strokes
+        finished = strokes[:-1] if self.drawing.drawing_stroke else strokes
+        painter.drawPixmap(paper.topLeft(), self._finished_pixmap(finished, paper))
+        if self.drawing.drawing_stroke:
+            _draw_strokes(painter, strokes[-1:], self.brush_width, paper)
+
+    def _finished_pixmap(self, finished: tuple, paper: QRectF) -> QPixmap:
+        """The finished strokes on transparent paper, redrawn only when they, the brush or the size change."""
+        ratio = self.devicePixelRatioF()
+        key = (finished, self.brush_width, paper.size().toSize(), ratio)
+        if self._finished_cache is None or self._finished_cache[0] != key:
+            pixmap = QPixmap((paper.size() * ratio).toSize())
+            pixmap.setDevicePixelRatio(ratio)
+            pixmap.fill(Qt.GlobalColor.transparent)
+            painter = QPainter(pixmap)
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            _draw_strokes(painter, finished, self.brush_width, QRectF(0, 0, paper.width(), paper.height()))
+            painter.end()
+            self._finished_cache = (key, pixmap)
+        return self._finished_cache[1]
 
     def _paint_picture(self, painter: QPainter, paper: QRectF) -> None:
         size = self.picture.size().scaled(paper.size().toSize(), Qt.AspectRatioMode.KeepAspectRatio)
@@ -218,3 +231,21 @@ class Canvas(QWidget):
         painter.drawEllipse(ring)
         painter.end()
         self.setCursor(QCursor(pixmap, side // 2, side // 2))
+
+
+def _draw_strokes(painter: QPainter, strokes, brush_width: float, paper: QRectF) -> None:
+    """Strokes in canvas pixels onto `paper`: round caps and joins; a one-point stroke is a dot."""
+    painter.save()
+    painter.translate(paper.topLeft())
+    painter.scale(paper.width() / CANVAS_SIZE, paper.width() / CANVAS_SIZE)
+    painter.setPen(QPen(INK, brush_width, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap, Qt.PenJoinStyle.RoundJoin))
+    painter.setBrush(Qt.BrushStyle.NoBrush)
+    for stroke in strokes:
+        if len(stroke) == 1:
+            painter.drawPoint(QPointF(*stroke[0]))
+            continue
+        path = QPainterPath(QPointF(*stroke[0]))
+        for x, y in stroke[1:]:
+            path.lineTo(x, y)
+        painter.drawPath(path)
+    painter.restore()

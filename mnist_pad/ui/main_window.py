@@ -5,6 +5,7 @@ sequence number, results come back by signal, and anything older than what is sh
 """
 from __future__ import annotations
 
+import gc
 import time
 from pathlib import Path
 
@@ -377,6 +378,9 @@ class MainWindow(QMainWindow):
         self.preview.set_image(np.zeros((28, 28), np.uint8))
 
     def _on_model_loaded(self, info: ModelInfo) -> None:
+        # torch brought in ~10^6 long-lived objects: keep the collector from rescanning them
+        # mid-stroke (a full collection otherwise stalls the UI for 50-100 ms now and then).
+        gc.freeze()
         self.model_info = info
         self._requested_spec = None
         self.model_status.setText(f"Model: {info.name}  ·  {info.device}")

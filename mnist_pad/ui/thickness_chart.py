@@ -26,6 +26,7 @@ class ThicknessChart(pg.PlotWidget):
         self.width_range = width_range
         self.widths = np.zeros(0)
         self.probabilities = np.zeros((0, 10))
+        self._shown_digits: list[int] = []
         plot = self.getPlotItem()
         plot.setMenuEnabled(False)
         plot.hideButtons()
@@ -60,13 +61,15 @@ class ThicknessChart(pg.PlotWidget):
         """Show the sweep; only the digits that ever come near the top are drawn, in their colours."""
         self.widths, self.probabilities = np.asarray(widths, float), np.asarray(probabilities, float)
         top = self.top_digits()
-        self.legend.clear()
-        for digit, curve in enumerate(self.curves):
-            if digit in top:
-                curve.setData(self.widths, self.probabilities[:, digit])
-                self.legend.addItem(curve, str(digit))
-            else:
-                curve.setData([], [])
+        if top != self._shown_digits:  # the legend is slow to rebuild: only when its digits change
+            self.legend.clear()
+            for digit in self._shown_digits:
+                self.curves[digit].setData([], [])
+            for digit in top:
+                self.legend.addItem(self.curves[digit], str(digit))
+            self._shown_digits = top
+        for digit in top:
+            self.curves[digit].setData(self.widths, self.probabilities[:, digit])
         self.placeholder.setVisible(not top)
 
     def clear_sweep(self, text: str = "the thin → thick sweep appears when you draw") -> None:
