@@ -102,9 +102,8 @@ class MainWindow(QMainWindow):
         self.redo_button.clicked.connect(self.redo)
         self.clear_button.clicked.connect(self.clear)
         controls = QHBoxLayout()
-        controls.addWidget(QLabel("Brush"))
+        controls.addWidget(QLabel("Brush width (px)"))
         controls.addWidget(self.brush_slider, 1)
-        controls.addWidget(QLabel("px"))
         controls.addSpacing(16)
         for button in (self.undo_button, self.redo_button, self.clear_button):
             controls.addWidget(button)

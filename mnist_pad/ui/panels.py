@@ -12,6 +12,11 @@ DIGIT_COLOURS = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
 MUTED = "#8a8a90"
 
 
+def percent(probability: float) -> str:
+    """A probability as a whole percentage, never rounding a doubt up to a certain "100%"."""
+    return ">99%" if 0.99 < probability < 1 else f"{probability:.0%}"
+
+
 class PredictionPanel(QWidget):
     """The predicted digit, large, with how sure the network is; a hint when there is nothing to read."""
 
@@ -22,7 +27,6 @@ class PredictionPanel(QWidget):
         self.digit.setAlignment(Qt.AlignmentFlag.AlignCenter)
         font = QFont(self.font())
         font.setPointSize(64)
-        font.setWeight(QFont.Weight.DemiBold)
         self.digit.setFont(font)
         self.digit.setMinimumWidth(120)
         self.confidence = QLabel()
@@ -39,14 +43,14 @@ class PredictionPanel(QWidget):
     def show_probabilities(self, probabilities: np.ndarray) -> None:
         digit = int(np.argmax(probabilities))
         self.digit.setText(str(digit))
-        self.digit.setStyleSheet(f"color: {DIGIT_COLOURS[digit]};")
+        self.digit.setStyleSheet(f"color: {DIGIT_COLOURS[digit]}; font-weight: 600;")
         self.confidence.setStyleSheet("")
-        self.confidence.setText(f"{probabilities[digit]:.0%} sure")
+        self.confidence.setText(f"{percent(float(probabilities[digit]))} sure")
 
     def show_hint(self, text: str) -> None:
         """No guess: an empty canvas, a model still loading, or none loaded."""
         self.digit.setText("–")
-        self.digit.setStyleSheet(f"color: {MUTED};")
+        self.digit.setStyleSheet("color: #d4d4d8; font-weight: 300;")
         self.confidence.setStyleSheet(f"color: {MUTED};")
         self.confidence.setText(text)
 
@@ -89,12 +93,14 @@ class ProbabilityBars(QWidget):
             painter.setBrush(QColor("#ececef"))
             painter.drawRoundedRect(QRectF(label_width, bar_top, track_width, bar_height), 3, 3)
             value = float(self.values[digit])
-            if value > 0:
+            length = track_width * value
+            if length >= 1.0:  # a trace of probability is not worth a mark
                 colour = QColor(DIGIT_COLOURS[digit]) if digit == best else QColor("#a9b4c2")
                 painter.setBrush(colour)
-                painter.drawRoundedRect(QRectF(label_width, bar_top, max(bar_height, track_width * value), bar_height), 3, 3)
+                radius = min(3.0, length / 2)
+                painter.drawRoundedRect(QRectF(label_width, bar_top, length, bar_height), radius, radius)
             painter.setPen(text_colour if digit == best else QColor(MUTED))
-            text = f"{value:.0%}" if self.values.any() else ""
+            text = percent(value) if self.values.any() else ""
             painter.drawText(row.adjusted(0, 0, -2, 0), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, text)
         painter.end()
 

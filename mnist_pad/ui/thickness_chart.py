@@ -7,7 +7,6 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import QWidget
 
 from .panels import DIGIT_COLOURS, MUTED
@@ -33,7 +32,7 @@ class ThicknessChart(pg.PlotWidget):
         plot.setMouseEnabled(x=False, y=False)
         plot.showGrid(x=True, y=True, alpha=0.15)
         plot.setXRange(*width_range, padding=0.02)
-        plot.setYRange(0, 1, padding=0.02)
+        plot.setYRange(-0.03, 1.05, padding=0)
         axis_pen = pg.mkPen(MUTED)
         for name in ("left", "bottom"):
             axis = plot.getAxis(name)
@@ -42,15 +41,17 @@ class ThicknessChart(pg.PlotWidget):
         plot.setLabel("bottom", "brush width (px)")
         plot.setLabel("left", "probability")
         plot.getAxis("left").setTicks([[(v, f"{v:.0%}") for v in (0, 0.25, 0.5, 0.75, 1.0)]])
-        self.legend = plot.addLegend(offset=(-8, 8), labelTextColor="#333336", brush=pg.mkBrush(255, 255, 255, 210))
+        self.legend = plot.addLegend(labelTextColor="#333336", brush=pg.mkBrush(255, 255, 255, 225), pen=pg.mkPen("#d8d8dc"))
+        # right, halfway up: the winner's curve runs along the top and the others along the bottom
+        self.legend.anchor(itemPos=(1, 0.5), parentPos=(1, 0.5), offset=(-10, 0))
+        self.legend.setVisible(False)
         self.curves = [plot.plot([], [], pen=pg.mkPen(DIGIT_COLOURS[d], width=2.5), name=None) for d in range(10)]
         self.marker = pg.InfiniteLine(angle=90, movable=True, pen=pg.mkPen("#1d1d1f", width=1.5, style=Qt.PenStyle.DashLine),
                                       hoverPen=pg.mkPen("#1d1d1f", width=3), bounds=width_range)
         self.marker.sigPositionChangeFinished.connect(lambda line: self.width_chosen.emit(float(line.value())))
         plot.addItem(self.marker, ignoreBounds=True)
-        self.placeholder = pg.TextItem("the thin → thick sweep appears when you draw", color=MUTED, anchor=(0.5, 0.5))
-        font = QFont(self.font())
-        self.placeholder.setFont(font)
+        self.placeholder = pg.TextItem("the thin → thick sweep appears when you draw", color=MUTED, anchor=(0.5, 0.5),
+                                       fill=pg.mkBrush("w"))
         self.placeholder.setPos(sum(width_range) / 2, 0.5)
         plot.addItem(self.placeholder, ignoreBounds=True)
         self.scene().sigMouseClicked.connect(self._clicked)
@@ -71,6 +72,7 @@ class ThicknessChart(pg.PlotWidget):
         for digit in top:
             self.curves[digit].setData(self.widths, self.probabilities[:, digit])
         self.placeholder.setVisible(not top)
+        self.legend.setVisible(bool(top))
 
     def clear_sweep(self, text: str = "the thin → thick sweep appears when you draw") -> None:
         self.set_sweep(np.zeros(0), np.zeros((0, 10)))
