@@ -57,9 +57,7 @@ def to_mnist(ink: np.ndarray) -> MnistInput:
     if peak <= 0:
         return EMPTY
     digit *= 255.0 / peak
-    moments = cv2.moments(digit)
-    centre_x = moments["m10"] / moments["m00"]
-    centre_y = moments["m01"] / moments["m00"]
+    centre_x, centre_y = centre_of_mass(digit)
     shift = np.float32([[1, 0, CENTRE - centre_x], [0, 1, CENTRE - centre_y]])
     placed = cv2.warpAffine(digit, shift, (SIZE, SIZE), flags=cv2.INTER_LINEAR, borderValue=0)
     return MnistInput(np.clip(placed + 0.5, 0, 255).astype(np.uint8))
@@ -67,10 +65,14 @@ def to_mnist(ink: np.ndarray) -> MnistInput:
 
 def centre_of_mass(image: np.ndarray) -> tuple[float, float]:
     """(x, y) centre of mass of an image in pixel-index coordinates."""
-    moments = cv2.moments(image.astype(np.float32))
-    if moments["m00"] == 0:
+    # Not cv2.moments: it reads a one-column or one-row array as a point list (area 0), so a
+    # straight vertical "1" that shrinks to 1 px wide would divide by zero.
+    image = np.asarray(image, np.float64)
+    total = image.sum()
+    if total == 0:
         return (float("nan"), float("nan"))
-    return (moments["m10"] / moments["m00"], moments["m01"] / moments["m00"])
+    return (float(image.sum(axis=0) @ np.arange(image.shape[1]) / total),
+            float(image.sum(axis=1) @ np.arange(image.shape[0]) / total))
 
 
 def ink_from_picture(gray: np.ndarray) -> np.ndarray:
