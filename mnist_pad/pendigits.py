@@ -12,6 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 
 TABLET_SIZE = 500
+# Writers kept out of any training on pen-drawn digits, so evaluation on them measures unseen hands.
+EVAL_WRITERS = frozenset({5, 10, 15, 20, 25, 30})
 
 
 class PendigitsError(ValueError):

@@ -1,0 +1,1 @@
+"""Training and evaluation of mnist-pad's digit models: `python -m training`, `python -m training.evaluate`."""

@@ -1,0 +1,123 @@
+"""The training CLI end to end (tiny runs), cancel, save failures, data checks, shipped models."""
+from __future__ import annotations
+
+import errno
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from mnist_pad import checkpoint
+from mnist_pad.recognizer import Recognizer
+from training import data, evaluate, train
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def events_of(stdout: str) -> list[dict]:
+    return [json.loads(line) for line in stdout.splitlines() if line.strip()]
+
+
+def test_tiny_run_reports_json_progress_and_saves_a_loadable_model(shared_data, tmp_path):
+    out = tmp_path / "tiny.pt"
+    corrections = tmp_path / "corrections.jsonl"
+    corrections.write_text(json.dumps({"strokes": [[[140, 40], [140, 240]]], "label": 1,
+                                       "brush_width": 12.0, "canvas_size": 280}) + "\n")
+    command = [sys.executable, "-m", "training", "--data-dir", str(shared_data), "--limit", "400", "--epochs", "2",
+               "--batch-size", "100", "--pendigits", "none", "--corrections", str(corrections),
+               "--progress", "json", "--out", str(out)]
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    events = events_of(result.stdout)  # every stdout line must be a JSON object
+    kinds = [e["event"] for e in events]
+    assert kinds[0] == "start" and kinds[-1] == "done" and "eval" in kinds
+    assert set(events[0]) == {"event", "arch", "epochs", "time_budget", "device", "train_size"}
+    progress = [e for e in events if e["event"] == "progress"]
+    assert progress and set(progress[0]) == {"event", "fraction", "eta_s", "epoch", "step", "loss", "accuracy", "images_per_s"}
+    assert all(0 <= e["fraction"] <= 1 for e in progress)
+    done = events[-1]
+    assert Path(done["path"]) == out.resolve() and 0 <= done["figures"]["mnist_test_accuracy"] <= 1
+    assert [p.name for p in tmp_path.iterdir() if p.suffix != ".jsonl"] == ["tiny.pt"], "no temp files left"
+    recognizer = Recognizer.load(out)
+    card = recognizer.card
+    assert card["recipe"]["command"].startswith("python -m training ") and card["preprocess_version"] >= 1
+    assert any("corrections" in used for used in card["training_data"])
+
+
+def test_sigterm_cancels_cleanly_and_leaves_no_file(shared_data, tmp_path):
+    out = tmp_path / "cancelled.pt"
+    command = [sys.executable, "-m", "training", "--data-dir", str(shared_data), "--limit", "20000", "--epochs", "50",
+               "--pendigits", "none", "--progress", "json", "--out", str(out)]
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        for line in process.stdout:
+            if json.loads(line)["event"] == "progress":
+                break
+        process.send_signal(signal.SIGTERM)
+        rest, _ = process.communicate(timeout=30)
+    finally:
+        process.kill()
+    assert process.returncode == 130
+    assert events_of(rest)[-1]["event"] == "cancelled"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_full_disk_while_saving_is_an_error_and_keeps_the_old_file(shared_data, tmp_path, monkeypatch, capsys):
+    out = tmp_path / "model.pt"
+    out.write_bytes(b"the old model")
+
+    def disk_full(fd):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(checkpoint.os, "fsync", disk_full)
+    code = train.main(["--data-dir", str(shared_data), "--limit", "200", "--epochs", "1", "--pendigits", "none",
+                       "--progress", "json", "--out", str(out)])
+    assert code == 1
+    last = events_of(capsys.readouterr().out)[-1]
+    assert last["event"] == "error" and "No space left on device" in last["message"]
+    assert out.read_bytes() == b"the old model"
+    assert [p.name for p in tmp_path.iterdir()] == ["model.pt"]
+
+
+def test_corrupted_mnist_files_are_refused_with_a_clear_message(tmp_path):
+    raw = data.raw_dir(tmp_path)
+    raw.mkdir(parents=True)
+    for name in data.RAW_SHA256:
+        (raw / name).write_bytes(b"\x00\x00\x08\x03" + bytes(100))
+    with pytest.raises(data.DataError, match="corrupted or truncated"):
+        data.load_mnist(tmp_path, train=True)
+
+
+def test_the_cli_reports_bad_data_as_an_error_event(tmp_path, capsys):
+    raw = data.raw_dir(tmp_path)
+    raw.mkdir(parents=True)
+    for name in data.RAW_SHA256:
+        (raw / name).write_bytes(b"garbage")
+    code = train.main(["--data-dir", str(tmp_path), "--epochs", "1", "--progress", "json", "--out", str(tmp_path / "m.pt")])
+    assert code == 2
+    last = events_of(capsys.readouterr().out)[-1]
+    assert last["event"] == "error" and "train-images-idx3-ubyte" in last["message"]
+    assert not (tmp_path / "m.pt").exists()
+
+
+def test_missing_files_offline_name_the_four_files_and_the_folder(tmp_path):
+    with pytest.raises(data.DataError) as error:
+        data.load_mnist(tmp_path, train=False, download=False)
+    message = str(error.value)
+    assert str(data.raw_dir(tmp_path)) in message
+    assert all(name in message for name in data.RAW_SHA256)
+
+
+@pytest.mark.parametrize("name", ["robust", "plain"])
+def test_shipped_models_reach_their_cards_mnist_figure(shared_data, name):
+    recognizer = Recognizer.load(name)
+    card = recognizer.card
+    assert card["name"] == name and card["preprocess_version"] >= 1 and card["recipe"]["command"]
+    images, labels = data.load_mnist(shared_data, train=False, download=False)
+    accuracy = evaluate.mnist_accuracy(recognizer, images, labels)
+    assert accuracy >= card["figures"]["mnist_test_accuracy"] - 0.0005
+    assert accuracy >= 0.98

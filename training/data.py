@@ -1,0 +1,134 @@
+"""MNIST as uint8 tensors in memory, verified; pen-drawn digits and corrections rendered into banks.
+
+MNIST comes through torchvision.datasets.MNIST (which downloads missing files and checks their
+MD5); before torchvision reads anything, the four raw files are checked against the canonical
+SHA-256 values below, so a truncated or corrupted file is an error, never training data.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from mnist_pad import corrections as corrections_store
+from mnist_pad import pendigits
+from mnist_pad.preprocess import to_mnist
+from mnist_pad.raster import rasterize
+
+RAW_SHA256 = {
+    "train-images-idx3-ubyte": "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
+    "train-labels-idx1-ubyte": "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
+    "t10k-images-idx3-ubyte": "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
+    "t10k-labels-idx1-ubyte": "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
+}
+SIZES = {True: 60_000, False: 10_000}
+CANVAS = 280
+
+
+class DataError(Exception):
+    """Training data that is missing or unusable; the message says what to do about it."""
+
+
+def raw_dir(data_dir: os.PathLike | str) -> Path:
+    """Where torchvision keeps the four MNIST files under `data_dir`."""
+    return Path(data_dir) / "MNIST" / "raw"
+
+
+def verify_raw_files(data_dir: os.PathLike | str) -> None:
+    """Check each raw MNIST file against its canonical SHA-256; raise DataError on any mismatch."""
+    folder = raw_dir(data_dir)
+    for name, expected in RAW_SHA256.items():
+        path = folder / name
+        digest = hashlib.sha256()
+        try:
+            with open(path, "rb") as file:
+                for block in iter(lambda: file.read(1 << 20), b""):
+                    digest.update(block)
+        except OSError as error:
+            raise DataError(f"cannot read {path}: {error.strerror or error}") from None
+        if digest.hexdigest() != expected:
+            raise DataError(
+                f"{path} is corrupted or truncated ({path.stat().st_size:,} bytes, SHA-256 does not match "
+                f"the published file). Delete it and run again to download it, or replace it with the original.")
+
+
+def _missing(data_dir: os.PathLike | str) -> list[str]:
+    return [name for name in RAW_SHA256 if not (raw_dir(data_dir) / name).exists()]
+
+
+def load_mnist(data_dir: os.PathLike | str, train: bool, download: bool = True) -> tuple[torch.Tensor, torch.Tensor]:
+    """MNIST images (N, 28, 28) uint8 and labels (N,) int64, downloading missing files if allowed."""
+    from torchvision import datasets
+
+    data_dir = Path(data_dir).expanduser()
+    if _missing(data_dir):
+        if not download:
+            raise DataError(_where_to_put_files(data_dir, "they are missing"))
+        try:
+            datasets.MNIST(str(data_dir), train=train, download=True)
+        except (OSError, RuntimeError) as error:
+            raise DataError(_where_to_put_files(data_dir, f"downloading them failed ({error})")) from None
+        if _missing(data_dir):
+            raise DataError(_where_to_put_files(data_dir, "the download did not produce them"))
+    verify_raw_files(data_dir)
+    try:
+        dataset = datasets.MNIST(str(data_dir), train=train, download=False)
+    except (OSError, RuntimeError, ValueError) as error:
+        raise DataError(f"MNIST files in {raw_dir(data_dir)} cannot be read: {error}") from None
+    images, labels = dataset.data, dataset.targets
+    expected = SIZES[train]
+    if images.dtype != torch.uint8 or tuple(images.shape) != (expected, 28, 28) or tuple(labels.shape) != (expected,):
+        raise DataError(f"MNIST {'train' if train else 'test'} data in {raw_dir(data_dir)} has shape "
+                        f"{tuple(images.shape)}/{tuple(labels.shape)}, expected ({expected}, 28, 28)/({expected},)")
+    if int(labels.min()) < 0 or int(labels.max()) > 9:
+        raise DataError(f"MNIST labels in {raw_dir(data_dir)} are outside 0-9")
+    return images.contiguous(), labels.long()
+
+
+def _where_to_put_files(data_dir: Path, reason: str) -> str:
+    names = ", ".join(RAW_SHA256)
+    return (f"MNIST is not available: {reason}. Without internet, put the four uncompressed files "
+            f"({names}) into {raw_dir(data_dir)} , or pass --data-dir pointing at a folder that holds MNIST/raw/.")
+
+
+def render_bank(drawings: list, labels: list[int], widths_per_drawing: int, seed: int,
+                min_width: float = 3.0, max_width: float = 55.0) -> tuple[torch.Tensor, torch.Tensor]:
+    """Render each drawing (fitted strokes) at random brush widths through the real preprocessing.
+
+    Widths are log-uniform so thin brushes, where the model is weakest, get as many samples as thick ones.
+    Returns uint8 images (N, 28, 28) and int64 labels (N,).
+    """
+    rng = np.random.default_rng(seed)
+    images, kept = [], []
+    for strokes, label in zip(drawings, labels):
+        for width in np.exp(rng.uniform(np.log(min_width), np.log(max_width), widths_per_drawing)):
+            image = to_mnist(rasterize(strokes, float(width), CANVAS))
+            if not image.empty:
+                images.append(image.image)
+                kept.append(label)
+    if not images:
+        return torch.zeros((0, 28, 28), dtype=torch.uint8), torch.zeros((0,), dtype=torch.long)
+    return torch.from_numpy(np.stack(images)), torch.tensor(kept, dtype=torch.long)
+
+
+def pen_digit_bank(path: os.PathLike | str, widths_per_drawing: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Pen-drawn digits of the training writers (never pendigits.EVAL_WRITERS) rendered at random widths."""
+    try:
+        digits = pendigits.load(path)
+    except pendigits.PendigitsError as error:
+        raise DataError(str(error)) from None
+    train = [d for d in digits if d.writer not in pendigits.EVAL_WRITERS]
+    return render_bank([d.fitted(CANVAS) for d in train], [d.label for d in train], widths_per_drawing, seed)
+
+
+def corrections_bank(path: os.PathLike | str, widths_per_drawing: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """The user's corrections rescaled to a 280 px canvas and rendered at random widths."""
+    try:
+        records, _skipped = corrections_store.load(path)
+    except corrections_store.CorrectionsError as error:
+        raise DataError(str(error)) from None
+    drawings = [[np.asarray(s, np.float64) * (CANVAS / r.canvas_size) for s in r.strokes] for r in records]
+    return render_bank(drawings, [r.label for r in records], widths_per_drawing, seed)

@@ -1,0 +1,142 @@
+"""Evaluate a model: MNIST test, MNIST thinned/thickened, and pen-drawn digits through the Recognizer.
+
+    python -m training.evaluate --model robust|plain|PATH [--data-dir DIR] [--pendigits FILE] [--json]
+
+Pen-drawn digits are those of the writers in mnist_pad.pendigits.EVAL_WRITERS only, which no
+training recipe here ever sees, rendered at each brush width on a 280 px canvas (digits ~200 px tall).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from mnist_pad import checkpoint, paths, pendigits
+from mnist_pad.recognizer import Recognizer
+
+from . import augment, data
+
+BRUSH_WIDTHS = (4, 8, 12, 18, 25, 35, 50)
+# augment.morph kernels and the stroke-width change each makes at 28x28, in pixels (about).
+THICKNESS_LEVELS = {-5: -2, -3: -1, 3: +1, 5: +2, 9: +4}
+CANVAS = 280
+
+
+def mnist_accuracy(recognizer: Recognizer, images: torch.Tensor, labels: torch.Tensor) -> float:
+    """Accuracy on uint8 images (N, 28, 28) already in MNIST form."""
+    correct = 0
+    for start in range(0, len(images), 2000):
+        chunk = images[start:start + 2000].numpy()
+        correct += int((recognizer.predict_mnist(chunk).argmax(axis=1) == labels[start:start + 2000].numpy()).sum())
+    return correct / max(1, len(images))
+
+
+def thickness_variant(images: torch.Tensor, kernel: int) -> torch.Tensor:
+    """MNIST images thinned (kernel < 0) or thickened, then re-fitted like to_mnist, as uint8."""
+    batch = images.float()[:, None] / 255
+    changed = augment.refit(augment.morph(batch, kernel))
+    return (changed[:, 0] * 255 + 0.5).clamp(0, 255).to(torch.uint8)
+
+
+def pen_accuracies(recognizer: Recognizer, digits: list[pendigits.PenDigit],
+                   widths=BRUSH_WIDTHS) -> dict[float, float]:
+    """Accuracy per brush width on pen-drawn digits rendered through the Recognizer."""
+    drawings = [d.fitted(CANVAS) for d in digits]
+    labels = np.array([d.label for d in digits])
+    result = {}
+    for width in widths:
+        probabilities = recognizer.predict_strokes_batch(drawings, brush_width=float(width), canvas_size=CANVAS)
+        result[width] = float((probabilities.argmax(axis=1) == labels).mean())
+    return result
+
+
+def heldout_pen_digits(path: os.PathLike | str, limit: int | None = None) -> list[pendigits.PenDigit]:
+    """The pen-drawn digits of the evaluation writers (never trained on)."""
+    digits = [d for d in pendigits.load(path) if d.writer in pendigits.EVAL_WRITERS]
+    return digits[:limit] if limit else digits
+
+
+def evaluate_model(recognizer: Recognizer, data_dir: os.PathLike | str | None = None,
+                   pendigits_file: os.PathLike | str | None = None, limit: int | None = None,
+                   thickness: bool = True) -> dict:
+    """All figures as a flat dict (accuracies in 0..1); sections without data are left out."""
+    figures: dict = {}
+    if data_dir is not None:
+        images, labels = data.load_mnist(data_dir, train=False, download=False)
+        if limit:
+            images, labels = images[:limit], labels[:limit]
+        figures["mnist_test_accuracy"] = mnist_accuracy(recognizer, images, labels)
+        if thickness:
+            for kernel in THICKNESS_LEVELS:
+                figures[f"mnist_morph{kernel:+d}_accuracy"] = mnist_accuracy(
+                    recognizer, thickness_variant(images, kernel), labels)
+    if pendigits_file is not None and Path(pendigits_file).exists():
+        digits = heldout_pen_digits(pendigits_file, limit)
+        per_width = pen_accuracies(recognizer, digits)
+        for width, accuracy in per_width.items():
+            figures[f"pendigits_w{width}_accuracy"] = accuracy
+        figures["pendigits_mean_accuracy"] = float(np.mean(list(per_width.values())))
+        figures["pendigits_worst_width_accuracy"] = min(per_width.values())
+        figures["pendigits_spread_points"] = 100 * (max(per_width.values()) - min(per_width.values()))
+        writers = ",".join(str(w) for w in sorted(pendigits.EVAL_WRITERS))
+        figures["pendigits_set"] = f"held-out writers {writers} ({len(digits)} digits), canvas {CANVAS} px"
+    return figures
+
+
+def format_table(name: str, figures: dict) -> str:
+    """The figures as a plain-text table."""
+    lines = [f"model: {name}"]
+    if "mnist_test_accuracy" in figures:
+        lines.append(f"  MNIST test                        {figures['mnist_test_accuracy']:.2%}")
+        for kernel in THICKNESS_LEVELS:
+            key = f"mnist_morph{kernel:+d}_accuracy"
+            if key in figures:
+                change = "thinned" if kernel < 0 else "thickened"
+                pixels = THICKNESS_LEVELS[kernel]
+                lines.append(f"  MNIST test {change:9} by ~{abs(pixels)} px      {figures[key]:.2%}")
+    if "pendigits_set" in figures:
+        lines.append(f"  pen-drawn digits, {figures['pendigits_set']}:")
+        lines.append("    brush width  " + "  ".join(f"{w:>6}" for w in BRUSH_WIDTHS))
+        lines.append("    accuracy     " + "  ".join(f"{figures[f'pendigits_w{w}_accuracy']:6.2%}" for w in BRUSH_WIDTHS))
+        lines.append(f"    mean {figures['pendigits_mean_accuracy']:.2%}, worst {figures['pendigits_worst_width_accuracy']:.2%}, "
+                     f"best minus worst {figures['pendigits_spread_points']:.2f} points")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Evaluate one model and print a table (or JSON)."""
+    parser = argparse.ArgumentParser(prog="python -m training.evaluate", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", default=paths.DEFAULT_MODEL, help="robust, plain, or a checkpoint file")
+    parser.add_argument("--data-dir", default=str(paths.mnist_cache_dir()), help="folder holding MNIST/raw")
+    parser.add_argument("--pendigits", default=None,
+                        help="pendigits-orig.tra (default: DATA_DIR/pendigits/pendigits-orig.tra when present)")
+    parser.add_argument("--json", action="store_true", help="print the figures as one JSON object")
+    parser.add_argument("--update-card", action="store_true", help="write the figures into the checkpoint's model card")
+    parser.add_argument("--limit", type=int, default=None, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    pen_file = args.pendigits or Path(args.data_dir) / "pendigits" / "pendigits-orig.tra"
+    try:
+        recognizer = Recognizer.load(args.model)
+        figures = evaluate_model(recognizer, args.data_dir, pen_file, args.limit)
+        if args.update_card:
+            loaded = checkpoint.load(recognizer.source)
+            card = dict(loaded.card, figures={**loaded.card.get("figures", {}), **figures})
+            checkpoint.save(recognizer.source, loaded.model, loaded.arch, card)
+    except (checkpoint.CheckpointError, data.DataError, pendigits.PendigitsError, OSError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps({"model": recognizer.name, "source": recognizer.source, "figures": figures}))
+    else:
+        print(format_table(f"{recognizer.name} ({recognizer.source})", figures))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

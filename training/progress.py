@@ -1,0 +1,108 @@
+"""Progress reporters: a tqdm bar for people, JSON lines on stdout for the GUI.
+
+JSON events, one object per line, flushed (the GUI depends on this schema):
+    start, progress, eval, done, cancelled, error (see training/train.py for when each is sent).
+"""
+from __future__ import annotations
+
+import json
+import sys
+
+from tqdm import tqdm
+
+
+class JsonReporter:
+    """One JSON object per line on stdout, flushed at once."""
+
+    def _emit(self, event: str, **fields) -> None:
+        print(json.dumps({"event": event, **fields}), flush=True)
+
+    def start(self, **info) -> None:
+        """Training is about to begin: arch, epochs, time_budget, device, train_size."""
+        self._emit("start", **info)
+
+    def progress(self, **fields) -> None:
+        """A step report: fraction, eta_s, epoch, step, loss, accuracy, images_per_s."""
+        self._emit("progress", **fields)
+
+    def eval(self, epoch: int, val_accuracy: float) -> None:
+        """Validation accuracy at the end of an epoch."""
+        self._emit("eval", epoch=epoch, val_accuracy=val_accuracy)
+
+    def note(self, message: str) -> None:
+        """Free text for people; JSON consumers need not see it."""
+
+    def done(self, path: str, figures: dict, seconds: float) -> None:
+        """The model is saved at `path`."""
+        self._emit("done", path=path, figures=figures, seconds=seconds)
+
+    def cancelled(self, message: str) -> None:
+        """Stopped by the user; nothing was saved."""
+        self._emit("cancelled", message=message)
+
+    def error(self, message: str) -> None:
+        """Failed; the message says what to do."""
+        self._emit("error", message=message)
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+
+class BarReporter(JsonReporter):
+    """A tqdm bar on stderr with loss, accuracy and ETA; results as plain lines."""
+
+    def __init__(self):
+        self._bar: tqdm | None = None
+
+    def start(self, **info) -> None:
+        """Open the bar."""
+        budget = f", budget {info['time_budget']:.0f} s" if info.get("time_budget") else ""
+        epochs = f"{info['epochs']} epochs" if info.get("epochs") else "epochs to fit the budget"
+        self.note(f"training {info['arch']} on {info['device']}: {info['train_size']:,} images, {epochs}{budget}")
+        self._bar = tqdm(total=1000, unit="‰", file=sys.stderr, dynamic_ncols=True,
+                         bar_format="{l_bar}{bar}| {postfix}")
+
+    def progress(self, **fields) -> None:
+        """Move the bar and show loss, accuracy, speed and ETA."""
+        if self._bar is None:
+            return
+        self._bar.n = int(fields["fraction"] * 1000)
+        self._bar.set_description(f"epoch {fields['epoch']}", refresh=False)
+        minutes, seconds = divmod(int(fields["eta_s"]), 60)
+        self._bar.set_postfix_str(f"loss {fields['loss']:.3f} acc {fields['accuracy']:.2%} "
+                                  f"{fields['images_per_s']:,.0f} img/s ETA {minutes}:{seconds:02d}")
+
+    def eval(self, epoch: int, val_accuracy: float) -> None:
+        """Print the validation accuracy above the bar."""
+        self.note(f"epoch {epoch}: validation accuracy {val_accuracy:.2%}")
+
+    def note(self, message: str) -> None:
+        """A line for people, above the bar."""
+        tqdm.write(message, file=sys.stderr)
+
+    def done(self, path: str, figures: dict, seconds: float) -> None:
+        """Print where the model went and its figures."""
+        self.close()
+        shown = ", ".join(f"{k} {v:.2%}" for k, v in figures.items() if k.endswith("_accuracy"))
+        print(f"saved {path} after {seconds:.0f} s: {shown}", flush=True)
+
+    def cancelled(self, message: str) -> None:
+        """Say that nothing was saved."""
+        self.close()
+        print(message, file=sys.stderr, flush=True)
+
+    def error(self, message: str) -> None:
+        """Print the error for the user."""
+        self.close()
+        print(f"error: {message}", file=sys.stderr, flush=True)
+
+    def close(self) -> None:
+        """Close the bar."""
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
+
+
+def reporter(kind: str) -> JsonReporter:
+    """The reporter for --progress bar|json."""
+    return JsonReporter() if kind == "json" else BarReporter()
