@@ -289,7 +289,7 @@ def test_saved_models_are_listed_and_can_be_chosen(qtbot, window, tiny_model_pat
     with qtbot.waitSignal(window.saved_models_changed, timeout=10000):
         window.refresh_saved_models()
     assert [entry.path for entry in window.saved_models] == [str(target)]
-    action = next(a for a in window.model_group.actions() if a.data() == str(target))
+    action = next(a for a in window.model_menu.group.actions() if a.data() == str(target))
     with qtbot.waitSignal(window.model_changed, timeout=10000):
         action.trigger()
     assert window.model_info.source == str(target) and action.isChecked()

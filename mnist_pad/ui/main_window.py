@@ -11,9 +11,9 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QActionGroup, QDragEnterEvent, QDropEvent, QImage, QKeySequence, QShortcut
+from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QImage, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QFileDialog, QHBoxLayout, QLabel, QMainWindow, QMessageBox, QPushButton, QVBoxLayout, QWidget,
+    QApplication, QFileDialog, QHBoxLayout, QLabel, QMainWindow, QMessageBox, QPushButton, QVBoxLayout, QWidget,
 )
 from superqt import QLabeledSlider
 
@@ -22,8 +22,8 @@ from ..images import ImageError, read_gray
 from ..raster import rasterize
 from . import texts
 from .canvas import CANVAS_SIZE, Canvas
-from .panels import PredictionPanel, Preview28, ProbabilityBars
-from .thickness_chart import ThicknessChart
+from .model_menu import ModelMenu
+from .results import ResultsPanel
 from .worker import Inference, ModelInfo, SavedModelEntry
 
 BRUSH_MIN, BRUSH_MAX, BRUSH_DEFAULT = 2, 48, 16
@@ -62,7 +62,7 @@ class MainWindow(QMainWindow):
         self._in_flight = False  # a live prediction is being computed
         self._pending = False    # the drawing changed since the last request
         self._picture: np.ndarray | None = None
-        self._requested_spec: str | None = None
+        self._fallback: str | None = None  # tried if the model being loaded fails
         self.error_box: QMessageBox | None = None
         self._build_widgets()
         self._build_menus()
@@ -76,6 +76,9 @@ class MainWindow(QMainWindow):
         results.models_listed.connect(self._on_models_listed)
         results.request_failed.connect(self._on_request_failed)
         self._restore_settings()
+        app = QApplication.instance()
+        if app is not None:  # quitting without closing the window must still end the worker thread
+            app.aboutToQuit.connect(self.inference.stop)
         stored = settings().value("model/last", paths.DEFAULT_MODEL)
         spec = str(model) if model is not None else str(stored or paths.DEFAULT_MODEL)
         fallback = paths.DEFAULT_MODEL if model is None and spec != paths.DEFAULT_MODEL else None
@@ -111,36 +114,17 @@ class MainWindow(QMainWindow):
         left.addWidget(self.canvas, 1)
         left.addLayout(controls)
 
-        self.prediction = PredictionPanel()
-        self.bars = ProbabilityBars()
-        self.preview = Preview28()
-        preview_box = QVBoxLayout()
-        preview_box.addWidget(_caption("The network sees"))
-        preview_box.addWidget(self.preview)
-        preview_box.addStretch()
-        top = QHBoxLayout()
-        top.addWidget(self.prediction, 1)
-        top.addLayout(preview_box)
-        self.chart = ThicknessChart((BRUSH_MIN, BRUSH_MAX))
+        self.results = ResultsPanel((BRUSH_MIN, BRUSH_MAX))
+        self.prediction, self.preview = self.results.prediction, self.results.preview
+        self.bars, self.chart = self.results.bars, self.results.chart
         self.chart.set_current_width(BRUSH_DEFAULT)
         self.chart.width_chosen.connect(self.set_brush_width)
-        right = QVBoxLayout()
-        right.addLayout(top)
-        right.addSpacing(8)
-        right.addWidget(_caption("All ten digits"))
-        right.addWidget(self.bars)
-        right.addSpacing(8)
-        right.addWidget(_caption("Thin → thick: the same drawing at every brush width"))
-        right.addWidget(self.chart, 1)
-        right_panel = QWidget()
-        right_panel.setLayout(right)
-        right_panel.setFixedWidth(420)
         central = QWidget()
         layout = QHBoxLayout(central)
         layout.setContentsMargins(14, 14, 14, 10)
         layout.setSpacing(18)
         layout.addLayout(left, 1)
-        layout.addWidget(right_panel)
+        layout.addWidget(self.results)
         self.setCentralWidget(central)
         self.model_status = QLabel()
         self.model_status.setObjectName("modelStatus")
@@ -162,14 +146,13 @@ class MainWindow(QMainWindow):
         self.clear_action = self._action("Clear", self.clear, [QKeySequence("Esc"), QKeySequence("Delete")], "actionClear")
         for action in (self.undo_action, self.redo_action, self.clear_action):
             edit_menu.addAction(action)
-        self.model_menu = bar.addMenu("&Model")
-        self.model_group = QActionGroup(self)
-        self.model_group.setExclusive(True)
         self.load_model_action = self._action("Load model file…", self._choose_model_file, None, "actionLoadModel")
         self.model_card_action = self._action("Model card…", self.show_model_card, None, "actionModelCard")
         self.retrain_action = self._action("Retrain…", None, None, "actionRetrain")
         self.retrain_action.setEnabled(False)  # enabled by whoever connects a retraining dialog
-        self._rebuild_model_menu()
+        self.model_menu = ModelMenu([self.load_model_action, self.model_card_action, self.retrain_action], self)
+        self.model_menu.model_chosen.connect(self.load_model)
+        bar.addMenu(self.model_menu)
         help_menu = bar.addMenu("&Help")
         help_menu.addAction(self._action("About mnist-pad", self.show_about, None, "actionAbout"))
         self._sync_edit_actions()
@@ -184,37 +167,13 @@ class MainWindow(QMainWindow):
         self.addAction(action)  # shortcuts work even where the menu bar is hidden
         return action
 
-    def _rebuild_model_menu(self) -> None:
-        menu = self.model_menu
-        menu.clear()
-        for action in self.model_group.actions():
-            self.model_group.removeAction(action)
-        entries = [(name, name) for name in paths.SHIPPED_MODELS]
-        entries += [(entry.label, entry.path) for entry in self.saved_models]
-        for index, (label, spec) in enumerate(entries):
-            if index == len(paths.SHIPPED_MODELS):
-                menu.addSection("My models")
-            action = QAction(label, self.model_group, checkable=True)
-            action.setData(spec)
-            action.triggered.connect(lambda _=False, spec=spec: self.load_model(spec))
-            menu.addAction(action)
-        menu.addSeparator()
-        for action in (self.load_model_action, self.model_card_action, self.retrain_action):
-            menu.addAction(action)
-        self._check_current_model()
-
-    def _check_current_model(self) -> None:
-        current = self.model_info.spec if self.model_info else None
-        for action in self.model_group.actions():
-            action.setChecked(action.data() == current)
-
     # -- public: model switching (also for a retraining dialog) ---------------------------
     def load_model(self, spec: str | Path, fallback: str | None = None) -> None:
         """Switch to a shipped model ('robust', 'plain') or a checkpoint file, loaded in the worker.
 
         On failure an error names the file and the reason, and the current model stays in use.
         """
-        self._requested_spec = str(spec)
+        self._fallback = fallback
         self.statusBar().showMessage(f"loading model {Path(str(spec)).name}…")
         if self.model_info is None:
             self.prediction.show_hint("loading model…")
@@ -337,7 +296,7 @@ class MainWindow(QMainWindow):
         strokes = self.canvas.strokes()
         if not strokes:
             self._floor = self._seq  # anything still in flight describes an older drawing
-            self._show_empty("Draw a digit" if self.model_info else "loading model…")
+            self.results.show_empty("Draw a digit" if self.model_info else "loading model…")
             self.chart.clear_sweep()
             return
         if self.model_info is None:
@@ -356,12 +315,7 @@ class MainWindow(QMainWindow):
         if seq < self._floor or seq <= self._shown_seq:
             return
         self._shown_seq = seq
-        self.preview.set_image(image)
-        self.bars.set_values(probabilities)
-        if probabilities.any():
-            self.prediction.show_probabilities(probabilities)
-        else:
-            self.prediction.show_hint("No ink found in the picture")
+        self.results.show_result(image, probabilities)
         self.prediction_shown.emit(seq)
 
     def _on_swept(self, seq: int, widths: np.ndarray, probabilities: np.ndarray) -> None:
@@ -371,33 +325,33 @@ class MainWindow(QMainWindow):
         self.chart.set_sweep(widths, probabilities)
         self.sweep_shown.emit(seq)
 
-    def _show_empty(self, hint: str) -> None:
-        self.prediction.show_hint(hint)
-        self.bars.set_values(np.zeros(10))
-        self.preview.set_image(np.zeros((28, 28), np.uint8))
-
     def _on_model_loaded(self, info: ModelInfo) -> None:
         # torch brought in ~10^6 long-lived objects: keep the collector from rescanning them
         # mid-stroke (a full collection otherwise stalls the UI for 50-100 ms now and then).
         gc.freeze()
         self.model_info = info
-        self._requested_spec = None
+        self._fallback = None
         self.model_status.setText(f"Model: {info.name}  ·  {info.device}")
         self.statusBar().showMessage(f"Model {info.name} ready", 3000)
         settings().setValue("model/last", info.spec)
-        self._check_current_model()
+        self.model_menu.set_current(info.spec)
         self.model_changed.emit(info)
         self._request_now(sweep=True)
 
     def _on_model_failed(self, spec: str, message: str) -> None:
+        if self._fallback and spec != self._fallback:
+            self.show_error(f"Could not load the model used last time.\n\n{message}\n\nLoading {self._fallback} instead.")
+            self.model_load_failed.emit(spec, message)
+            return
+        self._fallback = None
         keeping = f"Still using {self.model_info.name}." if self.model_info else (
             "No model is loaded: you can draw, and pick one in the Model menu.")
         self.statusBar().clearMessage()
         if self.model_info is None:
             self.model_status.setText("Model: none")
-            self._show_empty("no model loaded")
+            self.results.show_empty("no model loaded")
         self.show_error(f"Could not load the model.\n\n{message}\n\n{keeping}")
-        self._check_current_model()
+        self.model_menu.set_current(self.model_info.spec if self.model_info else None)
         self.model_load_failed.emit(spec, message)
 
     def _on_request_failed(self, kind: str, message: str) -> None:
@@ -406,7 +360,7 @@ class MainWindow(QMainWindow):
 
     def _on_models_listed(self, entries: list[SavedModelEntry]) -> None:
         self.saved_models = list(entries)
-        self._rebuild_model_menu()
+        self.model_menu.set_saved_models(self.saved_models)
         self.saved_models_changed.emit(self.saved_models)
 
     def _sync_edit_actions(self) -> None:
@@ -466,8 +420,3 @@ class MainWindow(QMainWindow):
         self.inference.stop()
         super().closeEvent(event)
 
-
-def _caption(text: str) -> QLabel:
-    label = QLabel(text)
-    label.setStyleSheet("color: #66666b; font-weight: 600;")
-    return label

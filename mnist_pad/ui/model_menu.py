@@ -1,0 +1,53 @@
+"""Model menu: the shipped models, the user's saved models, and the model actions after them."""
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QAction, QActionGroup
+from PySide6.QtWidgets import QMenu, QWidget
+
+from .. import paths
+from .worker import SavedModelEntry
+
+
+class ModelMenu(QMenu):
+    """One checkable entry per model (shipped first, then "My models"); emits what was chosen."""
+
+    model_chosen = Signal(str)  # a shipped model's name or a checkpoint path
+
+    def __init__(self, trailing: list[QAction], parent: QWidget | None = None):
+        super().__init__("&Model", parent)
+        self.setObjectName("modelMenu")
+        self.group = QActionGroup(self)
+        self.group.setExclusive(True)
+        self.trailing = trailing
+        self.saved: list[SavedModelEntry] = []
+        self.current: str | None = None
+        self.rebuild()
+
+    def set_saved_models(self, entries: list[SavedModelEntry]) -> None:
+        """List these user models under "My models"."""
+        self.saved = list(entries)
+        self.rebuild()
+
+    def set_current(self, spec: str | None) -> None:
+        """Tick the entry of the model in use (none when it is not listed)."""
+        self.current = spec
+        for action in self.group.actions():
+            action.setChecked(action.data() == spec)
+
+    def rebuild(self) -> None:
+        self.clear()
+        for action in self.group.actions():
+            self.group.removeAction(action)
+        entries = [(name, name) for name in paths.SHIPPED_MODELS]
+        entries += [(entry.label, entry.path) for entry in self.saved]
+        for index, (label, spec) in enumerate(entries):
+            if index == len(paths.SHIPPED_MODELS):
+                self.addSection("My models")
+            action = QAction(label, self.group, checkable=True)
+            action.setData(spec)
+            action.triggered.connect(lambda _=False, spec=spec: self.model_chosen.emit(spec))
+            self.addAction(action)
+        self.addSeparator()
+        self.addActions(self.trailing)
+        self.set_current(self.current)

@@ -1,0 +1,59 @@
+"""The right-hand column: the predicted digit, the 28x28 the model saw, ten bars, thin → thick."""
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from .panels import PredictionPanel, Preview28, ProbabilityBars
+from .thickness_chart import ThicknessChart
+
+WIDTH = 420
+
+
+class ResultsPanel(QWidget):
+    """Shows what the network thinks; it never computes anything itself."""
+
+    def __init__(self, width_range: tuple[float, float], parent: QWidget | None = None):
+        super().__init__(parent)
+        self.prediction = PredictionPanel()
+        self.preview = Preview28()
+        self.bars = ProbabilityBars()
+        self.chart = ThicknessChart(width_range)
+        preview_box = QVBoxLayout()
+        preview_box.addWidget(_caption("The network sees"))
+        preview_box.addWidget(self.preview)
+        preview_box.addStretch()
+        top = QHBoxLayout()
+        top.addWidget(self.prediction, 1)
+        top.addLayout(preview_box)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(top)
+        layout.addSpacing(8)
+        layout.addWidget(_caption("All ten digits"))
+        layout.addWidget(self.bars)
+        layout.addSpacing(8)
+        layout.addWidget(_caption("Thin → thick: the same drawing at every brush width"))
+        layout.addWidget(self.chart, 1)
+        self.setFixedWidth(WIDTH)
+
+    def show_result(self, image: np.ndarray, probabilities: np.ndarray) -> None:
+        """A prediction: the image the model saw and its ten probabilities (all zero: no ink found)."""
+        self.preview.set_image(image)
+        self.bars.set_values(probabilities)
+        if probabilities.any():
+            self.prediction.show_probabilities(probabilities)
+        else:
+            self.prediction.show_hint("No ink found in the picture")
+
+    def show_empty(self, hint: str) -> None:
+        """No guess at all: an empty canvas, a model still loading, or none loaded."""
+        self.prediction.show_hint(hint)
+        self.bars.set_values(np.zeros(10))
+        self.preview.set_image(np.zeros((28, 28), np.uint8))
+
+
+def _caption(text: str) -> QLabel:
+    label = QLabel(text)
+    label.setStyleSheet("color: #66666b; font-weight: 600;")
+    return label
