@@ -295,3 +295,34 @@ def test_saved_models_are_listed_and_can_be_chosen(qtbot, window, tiny_model_pat
     assert window.model_info.source == str(target) and action.isChecked()
     assert window.findChild(QWidget, "actionRetrain") is None  # an action, not a widget
     assert window.retrain_action.objectName() == "actionRetrain"
+
+
+def test_a_pen_draws_like_the_mouse(qtbot, window):
+    from PySide6.QtGui import QPointingDevice, QTabletEvent
+
+    canvas = window.canvas
+    pen = QPointingDevice.primaryPointingDevice()
+    for kind, (x, y) in zip((QTabletEvent.Type.TabletPress, QTabletEvent.Type.TabletMove, QTabletEvent.Type.TabletRelease),
+                            BAR + [BAR[-1]]):
+        point = canvas.to_widget(x, y)
+        event = QTabletEvent(kind, pen, point, canvas.mapToGlobal(point), 0.5, 0.0, 0.0, 0.0, 0.0, 0.0,
+                             Qt.KeyboardModifier.NoModifier, Qt.MouseButton.LeftButton, Qt.MouseButton.LeftButton)
+        QApplication.sendEvent(canvas, event)
+        assert event.isAccepted()
+    assert len(window.canvas.strokes()) == 1 and len(window.canvas.strokes()[0]) == 2
+    settle(qtbot, window)
+    assert window.prediction.digit.text().isdigit()
+
+
+def test_when_the_last_model_is_gone_the_default_is_tried(qtbot, tmp_path):
+    gone = tmp_path / "retrained-v3.pt"
+    settings().setValue("model/last", str(gone))
+    window = MainWindow()
+    qtbot.addWidget(window)
+    messages = []
+    window.model_load_failed.connect(lambda spec, message: messages.append((spec, error_text(window))))
+    window.show()
+    qtbot.waitUntil(lambda: bool(messages), timeout=15000)
+    spec, text = messages[0]
+    assert spec == str(gone) and "retrained-v3.pt" in text and "Loading robust instead" in text
+    qtbot.waitUntil(lambda: window.model_info is not None or len(messages) == 2, timeout=15000)
