@@ -52,6 +52,9 @@ def measure_gui(duration_s: float = 5.0, model: str | None = None, event_interva
         model_path, model_note = _model_for_bench(model, Path(scratch))
         figures = _drawing_figures(app, model_path, duration_s, event_interval_ms)
         figures["model"] = model_note
+        figures["platform"] = app.platformName()
+        figures["load_average_1min"] = round(os.getloadavg()[0], 2)  # other work on the machine shows in the figures
+        figures["cpu_count"] = os.cpu_count()
         if startup:
             figures.update(_startup_figures(model_path))
     return figures
