@@ -113,6 +113,7 @@ class MainWindow(QMainWindow):
         left = QVBoxLayout()
         left.addWidget(self.canvas, 1)
         left.addLayout(controls)
+        self._left = left
 
         self.results = ResultsPanel((BRUSH_MIN, BRUSH_MAX))
         self.prediction, self.preview = self.results.prediction, self.results.preview
@@ -198,6 +199,10 @@ class MainWindow(QMainWindow):
     def is_up_to_date(self) -> bool:
         """True when the prediction shown is for the current drawing and brush (nothing pending)."""
         return not self._pending and not self._throttle.isActive() and self._seq in (self._shown_seq, self._floor)
+
+    def add_under_canvas(self, widget: QWidget) -> None:
+        """Place another control row (e.g. a corrections bar) under the brush controls."""
+        self._left.addWidget(widget)
 
     # -- public: editing ------------------------------------------------------------------
     def undo(self) -> None:
