@@ -146,6 +146,7 @@ def _drawing_figures(app, model_path: str, duration_s: float, event_interval_ms:
 
     gaps = np.diff(ticks) * 1000 if len(ticks) > 1 else np.zeros(1)
     latencies = _latencies(events, sent, shown)
+    ages = _result_ages(events, sent, shown)
     return {
         "duration_s": duration_s,
         "events": len(events),
@@ -156,6 +157,8 @@ def _drawing_figures(app, model_path: str, duration_s: float, event_interval_ms:
         "latency_p50_ms": round(float(np.percentile(latencies, 50)), 2) if len(latencies) else None,
         "latency_p95_ms": round(float(np.percentile(latencies, 95)), 2) if len(latencies) else None,
         "latency_max_ms": round(float(np.max(latencies)), 2) if len(latencies) else None,
+        # without the throttle's wait: from the newest input a shown prediction includes to showing it
+        "result_age_p95_ms": round(float(np.percentile(ages, 95)), 2) if len(ages) else None,
     }
 
 
@@ -173,6 +176,17 @@ def _latencies(events: list[float], sent: dict[int, float], shown: list[tuple[in
         if index < len(send_times):
             result.append((shown_times[index] - at) * 1000)
     return np.array(result)
+
+
+def _result_ages(events: list[float], sent: dict[int, float], shown: list[tuple[int, float]]) -> np.ndarray:
+    """For each prediction shown: since the newest input event its request included."""
+    times = np.array(events)
+    ages = []
+    for seq, at in shown:
+        index = np.searchsorted(times, sent.get(seq, -1.0), side="right") - 1
+        if seq in sent and index >= 0:
+            ages.append((at - times[index]) * 1000)
+    return np.array(ages)
 
 
 def _startup_figures(model_path: str) -> dict:
