@@ -94,6 +94,33 @@ def bench_training(data_dir: str, budget: float = 60) -> dict[str, float]:
     }
 
 
+def resident_memory_mb() -> float:
+    """This process's resident memory (the app's, when called after the GUI benchmark)."""
+    import psutil
+
+    return psutil.Process().memory_info().rss / 2**20
+
+
+def gui_while_training(data_dir: str, model: str | None) -> dict[str, float]:
+    """The GUI drawing benchmark again while a training process runs beside it, as from Retrain…."""
+    from .ui.bench import measure_gui
+
+    out = Path(os.environ.get("TMPDIR", "/tmp")) / f"mnist-pad-bench-busy-{os.getpid()}.pt"
+    command = [sys.executable, "-m", "training", "--time-budget", "40", "--data-dir", data_dir,
+               "--progress", "json", "--out", str(out)]
+    training = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        for line in training.stdout:  # measure once training has really started
+            if '"progress"' in line:
+                break
+        figures = measure_gui(model=model, startup=False)
+    finally:
+        training.terminate()
+        training.wait()
+        out.unlink(missing_ok=True)
+    return {f"{k}_while_training": v for k, v in figures.items() if isinstance(v, float)}
+
+
 def main(argv: list[str] | None = None) -> int:
     """Print every figure; sections can be skipped for a quick look."""
     parser = argparse.ArgumentParser(prog="python -m mnist_pad.bench", description=__doc__)
@@ -109,9 +136,14 @@ def main(argv: list[str] | None = None) -> int:
     if "gui" not in args.skip:
         from .ui.bench import measure_gui
 
-        gui = measure_gui()
+        gui = measure_gui(model=args.model)
+        gui["app_resident_memory_mb"] = resident_memory_mb()
         _print("gui", gui)
         figures.update(gui)
+        if "training" not in args.skip:
+            busy = gui_while_training(args.data_dir, args.model)
+            _print("gui while a retraining runs", busy)
+            figures.update(busy)
     if "training" not in args.skip:
         training = bench_training(args.data_dir)
         _print("training", training)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import io
 import os
 import pickle
-import tempfile
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +19,7 @@ import torch
 from torch import nn
 
 from . import model as models
+from .files import write_atomic
 
 FORMAT, VERSION = "mnist-pad", 1
 MAX_BYTES = 200 * 1024 * 1024
@@ -55,22 +55,6 @@ def save(path: os.PathLike | str, model: nn.Module, arch: str, card: dict[str, A
     buffer = io.BytesIO()
     torch.save(payload, buffer)
     write_atomic(path, buffer.getvalue())
-
-
-def write_atomic(path: os.PathLike | str, data: bytes) -> None:
-    """Replace `path` with `data` all at once: readers see the old file or the new, never a part."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
 
 
 def load(path: os.PathLike | str) -> Checkpoint:

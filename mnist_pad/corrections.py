@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .checkpoint import write_atomic
+from .files import write_atomic
 from .drawing import Strokes
 
 

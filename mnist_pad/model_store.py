@@ -11,7 +11,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from . import checkpoint, paths
+from . import paths
 
 _VERSION = re.compile(r"-v(\d+)-")
 
@@ -30,6 +30,8 @@ class SavedModel:
 
 def saved_models(folder: Path | None = None) -> list[SavedModel]:
     """Every readable checkpoint in the user's models folder, oldest first; broken files are left out."""
+    from . import checkpoint  # imports torch: only when listing, so the GUI can open without it
+
     folder = folder or paths.user_models_dir()
     found = []
     for path in sorted(folder.glob("*.pt"), key=_version):

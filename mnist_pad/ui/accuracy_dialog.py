@@ -9,10 +9,11 @@ import json
 import sys
 
 import pyqtgraph as pg
-from PySide6.QtCore import QObject, QProcess, QSettings, Signal
+from PySide6.QtCore import QObject, QProcess, Signal
 from PySide6.QtWidgets import QComboBox, QDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from .. import paths
+from .settings import settings
 
 MORPH_LEVELS = {-5: -2, -3: -1, 3: 1, 5: 2, 9: 4}  # evaluate's kernel -> approximate stroke change in px at 28x28
 MODEL_PENS = ("#2e86ab", "#d1495b")
@@ -116,7 +117,7 @@ class AccuracyDialog(QDialog):
         self.results.clear()
         for chart in (self.width_chart, self.morph_chart):
             chart.clear()
-        data_dir = str(QSettings().value("retrain/data_dir", str(paths.mnist_cache_dir())))
+        data_dir = str(settings().value("retrain/data_dir", str(paths.mnist_cache_dir())))
         for spec in dict.fromkeys(self.selected_models()):
             run = EvaluationRun(spec, evaluation_command(spec, data_dir, str(paths.corrections_file())), self)
             run.finished.connect(self._finished)

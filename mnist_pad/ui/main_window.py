@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QImage, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication, QFileDialog, QHBoxLayout, QLabel, QMainWindow, QMessageBox, QPushButton, QVBoxLayout, QWidget,
@@ -22,20 +22,17 @@ from ..images import ImageError, read_gray
 from ..raster import rasterize
 from . import texts
 from .canvas import CANVAS_SIZE, Canvas
+from .learning import Learning
 from .model_menu import ModelMenu
 from .results import ResultsPanel
+from .settings import settings
 from .worker import Inference, ModelInfo, SavedModelEntry
 
-BRUSH_MIN, BRUSH_MAX, BRUSH_DEFAULT = 2, 48, 16
+BRUSH_MIN, BRUSH_MAX, BRUSH_DEFAULT = 2, 50, 16
 SWEEP_WIDTHS = np.arange(BRUSH_MIN, BRUSH_MAX + 1, 2, dtype=float)
 FRAME_MS = 16     # live predictions: at most one per display frame while drawing...
 IN_FLIGHT_MS = 250  # ...and one at a time, unless an answer is this late (then ask again)
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.gif *.tif *.tiff *.webp);;All files (*)"
-
-
-def settings() -> QSettings:
-    """The app's settings, independent of QApplication's names."""
-    return QSettings(paths.APP, paths.APP)
 
 
 class MainWindow(QMainWindow):
@@ -84,6 +81,7 @@ class MainWindow(QMainWindow):
         fallback = paths.DEFAULT_MODEL if model is None and spec != paths.DEFAULT_MODEL else None
         self.load_model(spec, fallback)
         self.refresh_saved_models()
+        self.learning = Learning(self)
 
     # -- layout ---------------------------------------------------------------------------
     def _build_widgets(self) -> None:
@@ -149,8 +147,7 @@ class MainWindow(QMainWindow):
             edit_menu.addAction(action)
         self.load_model_action = self._action("Load model file…", self._choose_model_file, None, "actionLoadModel")
         self.model_card_action = self._action("Model card…", self.show_model_card, None, "actionModelCard")
-        self.retrain_action = self._action("Retrain…", None, None, "actionRetrain")
-        self.retrain_action.setEnabled(False)  # enabled by whoever connects a retraining dialog
+        self.retrain_action = self._action("Retrain…", None, None, "actionRetrain")  # see learning.py
         self.model_menu = ModelMenu([self.load_model_action, self.model_card_action, self.retrain_action], self)
         self.model_menu.model_chosen.connect(self.load_model)
         bar.addMenu(self.model_menu)

@@ -9,13 +9,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pyqtgraph as pg
-from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox, QComboBox, QDialog, QFileDialog, QFormLayout, QGridLayout, QGroupBox, QHBoxLayout,
     QLabel, QLineEdit, QProgressBar, QPushButton, QRadioButton, QSpinBox, QVBoxLayout, QWidget,
 )
 
 from .. import model_store, paths
+from .settings import settings
 from .training_process import TrainingRun, training_command
 
 FIGURE_LABELS = {
@@ -53,7 +54,7 @@ class RetrainDialog(QDialog):
 
     # -- layout --------------------------------------------------------------------------
     def _build(self) -> None:
-        settings = QSettings()
+        stored = settings()
         recipe = QGroupBox("Recipe")
         form = QFormLayout(recipe)
         self.by_budget = QRadioButton("time budget")
@@ -77,7 +78,7 @@ class RetrainDialog(QDialog):
         self.device = QComboBox()
         self.device.addItems(["auto", "cpu", "cuda"])
         form.addRow("Device", self.device)
-        self.data_dir = QLineEdit(str(settings.value("retrain/data_dir", str(paths.mnist_cache_dir()))))
+        self.data_dir = QLineEdit(str(stored.value("retrain/data_dir", str(paths.mnist_cache_dir()))))
         self.data_dir.setToolTip("The folder holding MNIST/raw/ (torchvision's layout). "
                                  "Missing files are downloaded when online.")
         browse = QPushButton("Choose…")
@@ -190,7 +191,7 @@ class RetrainDialog(QDialog):
         if self.run.running:
             self._say("A training run is already going: one at a time.")
             return False
-        QSettings().setValue("retrain/data_dir", self.data_dir.text().strip())
+        settings().setValue("retrain/data_dir", self.data_dir.text().strip())
         out = model_store.next_path(stem)
         self._steps, self._losses, self._accuracies = [], [], []
         self.loss_curve.setData([], [])

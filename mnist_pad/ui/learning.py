@@ -1,0 +1,116 @@
+"""Learning from the app: corrections, retraining and the accuracy view, attached to the main window.
+
+Kept apart from the main window so drawing and recognising stay readable on their own; this
+module wires the Model menu entries, the "Wrong? It was a …" row and their dialogs.
+"""
+from __future__ import annotations
+
+from PySide6.QtCore import QObject
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QApplication, QMainWindow
+
+from .. import corrections, paths
+from .accuracy_dialog import AccuracyDialog
+from .canvas import CANVAS_SIZE
+from .corrections_view import CorrectionBar, MyDrawingsDialog
+from .retrain_dialog import RetrainDialog
+
+
+class Learning(QObject):
+    """Owns the retrain, My drawings and accuracy dialogs of one main window."""
+
+    def __init__(self, window: QMainWindow):
+        super().__init__(window)
+        self.window = window
+        self.retrain_dialog: RetrainDialog | None = None
+        self.drawings_dialog: MyDrawingsDialog | None = None
+        self.accuracy_dialog: AccuracyDialog | None = None
+        self.bar = CorrectionBar()
+        self.bar.label_chosen.connect(self.save_correction)
+        window.add_under_canvas(self.bar)
+        for digit in range(10):
+            action = QAction(f"It was a {digit}", window)
+            action.setShortcut(QKeySequence(f"Ctrl+{digit}"))
+            action.triggered.connect(lambda _=False, d=digit: self.save_correction(d))
+            window.addAction(action)
+        window.retrain_action.setEnabled(True)
+        window.retrain_action.triggered.connect(self.open_retrain)
+        drawings = QAction("My drawings…", window, objectName="actionMyDrawings", triggered=self.open_my_drawings)
+        accuracy = QAction("Accuracy vs brush width…", window, objectName="actionAccuracy", triggered=self.open_accuracy)
+        window.model_menu.trailing[-1:-1] = [drawings, accuracy]
+        window.model_menu.rebuild()
+        app = QApplication.instance()
+        if app is not None:
+            app.aboutToQuit.connect(self.shutdown)
+
+    def save_correction(self, digit: int) -> bool:
+        """Append the current drawing with the right label to the user's corrections."""
+        strokes = self.window.canvas.strokes()
+        if not strokes:
+            self.window.statusBar().showMessage("Draw the digit first, then say what it was.", 4000)
+            return False
+        path = paths.corrections_file()
+        try:
+            corrections.append(path, corrections.make(strokes, digit, float(self.window.brush_width), CANVAS_SIZE))
+        except (corrections.CorrectionsError, ValueError) as error:
+            self.window.show_error(f"Could not save the correction; your drawing is still on the canvas.\n\n{error}")
+            return False
+        count = self.corrections_count()
+        self.window.statusBar().showMessage(
+            f"Saved as a {digit} to My drawings ({count} in all). Model → Retrain… can learn from them.", 6000)
+        self._refresh_counts(count)
+        return True
+
+    def corrections_count(self) -> int:
+        try:
+            return len(corrections.load(paths.corrections_file())[0])
+        except corrections.CorrectionsError:
+            return 0
+
+    def open_retrain(self) -> RetrainDialog:
+        """Show the (single) retrain dialog; a run keeps going while it is hidden."""
+        if self.retrain_dialog is None:
+            self.retrain_dialog = RetrainDialog(self.window)
+            self.retrain_dialog.use_model.connect(self.window.set_recognizer_from_path)
+            self.retrain_dialog.run.succeeded.connect(lambda _event: self.window.refresh_saved_models())
+        info = self.window.model_info
+        if info is not None:
+            self.retrain_dialog.set_current_model(info.source, info.card)
+        self.retrain_dialog.set_corrections_count(self.corrections_count())
+        self.retrain_dialog.show()
+        self.retrain_dialog.raise_()
+        return self.retrain_dialog
+
+    def open_my_drawings(self) -> MyDrawingsDialog:
+        if self.drawings_dialog is None:
+            self.drawings_dialog = MyDrawingsDialog(paths.corrections_file(), self.window)
+            self.drawings_dialog.changed.connect(self._refresh_counts)
+        else:
+            self.drawings_dialog.reload()
+        self.drawings_dialog.show()
+        return self.drawings_dialog
+
+    def open_accuracy(self) -> AccuracyDialog:
+        if self.accuracy_dialog is None:
+            choices = [(name, name) for name in paths.SHIPPED_MODELS]
+            choices += [(entry.label, entry.path) for entry in self.window.saved_models]
+            info = self.window.model_info
+            if info is not None and info.spec not in dict(choices).values():
+                choices.insert(0, (f"current: {info.name}", info.source))
+            self.accuracy_dialog = AccuracyDialog(choices, self.window)
+            self.accuracy_dialog.finished.connect(self._forget_accuracy_dialog)
+        self.accuracy_dialog.show()
+        return self.accuracy_dialog
+
+    def _forget_accuracy_dialog(self) -> None:
+        self.accuracy_dialog.deleteLater()
+        self.accuracy_dialog = None  # the model list is rebuilt next time
+
+    def _refresh_counts(self, count: int) -> None:
+        if self.retrain_dialog is not None and not self.retrain_dialog.run.running:
+            self.retrain_dialog.set_corrections_count(count)
+
+    def shutdown(self) -> None:
+        """Quitting the app ends a training run (its partial output is never kept)."""
+        if self.retrain_dialog is not None:
+            self.retrain_dialog.run.kill()

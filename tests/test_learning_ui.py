@@ -1,0 +1,102 @@
+"""Learning from the running app: corrections, retrain → swap → rollback, failures that change nothing."""
+from __future__ import annotations
+
+import sys
+import textwrap
+
+import pytest
+from PySide6.QtCore import QSettings
+from PySide6.QtGui import QKeySequence
+from PySide6.QtTest import QTest
+
+from mnist_pad import corrections, paths
+from mnist_pad.ui import retrain_dialog
+from test_ui import BAR, SEVEN, drag, open_window
+
+
+@pytest.fixture(autouse=True)
+def isolated_settings(tmp_path):
+    for kind in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):
+        QSettings.setPath(kind, QSettings.Scope.UserScope, str(tmp_path / "settings"))
+
+
+@pytest.fixture
+def window(qtbot, tiny_model_path):
+    window = open_window(qtbot, tiny_model_path)
+    qtbot.waitUntil(lambda: window.model_info is not None, timeout=15000)
+    return window
+
+
+def fake_training(monkeypatch, tmp_path, tail: str) -> None:
+    script = tmp_path / "fake_train.py"
+    script.write_text(textwrap.dedent("""
+        import json, shutil, sys
+        out = sys.argv[sys.argv.index("--out") + 1]
+        def say(**event):
+            print(json.dumps(event), flush=True)
+        say(event="start", arch="padnet", device="cpu")
+        say(event="progress", fraction=0.5, eta_s=1, loss=0.3, accuracy=0.9)
+    """) + textwrap.dedent(tail))
+    monkeypatch.setattr(retrain_dialog, "training_command",
+                        lambda out, options: [sys.executable, str(script), "--out", str(out), *options])
+
+
+def test_a_correction_saves_strokes_label_and_width(qtbot, window):
+    assert not window.learning.save_correction(3), "nothing drawn, nothing saved"
+    drag(window, SEVEN)
+    drag(window, BAR)
+    window.set_brush_width(20)
+    QTest.keySequence(window, QKeySequence("Ctrl+7"))
+    records, skipped = corrections.load(paths.corrections_file())
+    assert skipped == 0 and len(records) == 1
+    assert records[0].label == 7 and records[0].brush_width == 20 and len(records[0].strokes) == 2
+    assert "Saved as a 7" in window.statusBar().currentMessage()
+    assert len(window.canvas.strokes()) == 2, "the drawing stays"
+
+
+def test_retrain_swap_and_rollback(qtbot, window, tiny_model_path, tmp_path, monkeypatch):
+    fake_training(monkeypatch, tmp_path, f"""
+        shutil.copyfile({str(tiny_model_path)!r}, out)
+        say(event="done", path=out, figures={{"mnist_test_accuracy": 0.99}}, seconds=1)
+    """)
+    before = window.model_info.source
+    window.retrain_action.trigger()
+    dialog = window.learning.retrain_dialog
+    assert dialog.isVisible() and dialog.objectName() == "retrainDialog"
+    with qtbot.waitSignal(dialog.run.succeeded, timeout=20000):
+        dialog.start_button.click()
+    qtbot.waitUntil(lambda: len(window.saved_models) == 1, timeout=10000)
+    new_path = window.saved_models[0].path
+    assert new_path.startswith(str(paths.user_models_dir()))
+    with qtbot.waitSignal(window.model_changed, timeout=15000):
+        dialog.use_button.click()
+    assert window.model_info.source == new_path
+    with qtbot.waitSignal(window.model_changed, timeout=15000):
+        window.model_menu.model_chosen.emit(before)  # Model menu → the previous model
+    assert window.model_info.source == before
+
+
+def test_a_failed_save_keeps_the_current_model_and_no_file(qtbot, window, tmp_path, monkeypatch):
+    fake_training(monkeypatch, tmp_path, """
+        say(event="error", message="cannot save the model: [Errno 28] No space left on device")
+        sys.exit(1)
+    """)
+    before = window.model_info
+    dialog = window.learning.open_retrain()
+    with qtbot.waitSignal(dialog.run.failed, timeout=20000):
+        dialog.start_training()
+    assert "No space left" in dialog.status.text()
+    assert window.model_info is before
+    assert not list(paths.user_models_dir().glob("*"))
+
+
+def test_my_drawings_and_accuracy_are_in_the_model_menu(qtbot, window):
+    names = [action.objectName() for action in window.model_menu.actions()]
+    assert {"actionMyDrawings", "actionAccuracy", "actionRetrain"} <= set(names)
+    drag(window, SEVEN)
+    window.learning.save_correction(1)
+    dialog = window.learning.open_my_drawings()
+    assert dialog.list.count() == 1
+    accuracy = window.learning.open_accuracy()
+    labels = [accuracy.first.itemText(i) for i in range(accuracy.first.count())]
+    assert "robust" in labels and "plain" in labels
