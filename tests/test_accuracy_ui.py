@@ -18,7 +18,7 @@ def fake_evaluate(monkeypatch, script: str):
 
 
 def test_two_models_are_evaluated_and_plotted(qtbot, monkeypatch):
-    fake_evaluate(monkeypatch, f"import json, sys; print(json.dumps({{'model': sys.argv[1], 'figures': {json.dumps(FIGURES)}}}))")
+    fake_evaluate(monkeypatch, f"import json, sys; print(json.dumps({{'model': sys.argv[1], 'figures': {json.dumps(FIGURES)}, 'thickness_px': {{'-3': -1, '+5': 2}}}}))")
     dialog = AccuracyDialog([("robust", "robust"), ("plain", "plain")])
     qtbot.addWidget(dialog)
     dialog.second.setCurrentIndex(2)

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from mnist_pad import checkpoint, paths, pendigits
+from mnist_pad import checkpoint, corrections, paths, pendigits
 from mnist_pad.recognizer import Recognizer
 
 from . import augment, data
@@ -25,6 +25,7 @@ BRUSH_WIDTHS = (4, 8, 12, 18, 25, 35, 50)
 # augment.morph kernels and the stroke-width change each makes at 28x28, in pixels (about).
 THICKNESS_LEVELS = {-5: -2, -3: -1, 3: +1, 5: +2, 9: +4}
 CANVAS = 280
+MIN_DRAWINGS = 10  # fewer of the user's own drawings say little about accuracy
 
 
 def mnist_accuracy(recognizer: Recognizer, images: torch.Tensor, labels: torch.Tensor) -> float:
@@ -55,6 +56,17 @@ def pen_accuracies(recognizer: Recognizer, digits: list[pendigits.PenDigit],
     return result
 
 
+def drawing_accuracies(recognizer: Recognizer, records: list[corrections.Correction],
+                       widths=BRUSH_WIDTHS) -> dict[float, float]:
+    """Accuracy per brush width on the user's corrected drawings, each re-rendered at every width."""
+    labels = np.array([r.label for r in records])
+    result = {}
+    for width in widths:
+        predicted = np.array([recognizer.predict_strokes(r.strokes, float(width), r.canvas_size).argmax() for r in records])
+        result[width] = float((predicted == labels).mean())
+    return result
+
+
 def heldout_pen_digits(path: os.PathLike | str, limit: int | None = None) -> list[pendigits.PenDigit]:
     """The pen-drawn digits of the evaluation writers (never trained on)."""
     digits = [d for d in pendigits.load(path) if d.writer in pendigits.EVAL_WRITERS]
@@ -63,7 +75,7 @@ def heldout_pen_digits(path: os.PathLike | str, limit: int | None = None) -> lis
 
 def evaluate_model(recognizer: Recognizer, data_dir: os.PathLike | str | None = None,
                    pendigits_file: os.PathLike | str | None = None, limit: int | None = None,
-                   thickness: bool = True) -> dict:
+                   thickness: bool = True, corrections_file: os.PathLike | str | None = None) -> dict:
     """All figures as a flat dict (accuracies in 0..1); sections without data are left out."""
     figures: dict = {}
     if data_dir is not None:
@@ -85,6 +97,12 @@ def evaluate_model(recognizer: Recognizer, data_dir: os.PathLike | str | None = 
         figures["pendigits_spread_points"] = 100 * (max(per_width.values()) - min(per_width.values()))
         writers = ",".join(str(w) for w in sorted(pendigits.EVAL_WRITERS))
         figures["pendigits_set"] = f"held-out writers {writers} ({len(digits)} digits), canvas {CANVAS} px"
+    if corrections_file is not None:
+        records, _ = corrections.load(corrections_file)
+        figures["corrections_count"] = len(records)
+        if len(records) >= MIN_DRAWINGS:
+            for width, accuracy in drawing_accuracies(recognizer, records).items():
+                figures[f"corrections_w{width}_accuracy"] = accuracy
     return figures
 
 
@@ -105,6 +123,11 @@ def format_table(name: str, figures: dict) -> str:
         lines.append("    accuracy     " + "  ".join(f"{figures[f'pendigits_w{w}_accuracy']:6.2%}" for w in BRUSH_WIDTHS))
         lines.append(f"    mean {figures['pendigits_mean_accuracy']:.2%}, worst {figures['pendigits_worst_width_accuracy']:.2%}, "
                      f"best minus worst {figures['pendigits_spread_points']:.2f} points")
+    if any(key.startswith("corrections_w") for key in figures):
+        lines.append(f"  your drawings ({figures['corrections_count']}), re-rendered at each brush width:")
+        lines.append("    accuracy     " + "  ".join(f"{figures[f'corrections_w{w}_accuracy']:6.2%}" for w in BRUSH_WIDTHS))
+    elif "corrections_count" in figures:
+        lines.append(f"  your drawings: {figures['corrections_count']} (at least {MIN_DRAWINGS} are needed for a figure)")
     return "\n".join(lines)
 
 
@@ -116,6 +139,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data-dir", default=str(paths.mnist_cache_dir()), help="folder holding MNIST/raw")
     parser.add_argument("--pendigits", default=None,
                         help="pendigits-orig.tra (default: DATA_DIR/pendigits/pendigits-orig.tra when present)")
+    parser.add_argument("--corrections", default=None,
+                        help="also evaluate on your corrected drawings (a corrections .jsonl) at each brush width")
     parser.add_argument("--json", action="store_true", help="print the figures as one JSON object")
     parser.add_argument("--update-card", action="store_true", help="write the figures into the checkpoint's model card")
     parser.add_argument("--limit", type=int, default=None, help=argparse.SUPPRESS)
@@ -123,16 +148,17 @@ def main(argv: list[str] | None = None) -> int:
     pen_file = args.pendigits or Path(args.data_dir) / "pendigits" / "pendigits-orig.tra"
     try:
         recognizer = Recognizer.load(args.model)
-        figures = evaluate_model(recognizer, args.data_dir, pen_file, args.limit)
+        figures = evaluate_model(recognizer, args.data_dir, pen_file, args.limit, corrections_file=args.corrections)
         if args.update_card:
             loaded = checkpoint.load(recognizer.source)
             card = dict(loaded.card, figures={**loaded.card.get("figures", {}), **figures})
             checkpoint.save(recognizer.source, loaded.model, loaded.arch, card)
-    except (checkpoint.CheckpointError, data.DataError, pendigits.PendigitsError, OSError) as error:
+    except (checkpoint.CheckpointError, data.DataError, pendigits.PendigitsError, corrections.CorrectionsError, OSError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     if args.json:
-        print(json.dumps({"model": recognizer.name, "source": recognizer.source, "figures": figures}))
+        print(json.dumps({"model": recognizer.name, "source": recognizer.source, "figures": figures,
+                          "thickness_px": {f"{k:+d}": v for k, v in THICKNESS_LEVELS.items()}}))
     else:
         print(format_table(f"{recognizer.name} ({recognizer.source})", figures))
     return 0

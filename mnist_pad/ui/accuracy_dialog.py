@@ -15,7 +15,6 @@ from PySide6.QtWidgets import QComboBox, QDialog, QHBoxLayout, QLabel, QPushButt
 from .. import paths
 from .settings import settings
 
-MORPH_LEVELS = {-5: -2, -3: -1, 3: 1, 5: 2, 9: 4}  # evaluate's kernel -> approximate stroke change in px at 28x28
 MODEL_PENS = ("#2e86ab", "#d1495b")
 
 
@@ -28,7 +27,7 @@ def evaluation_command(model: str, data_dir: str, corrections_file: str) -> list
 class EvaluationRun(QObject):
     """One evaluation process; emits its figures or a message."""
 
-    finished = Signal(str, dict)   # model, figures
+    finished = Signal(str, dict)   # model, the evaluation's JSON (figures, thickness_px)
     failed = Signal(str, str)      # model, message
 
     def __init__(self, model: str, command: list[str], parent: QObject | None = None):
@@ -47,13 +46,14 @@ class EvaluationRun(QObject):
         out = bytes(self.process.readAllStandardOutput()).decode(errors="replace").strip().splitlines()
         err = bytes(self.process.readAllStandardError()).decode(errors="replace").strip().splitlines()
         try:
-            figures = json.loads(out[-1])["figures"] if exit_code == 0 and out else None
-        except (ValueError, KeyError, TypeError):
-            figures = None
-        if figures is None:
+            result = json.loads(out[-1]) if exit_code == 0 and out else None
+            result = result if isinstance(result.get("figures"), dict) else None
+        except (ValueError, AttributeError):
+            result = None
+        if result is None:
             self.failed.emit(self.model, (err[-1] if err else f"the evaluation stopped (exit code {exit_code})"))
         else:
-            self.finished.emit(self.model, figures)
+            self.finished.emit(self.model, result)
 
     def stop(self) -> None:
         if self.process.state() != QProcess.ProcessState.NotRunning:
@@ -126,9 +126,9 @@ class AccuracyDialog(QDialog):
         self.run_button.setEnabled(False)
         self.status.setText("Evaluating in the background… (about a minute; keep drawing meanwhile)")
 
-    def _finished(self, model: str, figures: dict) -> None:
-        self.results[model] = figures
-        self._plot(model, figures, MODEL_PENS[len(self.results) - 1])
+    def _finished(self, model: str, result: dict) -> None:
+        self.results[model] = result["figures"]
+        self._plot(model, result, MODEL_PENS[len(self.results) - 1])
         self._run_ended(model)
 
     def _failed(self, model: str, message: str) -> None:
@@ -146,8 +146,8 @@ class AccuracyDialog(QDialog):
                 self.status.setStyleSheet("")
                 self.status.setText(self._summary())
 
-    def _plot(self, model: str, figures: dict, colour: str) -> None:
-        name = model.rsplit("/", 1)[-1]
+    def _plot(self, model: str, result: dict, colour: str) -> None:
+        figures, name = result["figures"], model.rsplit("/", 1)[-1]
         for prefix, label, style in (("pendigits_w", "pen digits", 1), ("corrections_w", "my drawings", 3)):
             points = sorted((float(k[len(prefix):-len("_accuracy")]), v) for k, v in figures.items()
                             if k.startswith(prefix) and k.endswith("_accuracy"))
@@ -156,8 +156,8 @@ class AccuracyDialog(QDialog):
                 pen = pg.mkPen(colour, width=2, style=pg.QtCore.Qt.PenStyle(style))
                 self.width_chart.plot(xs, ys, pen=pen, symbol="o", symbolSize=6, symbolBrush=colour, name=f"{name}: {label}")
         morph = [(0.0, figures["mnist_test_accuracy"])] if "mnist_test_accuracy" in figures else []
-        morph += [(change, figures[f"mnist_morph{kernel:+d}_accuracy"]) for kernel, change in MORPH_LEVELS.items()
-                  if f"mnist_morph{kernel:+d}_accuracy" in figures]
+        morph += [(float(change), figures[f"mnist_morph{kernel}_accuracy"])
+                  for kernel, change in result.get("thickness_px", {}).items() if f"mnist_morph{kernel}_accuracy" in figures]
         if morph:
             xs, ys = zip(*sorted(morph))
             self.morph_chart.plot(xs, ys, pen=pg.mkPen(colour, width=2), symbol="o", symbolSize=6, symbolBrush=colour, name=name)
