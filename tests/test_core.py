@@ -79,6 +79,17 @@ def test_ten_thousand_point_stroke_renders():
     assert image.any()
 
 
+def test_a_million_point_stroke_renders():
+    t = np.linspace(0, 40 * np.pi, 1_000_000)
+    stroke = np.stack([140 + 100 * np.cos(t), 140 + 100 * np.sin(t)], axis=1)
+    assert to_mnist(rasterize([stroke], 8, 280)).image.any()
+
+
+def test_zero_length_stroke_is_a_dot():
+    canvas = rasterize([[(140, 140), (140, 140)]], 10, 280)
+    assert 60 < (canvas > 127).sum() < 100
+
+
 def test_non_finite_points_are_dropped_and_outside_points_clipped():
     strokes = [[(float("nan"), 5), (50, 50), (float("inf"), 3), (120, 130)], [(-500, -500), (1e9, 1e9)]]
     canvas = rasterize(strokes, 6, 280)

@@ -1,8 +1,6 @@
 """The corrections store: append-only, torn and garbage lines skipped and counted."""
 from __future__ import annotations
 
-import os
-
 import pytest
 
 from mnist_pad import corrections
@@ -43,13 +41,13 @@ def test_invalid_correction_is_refused():
         corrections.make([], 3, 12.0, 280)
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root ignores directory permissions")
-def test_unwritable_directory_gives_a_clear_error(tmp_path):
-    folder = tmp_path / "locked"
-    folder.mkdir()
-    folder.chmod(0o500)
-    with pytest.raises(CorrectionsError, match="cannot save"):
-        corrections.append(folder / "c.jsonl", corrections.make(STROKES, 3, 12.0, 280))
+def test_unwritable_directory_gives_a_clear_error(tmp_path, monkeypatch):
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(corrections, "open", refuse, raising=False)  # as root, chmod would not stop us
+    with pytest.raises(CorrectionsError, match="cannot save .*Permission denied"):
+        corrections.append(tmp_path / "c.jsonl", corrections.make(STROKES, 3, 12.0, 280))
 
 
 def test_unwritable_path_gives_a_clear_error(tmp_path):
