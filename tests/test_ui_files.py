@@ -89,6 +89,23 @@ def test_save_drawing_as_png_round_trips(qtbot, window, tmp_path):
     np.testing.assert_array_equal(saved, expected)
 
 
+def test_saving_onto_a_full_disk_keeps_the_old_file_and_the_drawing(qtbot, window, tmp_path, monkeypatch):
+    import os
+
+    target = tmp_path / "mine.png"
+    target.write_bytes(b"the user's old file")
+    drag(window, SEVEN)
+
+    def disk_full(*args):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", disk_full)
+    assert not window.save_png(target)
+    assert "No space left" in error_text(window) and "still here" in error_text(window)
+    assert target.read_bytes() == b"the user's old file" and [p.name for p in tmp_path.iterdir()] == ["mine.png"]
+    assert window.canvas.strokes()
+
+
 def test_clicking_the_chart_sets_the_brush_width(qtbot, window):
     chart = window.chart
     view = chart.getPlotItem().getViewBox()

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QImage, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication, QFileDialog, QHBoxLayout, QLabel, QMainWindow, QMessageBox, QPushButton, QVBoxLayout, QWidget,
@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 from superqt import QLabeledSlider
 
 from .. import paths
+from ..files import write_atomic
 from ..images import ImageError, read_gray
 from ..raster import rasterize
 from . import texts
@@ -234,8 +235,14 @@ class MainWindow(QMainWindow):
             return False
         paper = np.ascontiguousarray(255 - rasterize(self.canvas.strokes(), self.brush_width, CANVAS_SIZE))
         image = QImage(paper.data, CANVAS_SIZE, CANVAS_SIZE, paper.strides[0], QImage.Format.Format_Grayscale8)
-        if not image.save(str(path), "PNG"):
-            self.show_error(f"Could not save the drawing to {path}.")
+        buffer = QBuffer()
+        buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+        try:
+            if not image.save(buffer, "PNG"):
+                raise OSError("the PNG encoder failed")
+            write_atomic(path, bytes(buffer.data()))
+        except OSError as error:
+            self.show_error(f"Could not save the drawing to {path}: {error.strerror or error}\n\nThe drawing is still here.")
             return False
         self.statusBar().showMessage(f"Saved {path}", 5000)
         return True
