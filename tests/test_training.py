@@ -50,7 +50,7 @@ def test_tiny_run_reports_json_progress_and_saves_a_loadable_model(shared_data, 
 
 def test_sigterm_cancels_cleanly_and_leaves_no_file(shared_data, tmp_path):
     out = tmp_path / "cancelled.pt"
-    command = [sys.executable, "-m", "training", "--data-dir", str(shared_data), "--limit", "20000", "--epochs", "50",
+    command = [sys.executable, "-m", "training", "--data-dir", str(shared_data), "--limit", "3000", "--epochs", "50", "--batch-size", "32",
                "--pendigits", "none", "--progress", "json", "--out", str(out)]
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
@@ -121,3 +121,14 @@ def test_shipped_models_reach_their_cards_mnist_figure(shared_data, name):
     accuracy = evaluate.mnist_accuracy(recognizer, images, labels)
     assert accuracy >= card["figures"]["mnist_test_accuracy"] - 0.0005
     assert accuracy >= 0.98
+
+
+def test_evaluate_prints_json_with_every_section(shared_data, tiny_model_path, capsys):
+    code = evaluate.main(["--model", str(tiny_model_path), "--data-dir", str(shared_data), "--limit", "60", "--json"])
+    assert code == 0
+    figures = json.loads(capsys.readouterr().out)["figures"]
+    assert 0 <= figures["mnist_test_accuracy"] <= 1
+    assert {f"mnist_morph{k:+d}_accuracy" for k in evaluate.THICKNESS_LEVELS} <= set(figures)
+    if "pendigits_set" in figures:
+        assert "held-out writers" in figures["pendigits_set"]
+        assert {f"pendigits_w{w}_accuracy" for w in evaluate.BRUSH_WIDTHS} <= set(figures)

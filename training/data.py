@@ -6,8 +6,11 @@ SHA-256 values below, so a truncated or corrupted file is an error, never traini
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
+import re
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -66,11 +69,13 @@ def load_mnist(data_dir: os.PathLike | str, train: bool, download: bool = True) 
     data_dir = Path(data_dir).expanduser()
     if _missing(data_dir):
         if not download:
-            raise DataError(_where_to_put_files(data_dir, "they are missing"))
+            raise DataError(_where_to_put_files(data_dir, "downloading is off"))
         try:
-            datasets.MNIST(str(data_dir), train=train, download=True)
+            # torchvision prints its chatter to stdout, which carries JSON progress: send it to stderr.
+            with contextlib.redirect_stdout(sys.stderr):
+                datasets.MNIST(str(data_dir), train=train, download=True)
         except (OSError, RuntimeError) as error:
-            raise DataError(_where_to_put_files(data_dir, f"downloading them failed ({error})")) from None
+            raise DataError(_where_to_put_files(data_dir, _download_failure(error))) from None
         if _missing(data_dir):
             raise DataError(_where_to_put_files(data_dir, "the download did not produce them"))
     verify_raw_files(data_dir)
@@ -90,8 +95,14 @@ def load_mnist(data_dir: os.PathLike | str, train: bool, download: bool = True) 
 
 def _where_to_put_files(data_dir: Path, reason: str) -> str:
     names = ", ".join(RAW_SHA256)
-    return (f"MNIST is not available: {reason}. Without internet, put the four uncompressed files "
-            f"({names}) into {raw_dir(data_dir)} , or pass --data-dir pointing at a folder that holds MNIST/raw/.")
+    return (f"MNIST files are missing in {raw_dir(data_dir)} and {reason}. Without internet, put the four "
+            f"uncompressed files ({names}) there, or pass --data-dir with a folder that holds MNIST/raw/.")
+
+
+def _download_failure(error: Exception) -> str:
+    # torchvision lists every mirror it tried; the underlying cause is the same for all of them.
+    cause = re.search(r"<urlopen error (.*?)>", str(error))
+    return f"could not be downloaded ({cause.group(1) if cause else str(error).splitlines()[0]})"
 
 
 def render_bank(drawings: list, labels: list[int], widths_per_drawing: int, seed: int,

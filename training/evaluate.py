@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import sys
 from pathlib import Path
 
@@ -151,7 +152,8 @@ def main(argv: list[str] | None = None) -> int:
         figures = evaluate_model(recognizer, args.data_dir, pen_file, args.limit, corrections_file=args.corrections)
         if args.update_card:
             loaded = checkpoint.load(recognizer.source)
-            card = dict(loaded.card, figures={**loaded.card.get("figures", {}), **figures})
+            command = "python -m training.evaluate " + shlex.join(argv if argv is not None else sys.argv[1:])
+            card = dict(loaded.card, figures={**loaded.card.get("figures", {}), **figures}, figures_command=command)
             checkpoint.save(recognizer.source, loaded.model, loaded.arch, card)
     except (checkpoint.CheckpointError, data.DataError, pendigits.PendigitsError, corrections.CorrectionsError, OSError) as error:
         print(f"error: {error}", file=sys.stderr)

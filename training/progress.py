@@ -11,6 +11,9 @@ import sys
 from tqdm import tqdm
 
 
+SUMMARY = ("mnist_test_accuracy", "pendigits_mean_accuracy", "pendigits_worst_width_accuracy")
+
+
 class JsonReporter:
     """One JSON object per line on stdout, flushed at once."""
 
@@ -83,7 +86,7 @@ class BarReporter(JsonReporter):
     def done(self, path: str, figures: dict, seconds: float) -> None:
         """Print where the model went and its figures."""
         self.close()
-        shown = ", ".join(f"{k} {v:.2%}" for k, v in figures.items() if k.endswith("_accuracy"))
+        shown = ", ".join(f"{k} {figures[k]:.2%}" for k in SUMMARY if k in figures)
         print(f"saved {path} after {seconds:.0f} s: {shown}", flush=True)
 
     def cancelled(self, message: str) -> None:

@@ -38,6 +38,13 @@ CORRECTION_SHARE = 0.1  # corrections are repeated until they are about this sha
 INFERENCE_SPEEDUP, RENDER_S, FIXED_RESERVE_S = 3.0, 0.0004, 3.0
 
 
+AUGMENT_WORDS = {
+    "none": "no augmentation (the tutorial way)",
+    "thickness": "stroke thinning/thickening with the MNIST re-fit",
+    "full": "stroke thinning/thickening with the MNIST re-fit plus small rotation, scale, shear and shift",
+}
+
+
 class SetupError(Exception):
     """Options that cannot work on this machine; the message says which to change."""
 
@@ -51,9 +58,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m training", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data-dir", default=str(paths.mnist_cache_dir()), help="folder holding MNIST/raw (downloaded there if missing)")
-    parser.add_argument("--epochs", type=int, default=None, help="epochs (default 16, or as many as --time-budget allows)")
+    parser.add_argument("--epochs", type=int, default=None, help="epochs (default 20, or as many as --time-budget allows)")
     parser.add_argument("--time-budget", type=float, default=None, metavar="SECONDS", help="stop within this many seconds, schedule fitted to it")
-    parser.add_argument("--batch-size", type=int, default=512)
+    parser.add_argument("--batch-size", type=int, default=256)
     parser.add_argument("--lr", type=float, default=None, help="peak learning rate of Adam (default 3e-3, 3e-4 with --init)")
     parser.add_argument("--schedule", choices=["onecycle", "constant"], default="onecycle", help="learning-rate schedule")
     parser.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
@@ -72,7 +79,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     if args.lr is None:
         args.lr = 3e-4 if args.init else 3e-3
     if args.epochs is None and args.time_budget is None:
-        args.epochs = 16
+        args.epochs = 20
     if (args.epochs is not None and args.epochs < 1) or (args.time_budget is not None and args.time_budget <= 0):
         parser.error("--epochs and --time-budget must be positive")
     return args
@@ -221,8 +228,9 @@ def model_card(args, argv: list[str], arch: str, used: list[str], figures: dict)
     name = Path(args.out).stem
     return {
         "name": name,
-        "description": (f"{arch} trained with augmentation '{args.augment}'"
-                        + (f", fine-tuned from {args.init}" if args.init else "")),
+        "description": (f"{arch}, {AUGMENT_WORDS[args.augment]}; Adam, batch {args.batch_size}, {args.schedule} schedule"
+                        + ("; trained on pen-drawn digits too" if pen_file(args) else "")
+                        + (f"; fine-tuned from {args.init}" if args.init else "")),
         "arch": arch,
         "recipe": {"command": "python -m training " + shlex.join(argv), "seed": args.seed, "epochs": args.epochs,
                    "time_budget": args.time_budget, "batch_size": args.batch_size, "optimizer": "Adam",
