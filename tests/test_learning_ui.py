@@ -100,3 +100,14 @@ def test_my_drawings_and_accuracy_are_in_the_model_menu(qtbot, window):
     accuracy = window.learning.open_accuracy()
     labels = [accuracy.first.itemText(i) for i in range(accuracy.first.count())]
     assert "robust" in labels and "plain" in labels
+
+
+def test_a_correction_that_cannot_be_saved_is_told_and_the_drawing_stays(qtbot, window, monkeypatch):
+    def unwritable(path, record):
+        raise corrections.CorrectionsError(f"cannot save the correction to {path}: Permission denied")
+
+    monkeypatch.setattr(corrections, "append", unwritable)
+    drag(window, SEVEN)
+    assert not window.learning.save_correction(4)
+    assert "Permission denied" in window.error_box.text() and "still on the canvas" in window.error_box.text()
+    assert window.canvas.strokes()
