@@ -6,7 +6,6 @@ import json
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -132,3 +131,13 @@ def test_evaluate_prints_json_with_every_section(shared_data, tiny_model_path, c
     if "pendigits_set" in figures:
         assert "held-out writers" in figures["pendigits_set"]
         assert {f"pendigits_w{w}_accuracy" for w in evaluate.BRUSH_WIDTHS} <= set(figures)
+
+
+def test_fine_tuning_starts_from_a_checkpoint_and_keeps_its_architecture(shared_data, tiny_model_path, tmp_path, capsys):
+    out = tmp_path / "finetuned.pt"
+    code = train.main(["--data-dir", str(shared_data), "--limit", "200", "--epochs", "2", "--time-budget", "30", "--arch", "tutorial",
+                       "--init", str(tiny_model_path), "--progress", "json", "--out", str(out)])
+    assert code == 0
+    assert events_of(capsys.readouterr().out)[-1]["event"] == "done"
+    card = checkpoint.load(out).card
+    assert card["arch"] == "padnet" and "fine-tuned from" in card["description"] and card["recipe"]["lr"] == 3e-4

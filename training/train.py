@@ -11,7 +11,6 @@ import argparse
 import copy
 import ctypes
 import math
-import os
 import shlex
 import signal
 import sys
