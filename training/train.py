@@ -57,7 +57,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m training", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data-dir", default=str(paths.mnist_cache_dir()), help="folder holding MNIST/raw (downloaded there if missing)")
-    parser.add_argument("--epochs", type=int, default=None, help="epochs (default 20, or as many as --time-budget allows)")
+    parser.add_argument("--epochs", type=int, default=None, help="epochs (default 30, or as many as --time-budget allows)")
     parser.add_argument("--time-budget", type=float, default=None, metavar="SECONDS", help="stop within this many seconds, schedule fitted to it")
     parser.add_argument("--batch-size", type=int, default=256)
     parser.add_argument("--lr", type=float, default=None, help="peak learning rate of Adam (default 3e-3, 3e-4 with --init)")
@@ -78,7 +78,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     if args.lr is None:
         args.lr = 3e-4 if args.init else 3e-3
     if args.epochs is None and args.time_budget is None:
-        args.epochs = 20
+        args.epochs = 30
     if (args.epochs is not None and args.epochs < 1) or (args.time_budget is not None and args.time_budget <= 0):
         parser.error("--epochs and --time-budget must be positive")
     return args
