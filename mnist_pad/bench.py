@@ -94,20 +94,13 @@ def bench_training(data_dir: str, budget: float = 60) -> dict[str, float]:
     }
 
 
-def resident_memory_mb() -> float:
-    """This process's resident memory (the app's, when called after the GUI benchmark)."""
-    import psutil
-
-    return psutil.Process().memory_info().rss / 2**20
-
-
 def gui_while_training(data_dir: str, model: str | None) -> dict[str, float]:
     """The GUI drawing benchmark again while a training process runs beside it, as from Retrain…."""
     from .ui.bench import measure_gui
+    from .ui.training_process import training_command
 
     out = Path(os.environ.get("TMPDIR", "/tmp")) / f"mnist-pad-bench-busy-{os.getpid()}.pt"
-    command = [sys.executable, "-m", "training", "--time-budget", "40", "--data-dir", data_dir,
-               "--progress", "json", "--out", str(out)]
+    command = training_command(out, ["--time-budget", "40", "--data-dir", data_dir])  # as Retrain… starts it
     training = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
         for line in training.stdout:  # measure once training has really started
@@ -137,7 +130,6 @@ def main(argv: list[str] | None = None) -> int:
         from .ui.bench import measure_gui
 
         gui = measure_gui(model=args.model)
-        gui["app_resident_memory_mb"] = resident_memory_mb()
         _print("gui", gui)
         figures.update(gui)
         if "training" not in args.skip:

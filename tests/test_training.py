@@ -141,3 +141,15 @@ def test_fine_tuning_starts_from_a_checkpoint_and_keeps_its_architecture(shared_
     assert events_of(capsys.readouterr().out)[-1]["event"] == "done"
     card = checkpoint.load(out).card
     assert card["arch"] == "padnet" and "fine-tuned from" in card["description"] and card["recipe"]["lr"] == 3e-4
+
+
+def test_training_and_evaluation_started_by_the_app_run_below_its_priority(tmp_path):
+    from mnist_pad.ui.accuracy_dialog import evaluation_command
+    from mnist_pad.ui.training_process import training_command
+
+    assert "--low-priority" in training_command(tmp_path / "m.pt", [])
+    assert "--low-priority" in evaluation_command("robust", str(tmp_path), str(tmp_path / "c.jsonl"))
+    probe = "import os; from training.priority import lower_priority; before = os.nice(0); lower_priority(); print(before, os.nice(0))"
+    before, after = map(int, subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True,
+                                            text=True, check=True).stdout.split())
+    assert after >= max(before, 10)

@@ -21,6 +21,7 @@ from mnist_pad import checkpoint, corrections, paths, pendigits
 from mnist_pad.recognizer import Recognizer
 
 from . import augment, data
+from .priority import lower_priority
 
 BRUSH_WIDTHS = (4, 8, 12, 18, 25, 35, 50)
 # augment.morph kernels and the stroke-width change each makes at 28x28, in pixels (about).
@@ -144,8 +145,11 @@ def main(argv: list[str] | None = None) -> int:
                         help="also evaluate on your corrected drawings (a corrections .jsonl) at each brush width")
     parser.add_argument("--json", action="store_true", help="print the figures as one JSON object")
     parser.add_argument("--update-card", action="store_true", help="write the figures into the checkpoint's model card")
+    parser.add_argument("--low-priority", action="store_true", help="run at a lower CPU priority (as the app does)")
     parser.add_argument("--limit", type=int, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.low_priority:
+        lower_priority()
     pen_file = args.pendigits or Path(args.data_dir) / "pendigits" / "pendigits-orig.tra"
     try:
         recognizer = Recognizer.load(args.model)

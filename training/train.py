@@ -26,6 +26,7 @@ from mnist_pad.preprocess import PREPROCESS_VERSION
 from mnist_pad.recognizer import Recognizer
 
 from . import augment, data, evaluate
+from .priority import lower_priority
 from .progress import reporter
 
 VALIDATION_SIZE = 2000
@@ -73,6 +74,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--init", default=None, help="fine-tune from this checkpoint (its architecture wins over --arch)")
     parser.add_argument("--out", default="model.pt", help="where to save the checkpoint (written atomically)")
     parser.add_argument("--progress", choices=["bar", "json"], default="bar")
+    parser.add_argument("--low-priority", action="store_true",
+                        help="run at a lower CPU priority (the app uses this so drawing stays smooth meanwhile)")
     parser.add_argument("--limit", type=int, default=None, help=argparse.SUPPRESS)  # tests: train on N images only
     args = parser.parse_args(argv)
     if args.lr is None:
@@ -297,6 +300,8 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of `python -m training` and `mnist-pad-train`."""
     argv = sys.argv[1:] if argv is None else list(argv)
     args = parse_args(argv)
+    if args.low_priority:
+        lower_priority()
     report = reporter(args.progress)
     previous = {number: signal.signal(number, _cancel) for number in (signal.SIGTERM, signal.SIGINT)}
     try:

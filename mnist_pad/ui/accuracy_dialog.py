@@ -21,7 +21,7 @@ MODEL_PENS = ("#2e86ab", "#d1495b")
 def evaluation_command(model: str, data_dir: str, corrections_file: str) -> list[str]:
     """The argv of one background evaluation."""
     return [sys.executable, "-m", "training.evaluate", "--model", model, "--data-dir", data_dir,
-            "--corrections", corrections_file, "--json"]
+            "--corrections", corrections_file, "--json", "--low-priority"]
 
 
 class EvaluationRun(QObject):

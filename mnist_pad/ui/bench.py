@@ -19,7 +19,9 @@ import numpy as np
 
 STARTUP_PROBE = """
 import sys, time
-from PySide6.QtCore import QTimer
+import psutil
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 from mnist_pad.ui import MainWindow
 app = QApplication(sys.argv[:1])
@@ -30,8 +32,20 @@ def visible():
         print("visible", time.time(), flush=True)
     else:
         QTimer.singleShot(1, visible)
+def draw_a_seven(info):
+    print("model", time.time(), flush=True)
+    canvas, button, none = window.canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    points = [canvas.to_widget(x, y).toPoint() for x, y in ((70, 60), (140, 58), (210, 60), (170, 150), (130, 235))]
+    QTest.mousePress(canvas, button, none, points[0])
+    for point in points[1:]:
+        QTest.mouseMove(canvas, point)
+    QTest.mouseRelease(canvas, button, none, points[-1])
+def memory():
+    print("resident_mb", psutil.Process().memory_info().rss / 2**20, flush=True)
+    window.close()
 QTimer.singleShot(0, visible)
-window.model_changed.connect(lambda info: (print("model", time.time(), flush=True), window.close()))
+window.model_changed.connect(draw_a_seven)
+window.sweep_shown.connect(lambda seq: QTimer.singleShot(1000, memory))  # a drawing recognised and swept
 window.model_load_failed.connect(lambda *a: window.close())
 app.exec()
 """
@@ -190,7 +204,8 @@ def _result_ages(events: list[float], sent: dict[int, float], shown: list[tuple[
 
 
 def _startup_figures(model_path: str) -> dict:
-    """Seconds from launching a fresh process to its window on screen, and to the model ready."""
+    """Seconds from launching a fresh process to its window on screen and to the model ready, and the
+    app's resident memory once it has recognised a drawing (measured in the app's own process)."""
     env = dict(os.environ)
     if not env.get("DISPLAY") and not env.get("WAYLAND_DISPLAY"):
         env.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -199,12 +214,14 @@ def _startup_figures(model_path: str) -> dict:
         started = time.time()
         result = subprocess.run([sys.executable, "-c", STARTUP_PROBE, model_path], capture_output=True,
                                 text=True, timeout=120, env=env)
-    marks = dict(line.split()[:2] for line in result.stdout.splitlines() if line.startswith(("visible", "model")))
+    marks = dict(line.split()[:2] for line in result.stdout.splitlines() if line.startswith(("visible", "model", "resident")))
     figures = {}
     if "visible" in marks:
         figures["startup_visible_s"] = round(float(marks["visible"]) - started, 3)
     if "model" in marks:
         figures["startup_model_ready_s"] = round(float(marks["model"]) - started, 3)
+    if "resident_mb" in marks:
+        figures["app_resident_memory_mb"] = round(float(marks["resident_mb"]), 1)
     return figures
 
 

@@ -16,7 +16,7 @@ CANCEL_GRACE_MS = 5000  # after SIGTERM, how long training may take to stop befo
 
 def training_command(out: Path, options: list[str]) -> list[str]:
     """The argv of a training run writing its model to `out`."""
-    return [sys.executable, "-m", "training", "--progress", "json", "--out", str(out), *options]
+    return [sys.executable, "-m", "training", "--progress", "json", "--low-priority", "--out", str(out), *options]
 
 
 class TrainingRun(QObject):

@@ -16,6 +16,7 @@ import numpy as np
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from ..drawing import Strokes
+from ..memory import release_library_pages
 
 # Handled in this order: a new model first, so the drawing is then predicted with it.
 KINDS = ("load", "list_models", "picture", "predict", "sweep")
@@ -82,6 +83,7 @@ class InferenceWorker(QObject):
     model_failed = Signal(str, str)           # what was asked for, the reason (names the file)
     models_listed = Signal(object)            # list[SavedModelEntry]
     request_failed = Signal(str, str)         # request kind, what went wrong
+    library_pages_released = False            # once per process, see _release_startup_memory
 
     def __init__(self, mailbox: Mailbox, canvas_size: int):
         super().__init__()
@@ -115,8 +117,19 @@ class InferenceWorker(QObject):
                 self.model_failed.emit(candidate, str(error))
                 continue
             rec = self.recognizer
+            if not InferenceWorker.library_pages_released:
+                self._release_startup_memory()
             self.model_loaded.emit(ModelInfo(candidate, rec.name, rec.source, dict(rec.card), str(rec.device)))
             return
+
+    def _release_startup_memory(self) -> None:
+        """Once per process: page out torch's start-up pages, then predict once so the pages a
+        prediction needs are back before the user draws (see mnist_pad.memory)."""
+        InferenceWorker.library_pages_released = True
+        release_library_pages()
+        stroke = [[(60.0, 60.0), (220.0, 220.0)]]
+        self.recognizer.predict_strokes(stroke, 12.0, 280)
+        self.recognizer.sweep(stroke, [4.0] * SWEEP_CHUNK, 280)
 
     def _list_models(self) -> None:
         from .. import model_store
