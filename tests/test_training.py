@@ -133,6 +133,13 @@ def test_evaluate_prints_json_with_every_section(shared_data, tiny_model_path, c
         assert {f"pendigits_w{w}_accuracy" for w in evaluate.BRUSH_WIDTHS} <= set(figures)
 
 
+def test_the_tutorials_whole_canvas_resize_loses_to_mnist_preprocessing_on_pen_digits(pendigits_file):
+    figures = evaluate.evaluate_model(Recognizer.load("plain"), None, pendigits_file, limit=300, tutorial_pipeline=True)
+    for width in evaluate.BRUSH_WIDTHS:
+        assert figures[f"pendigits_tutorial_w{width}_accuracy"] < figures[f"pendigits_w{width}_accuracy"] - 0.05
+    assert "tutorials'" in evaluate.format_table("plain", figures)
+
+
 def test_fine_tuning_starts_from_a_checkpoint_and_keeps_its_architecture(shared_data, tiny_model_path, tmp_path, capsys):
     out = tmp_path / "finetuned.pt"
     code = train.main(["--data-dir", str(shared_data), "--limit", "200", "--epochs", "2", "--time-budget", "30", "--arch", "tutorial",

@@ -135,6 +135,26 @@ def test_without_a_display_it_says_so_in_one_line(monkeypatch, capsys):
     assert len(lines) == 1 and "no display" in lines[0] and "xvfb-run mnist-pad" in lines[0]
 
 
+def test_missing_x11_libraries_are_named_with_the_packages_to_install(monkeypatch, tmp_path, capsys):
+    import ctypes
+
+    plugin = tmp_path / "libqxcb.so"
+    plugin.write_bytes(b"\x7fELF")
+
+    def cannot_load(path, *args, **kwargs):
+        raise OSError(f"{path}: libxcb-icccm.so.4: cannot open shared object file: No such file or directory")
+    monkeypatch.setattr(ctypes, "CDLL", cannot_load)
+    assert app.missing_x11_library(plugin) == "libxcb-icccm.so.4"
+    monkeypatch.setattr(app, "missing_x11_library", lambda: "libxcb-icccm.so.4")
+    monkeypatch.setenv("DISPLAY", ":0")
+    for name in ("WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(sys, "platform", "linux")
+    assert app.main([]) == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and "libxcb-icccm.so.4" in lines[0] and "apt-get install libxcb-cursor0" in lines[0]
+
+
 def test_the_ui_does_not_import_torch_before_the_window_shows():
     code = ("import sys; import mnist_pad.ui, mnist_pad.ui.app; "
             "from mnist_pad.ui import main_window; print('torch' in sys.modules)")

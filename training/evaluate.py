@@ -14,10 +14,12 @@ import shlex
 import sys
 from pathlib import Path
 
+import cv2
 import numpy as np
 import torch
 
 from mnist_pad import checkpoint, corrections, paths, pendigits
+from mnist_pad.raster import rasterize
 from mnist_pad.recognizer import Recognizer
 
 from . import augment, data
@@ -58,6 +60,20 @@ def pen_accuracies(recognizer: Recognizer, digits: list[pendigits.PenDigit],
     return result
 
 
+def tutorial_pen_accuracies(recognizer: Recognizer, digits: list[pendigits.PenDigit],
+                            widths=BRUSH_WIDTHS) -> dict[float, float]:
+    """For comparison only, the seed tutorials' input: the whole canvas shrunk to 28x28 (no crop, no
+    centring, no ink stretch). The app never feeds the model this way."""
+    drawings = [d.fitted(CANVAS) for d in digits]
+    labels = np.array([d.label for d in digits])
+    result = {}
+    for width in widths:
+        images = np.stack([cv2.resize(rasterize(strokes, float(width), CANVAS), (28, 28), interpolation=cv2.INTER_AREA)
+                           for strokes in drawings])
+        result[width] = float((recognizer.predict_mnist(images).argmax(axis=1) == labels).mean())
+    return result
+
+
 def drawing_accuracies(recognizer: Recognizer, records: list[corrections.Correction],
                        widths=BRUSH_WIDTHS) -> dict[float, float]:
     """Accuracy per brush width on the user's corrected drawings, each re-rendered at every width."""
@@ -77,7 +93,8 @@ def heldout_pen_digits(path: os.PathLike | str, limit: int | None = None) -> lis
 
 def evaluate_model(recognizer: Recognizer, data_dir: os.PathLike | str | None = None,
                    pendigits_file: os.PathLike | str | None = None, limit: int | None = None,
-                   thickness: bool = True, corrections_file: os.PathLike | str | None = None) -> dict:
+                   thickness: bool = True, corrections_file: os.PathLike | str | None = None,
+                   tutorial_pipeline: bool = False) -> dict:
     """All figures as a flat dict (accuracies in 0..1); sections without data are left out."""
     figures: dict = {}
     if data_dir is not None:
@@ -99,6 +116,9 @@ def evaluate_model(recognizer: Recognizer, data_dir: os.PathLike | str | None = 
         figures["pendigits_spread_points"] = 100 * (max(per_width.values()) - min(per_width.values()))
         writers = ",".join(str(w) for w in sorted(pendigits.EVAL_WRITERS))
         figures["pendigits_set"] = f"held-out writers {writers} ({len(digits)} digits), canvas {CANVAS} px"
+        if tutorial_pipeline:
+            for width, accuracy in tutorial_pen_accuracies(recognizer, digits).items():
+                figures[f"pendigits_tutorial_w{width}_accuracy"] = accuracy
     if corrections_file is not None:
         records, _ = corrections.load(corrections_file)
         figures["corrections_count"] = len(records)
@@ -123,6 +143,9 @@ def format_table(name: str, figures: dict) -> str:
         lines.append(f"  pen-drawn digits, {figures['pendigits_set']}:")
         lines.append("    brush width  " + "  ".join(f"{w:>6}" for w in BRUSH_WIDTHS))
         lines.append("    accuracy     " + "  ".join(f"{figures[f'pendigits_w{w}_accuracy']:6.2%}" for w in BRUSH_WIDTHS))
+        if "pendigits_tutorial_w4_accuracy" in figures:
+            lines.append("    tutorials'   " + "  ".join(f"{figures[f'pendigits_tutorial_w{w}_accuracy']:6.2%}" for w in BRUSH_WIDTHS)
+                         + "   (whole canvas resized to 28x28, for comparison)")
         lines.append(f"    mean {figures['pendigits_mean_accuracy']:.2%}, worst {figures['pendigits_worst_width_accuracy']:.2%}, "
                      f"best minus worst {figures['pendigits_spread_points']:.2f} points")
     if any(key.startswith("corrections_w") for key in figures):
@@ -143,6 +166,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="pendigits-orig.tra (default: DATA_DIR/pendigits/pendigits-orig.tra when present)")
     parser.add_argument("--corrections", default=None,
                         help="also evaluate on your corrected drawings (a corrections .jsonl) at each brush width")
+    parser.add_argument("--tutorial-pipeline", action="store_true",
+                        help="also score pen-drawn digits fed the tutorials' way (whole canvas resized to 28x28)")
     parser.add_argument("--json", action="store_true", help="print the figures as one JSON object")
     parser.add_argument("--update-card", action="store_true", help="write the figures into the checkpoint's model card")
     parser.add_argument("--low-priority", action="store_true", help="run at a lower CPU priority (as the app does)")
@@ -153,7 +178,8 @@ def main(argv: list[str] | None = None) -> int:
     pen_file = args.pendigits or Path(args.data_dir) / "pendigits" / "pendigits-orig.tra"
     try:
         recognizer = Recognizer.load(args.model)
-        figures = evaluate_model(recognizer, args.data_dir, pen_file, args.limit, corrections_file=args.corrections)
+        figures = evaluate_model(recognizer, args.data_dir, pen_file, args.limit, corrections_file=args.corrections,
+                                 tutorial_pipeline=args.tutorial_pipeline)
         if args.update_card:
             loaded = checkpoint.load(recognizer.source)
             command = "python -m training.evaluate " + shlex.join(argv if argv is not None else sys.argv[1:])

@@ -6,9 +6,13 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
+from pathlib import Path
 
 HEADLESS_PLATFORMS = ("offscreen", "minimal", "vnc", "eglfs", "linuxfb")
+X11_PACKAGES = ("libxcb-cursor0", "libxcb-icccm4", "libxcb-keysyms1", "libxcb-image0", "libxcb-render-util0",
+                "libxcb-shape0", "libxcb-randr0", "libxcb-xkb1", "libxkbcommon-x11-0")
 
 
 def display_problem() -> str | None:
@@ -16,12 +20,40 @@ def display_problem() -> str | None:
     if not sys.platform.startswith("linux"):
         return None
     platform = os.environ.get("QT_QPA_PLATFORM", "")
-    if platform.split(":")[0] in HEADLESS_PLATFORMS or platform.startswith("wayland") and os.environ.get("WAYLAND_DISPLAY"):
+    if platform.split(":")[0] in HEADLESS_PLATFORMS or os.environ.get("WAYLAND_DISPLAY"):
         return None
-    if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
-        return None
-    return ("mnist-pad: no display found (neither DISPLAY nor WAYLAND_DISPLAY is set); "
-            "on a server run it under Xvfb: xvfb-run mnist-pad")
+    if not os.environ.get("DISPLAY"):
+        return ("mnist-pad: no display found (neither DISPLAY nor WAYLAND_DISPLAY is set); "
+                "on a server run it under Xvfb: xvfb-run mnist-pad")
+    if platform in ("", "xcb"):
+        missing = missing_x11_library()
+        if missing:
+            return (f"mnist-pad: Qt cannot open a window on X11: the system library {missing} is missing. "
+                    f"On Debian or Ubuntu: sudo apt-get install {' '.join(X11_PACKAGES)}")
+    return None
+
+
+def missing_x11_library(plugin: Path | None = None) -> str | None:
+    """The first system library Qt's X11 plugin needs and cannot find, or None when all are there.
+
+    Without this check Qt aborts with a screenful of plugin messages; minimal Linux installs lack
+    some of the xcb libraries (and libxcb-cursor, which Qt 6.5+ loads at run time).
+    """
+    import ctypes
+    import ctypes.util
+
+    if plugin is None:
+        import PySide6
+
+        plugin = Path(PySide6.__file__).parent / "Qt" / "plugins" / "platforms" / "libqxcb.so"
+    if not plugin.exists():
+        return None  # a Qt build without the plugin: let Qt say what it can do
+    try:
+        ctypes.CDLL(str(plugin))
+    except OSError as error:
+        found = re.search(r"(lib[\w.+-]+\.so[\w.]*): cannot open shared object file", str(error))
+        return found.group(1) if found else str(error)
+    return None if ctypes.util.find_library("xcb-cursor") else "libxcb-cursor.so.0"
 
 
 def main(argv: list[str] | None = None) -> int:
