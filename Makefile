@@ -3,6 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+DATA_DIR ?= ../shared/data
 
 .PHONY: run test bench evaluate train clean
 
@@ -22,7 +23,10 @@ bench: $(STAMP)
 	$(PY) -m mnist_pad.bench
 
 evaluate: $(STAMP)
-	$(PY) -m training.evaluate --model robust --data-dir ../shared/data
+	$(PY) -m training.evaluate --model robust --data-dir $(DATA_DIR) --tutorial-pipeline
+
+train: $(STAMP)
+	$(PY) -m training --data-dir $(DATA_DIR) --out model.pt
 
 clean:
 	rm -rf $(VENV) build *.egg-info

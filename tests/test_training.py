@@ -160,3 +160,11 @@ def test_training_and_evaluation_started_by_the_app_run_below_its_priority(tmp_p
     before, after = map(int, subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True,
                                             text=True, check=True).stdout.split())
     assert after >= max(before, 10)
+
+
+def test_a_time_budget_too_small_to_train_is_refused_in_words(shared_data, tmp_path, capsys):
+    out = tmp_path / "never.pt"
+    code = train.main(["--data-dir", str(shared_data), "--limit", "200", "--time-budget", "1", "--progress", "json", "--out", str(out)])
+    assert code == 2 and not out.exists()
+    error = events_of(capsys.readouterr().out)[-1]
+    assert error["event"] == "error" and "leaves no time to train" in error["message"] and "at least" in error["message"]
