@@ -1,0 +1,20 @@
+"""The benchmark commands run and print every figure (their values are figures, not pass/fail)."""
+from __future__ import annotations
+
+from mnist_pad import bench
+from mnist_pad.ui.bench import measure_gui
+
+
+def test_the_benchmark_prints_every_recognition_figure(tiny_model_path, capsys):
+    assert bench.main(["--model", str(tiny_model_path), "--skip", "gui", "training"]) == 0
+    out = capsys.readouterr().out
+    for name in ("machine:", "predict_strokes_p50_ms", "predict_strokes_p99_ms", "sweep16_p50_ms"):
+        assert name in out
+
+
+def test_the_gui_benchmark_measures_stalls_latency_start_up_and_memory(qtbot, tiny_model_path):
+    figures = measure_gui(duration_s=1.0, model=str(tiny_model_path))
+    assert figures["events"] > 50 and figures["predictions_shown"] > 0
+    assert figures["stall_max_ms"] > 0 and figures["latency_p95_ms"] > 0
+    assert figures["startup_visible_s"] > 0 and figures["startup_model_ready_s"] > 0
+    assert figures["app_resident_memory_mb"] > 50
