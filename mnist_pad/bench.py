@@ -95,23 +95,12 @@ def bench_training(data_dir: str, budget: float = 60) -> dict[str, float]:
 
 
 def gui_while_training(data_dir: str, model: str | None) -> dict[str, float]:
-    """The GUI drawing benchmark again while a training process runs beside it, as from Retrain…."""
+    """The GUI drawing benchmark while Model → Retrain… runs (60 s, the dialog's defaults), and its result."""
     from .ui.bench import measure_gui
-    from .ui.training_process import training_command
 
-    out = Path(os.environ.get("TMPDIR", "/tmp")) / f"mnist-pad-bench-busy-{os.getpid()}.pt"
-    command = training_command(out, ["--time-budget", "40", "--data-dir", data_dir])  # as Retrain… starts it
-    training = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    try:
-        for line in training.stdout:  # measure once training has really started
-            if '"progress"' in line:
-                break
-        figures = measure_gui(model=model, startup=False)
-    finally:
-        training.terminate()
-        training.wait()
-        out.unlink(missing_ok=True)
-    return {f"{k}_while_training": v for k, v in figures.items() if isinstance(v, float)}
+    figures = measure_gui(model=model, startup=False, retrain_data_dir=data_dir)
+    return {(k if k.startswith("retrain") else f"{k}_while_training"): v
+            for k, v in figures.items() if isinstance(v, float)}
 
 
 def main(argv: list[str] | None = None) -> int:

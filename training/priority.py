@@ -1,13 +1,25 @@
 """Run below the GUI's priority: training and evaluation started from the app must never make drawing stutter."""
 from __future__ import annotations
 
+import os
+
 import psutil
 
-POSIX_NICENESS = 10  # CFS then gives a busy UI thread ~10x the CPU share of this process
+POSIX_NICENESS = 10
 
 
 def lower_priority() -> None:
-    """Lower this process's CPU priority; where the OS refuses, carry on at normal priority."""
+    """Run only on CPU time the app leaves over; where the OS refuses, carry on at normal priority.
+
+    On Linux that is SCHED_IDLE: a waking UI thread preempts this process at once, where a mere
+    nice level still lets it hold a core for a few milliseconds. Elsewhere, a lower nice level.
+    """
+    if hasattr(os, "sched_setscheduler") and hasattr(os, "SCHED_IDLE"):
+        try:
+            os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+            return
+        except OSError:
+            pass
     process = psutil.Process()
     try:
         if psutil.WINDOWS:
