@@ -326,3 +326,33 @@ def test_when_the_last_model_is_gone_the_default_is_tried(qtbot, tmp_path):
     spec, text = messages[0]
     assert spec == str(gone) and "retrained-v3.pt" in text and "Loading robust instead" in text
     qtbot.waitUntil(lambda: window.model_info is not None or len(messages) == 2, timeout=15000)
+
+
+def test_only_segments_near_the_repainted_rectangle_are_stroked():
+    from mnist_pad.ui.canvas import _runs_within
+
+    stroke = ((0.0, 0.0), (100.0, 0.0), (200.0, 0.0), (200.0, 100.0), (100.0, 100.0), (100.0, -50.0))
+    assert _runs_within(stroke, (190.0, 90.0), (210.0, 110.0), 5.0) == [stroke[2:5]]
+    # the last segment crosses the first one: both places are repainted
+    assert _runs_within(stroke, (95.0, -5.0), (105.0, 5.0), 2.0) == [stroke[0:3], stroke[4:6]]
+    assert _runs_within(((5.0, 5.0),), (0.0, 0.0), (10.0, 10.0), 1.0) == [((5.0, 5.0),)]
+    assert _runs_within(((50.0, 50.0),), (0.0, 0.0), (10.0, 10.0), 1.0) == []
+
+
+def test_the_canvas_painted_stroke_by_stroke_looks_as_painted_at_once(qtbot, window):
+    drag(window, SEVEN)
+    drag(window, BAR)
+    drag(window, [(60, 200), (90, 230), (60, 260)])
+    incremental = window.canvas.grab().toImage()
+    window.canvas._finished_cache = None
+    at_once = window.canvas.grab().toImage()
+    assert incremental.size() == at_once.size()
+    diff = np.abs(_grey(incremental) - _grey(at_once))
+    assert diff.max() <= 8 and (diff > 2).mean() < 0.001
+
+
+def _grey(image) -> np.ndarray:
+    from PySide6.QtGui import QImage
+
+    image = image.convertToFormat(QImage.Format.Format_Grayscale8)
+    return np.array(image.constBits(), np.uint8).reshape(image.height(), image.bytesPerLine())[:, :image.width()].astype(int)

@@ -6,6 +6,7 @@ sees these pixels: it gets the strokes, rasterized by the core.
 """
 from __future__ import annotations
 
+import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import (
     QColor, QCursor, QImage, QMouseEvent, QPainter, QPainterPath, QPaintEvent, QPen, QPixmap,
@@ -39,7 +40,7 @@ class Canvas(QWidget):
         self.drawing = Drawing()
         self.brush_width = 16.0
         self.picture: QImage | None = None
-        self._finished_cache: tuple[tuple, QPixmap] | None = None  # finished strokes painted once
+        self._finished_cache: tuple[tuple, tuple, QPixmap] | None = None  # (look, strokes, their pixmap)
         self._update_cursor()
 
     # -- public --------------------------------------------------------------------------
@@ -179,30 +180,39 @@ class Canvas(QWidget):
             painter.setFont(font)
             painter.drawText(paper, Qt.AlignmentFlag.AlignCenter, "Draw a digit here")
         else:
-            self._paint_strokes(painter, paper)
+            self._paint_strokes(painter, paper, QRectF(event.rect()))
         painter.end()
 
-    def _paint_strokes(self, painter: QPainter, paper: QRectF) -> None:
+    def _paint_strokes(self, painter: QPainter, paper: QRectF, exposed: QRectF) -> None:
         strokes = self.drawing.strokes
         finished = strokes[:-1] if self.drawing.drawing_stroke else strokes
         painter.drawPixmap(paper.topLeft(), self._finished_pixmap(finished, paper))
         if self.drawing.drawing_stroke:
-            _draw_strokes(painter, strokes[-1:], self.brush_width, paper)
+            # while drawing, only a small rectangle around the newest segment is repainted: stroking
+            # the whole growing path each time would cost more the longer the stroke gets
+            top_left, bottom_right = self.to_canvas(exposed.topLeft()), self.to_canvas(exposed.bottomRight())
+            _draw_strokes(painter, _runs_within(strokes[-1], top_left, bottom_right, self.brush_width / 2),
+                          self.brush_width, paper)
 
     def _finished_pixmap(self, finished: tuple, paper: QRectF) -> QPixmap:
-        """The finished strokes on transparent paper, redrawn only when they, the brush or the size change."""
+        """The finished strokes on transparent paper: a new stroke is painted onto it; a change of
+        brush, size, or an undo or clear, paints it afresh."""
         ratio = self.devicePixelRatioF()
-        key = (finished, self.brush_width, paper.size().toSize(), ratio)
-        if self._finished_cache is None or self._finished_cache[0] != key:
-            pixmap = QPixmap((paper.size() * ratio).toSize())
+        look = (self.brush_width, paper.size().toSize(), ratio)
+        cached = self._finished_cache
+        if cached is not None and cached[0] == look and finished[:len(cached[1])] == cached[1]:
+            pixmap, new = cached[2], finished[len(cached[1]):]
+        else:
+            pixmap, new = QPixmap((paper.size() * ratio).toSize()), finished
             pixmap.setDevicePixelRatio(ratio)
             pixmap.fill(Qt.GlobalColor.transparent)
+        if new:
             painter = QPainter(pixmap)
             painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-            _draw_strokes(painter, finished, self.brush_width, QRectF(0, 0, paper.width(), paper.height()))
+            _draw_strokes(painter, new, self.brush_width, QRectF(0, 0, paper.width(), paper.height()))
             painter.end()
-            self._finished_cache = (key, pixmap)
-        return self._finished_cache[1]
+        self._finished_cache = (look, finished, pixmap)
+        return pixmap
 
     def _paint_picture(self, painter: QPainter, paper: QRectF) -> None:
         size = self.picture.size().scaled(paper.size().toSize(), Qt.AspectRatioMode.KeepAspectRatio)
@@ -231,6 +241,27 @@ class Canvas(QWidget):
         painter.drawEllipse(ring)
         painter.end()
         self.setCursor(QCursor(pixmap, side // 2, side // 2))
+
+
+def _runs_within(stroke: Stroke, top_left: tuple[float, float], bottom_right: tuple[float, float],
+                 margin: float) -> list[Stroke]:
+    """The runs of consecutive segments of a stroke that come within `margin` of a rectangle."""
+    points = np.asarray(stroke, dtype=np.float64)
+    low, high = np.asarray(top_left) - margin, np.asarray(bottom_right) + margin
+    if len(points) == 1:
+        return [stroke] if ((points[0] >= low) & (points[0] <= high)).all() else []
+    starts, ends = points[:-1], points[1:]
+    near = ((np.maximum(starts, ends) >= low) & (np.minimum(starts, ends) <= high)).all(axis=1)
+    runs, begin = [], None
+    for index, inside in enumerate(near):
+        if inside and begin is None:
+            begin = index
+        elif not inside and begin is not None:
+            runs.append(stroke[begin:index + 1])
+            begin = None
+    if begin is not None:
+        runs.append(stroke[begin:])
+    return runs
 
 
 def _draw_strokes(painter: QPainter, strokes, brush_width: float, paper: QRectF) -> None:
