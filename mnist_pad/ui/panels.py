@@ -6,9 +6,10 @@ from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPaintEvent
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
-# One colour per digit, shared by the bars and the thickness chart (Tableau 10).
-DIGIT_COLOURS = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
-                 "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#7f7f7f")
+# One colour per digit, shared by the bars and the thickness chart (Tableau 10), placed so that
+# digits often mistaken for each other (2/7, 1/7, 4/9, 3/5/8, 5/6) differ clearly.
+DIGIT_COLOURS = ("#ff9da7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
+                 "#edc948", "#b07aa1", "#4e79a7", "#9c755f", "#7f7f7f")
 MUTED = "#8a8a90"
 
 
