@@ -8,7 +8,8 @@ from mnist_pad.ui import accuracy_dialog
 from mnist_pad.ui.accuracy_dialog import AccuracyDialog
 
 FIGURES = {"mnist_test_accuracy": 0.99, "mnist_morph-3_accuracy": 0.97, "mnist_morph+5_accuracy": 0.95,
-           "pendigits_w4_accuracy": 0.9, "pendigits_w50_accuracy": 0.95,
+           "pendigits_w4_accuracy": 0.9, "pendigits_w50_accuracy": 0.95, "pendigits_mean_accuracy": 0.925,
+           "pendigits_worst_width_accuracy": 0.9, "pendigits_spread_points": 5.0, "pendigits_set": "held-out writers",
            "corrections_w4_accuracy": 0.5, "corrections_w12_accuracy": 0.75, "corrections_count": 12}
 
 
@@ -18,7 +19,7 @@ def fake_evaluate(monkeypatch, script: str):
 
 
 def test_two_models_are_evaluated_and_plotted(qtbot, monkeypatch):
-    fake_evaluate(monkeypatch, f"import json, sys; print(json.dumps({{'model': sys.argv[1], 'figures': {json.dumps(FIGURES)}, 'thickness_px': {{'-3': -1, '+5': 2}}}}))")
+    fake_evaluate(monkeypatch, f"import json, sys; print(json.dumps({{'model': sys.argv[1], 'figures': {json.dumps(FIGURES)}, 'brush_widths': [4, 12, 50], 'thickness_px': {{'-3': -1, '+5': 2}}}}))")
     dialog = AccuracyDialog([("robust", "robust"), ("plain", "plain")])
     qtbot.addWidget(dialog)
     dialog.second.setCurrentIndex(2)
@@ -29,6 +30,7 @@ def test_two_models_are_evaluated_and_plotted(qtbot, monkeypatch):
     assert set(dialog.results) == {"robust", "plain"}
     curves = dialog.width_chart.getPlotItem().listDataItems()
     assert len(curves) == 4, "pen digits and my drawings for each model"
+    assert list(curves[0].getData()[0]) == [4.0, 50.0] and list(curves[1].getData()[0]) == [4.0, 12.0]
     morph = dialog.morph_chart.getPlotItem().listDataItems()[0]
     assert list(morph.getData()[0]) == [-1.0, 0.0, 2.0]
     assert "12 of your drawings" in dialog.status.text()
@@ -41,3 +43,16 @@ def test_a_failed_evaluation_is_reported(qtbot, monkeypatch):
     dialog.evaluate()
     qtbot.waitUntil(lambda: dialog.run_button.isEnabled(), timeout=20000)
     assert "MNIST not found" in dialog.status.text() and not dialog.results
+
+
+def test_the_real_evaluation_is_plotted(qtbot, monkeypatch, shared_data, pendigits_file, tiny_model_path):
+    real = accuracy_dialog.evaluation_command
+    monkeypatch.setattr(accuracy_dialog, "evaluation_command",
+                        lambda model, data_dir, corrections: real(model, str(shared_data), corrections) + ["--limit", "60"])
+    dialog = AccuracyDialog([("tiny", str(tiny_model_path))])
+    qtbot.addWidget(dialog)
+    dialog.evaluate()
+    qtbot.waitUntil(lambda: dialog.run_button.isEnabled(), timeout=120000)
+    assert str(tiny_model_path) in dialog.results, dialog.status.text()
+    pen = dialog.width_chart.getPlotItem().listDataItems()[0]
+    assert list(pen.getData()[0]) == [4.0, 8.0, 12.0, 18.0, 25.0, 35.0, 50.0]

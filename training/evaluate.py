@@ -190,6 +190,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.json:
         print(json.dumps({"model": recognizer.name, "source": recognizer.source, "figures": figures,
+                          "brush_widths": list(BRUSH_WIDTHS),
                           "thickness_px": {f"{k:+d}": v for k, v in THICKNESS_LEVELS.items()}}))
     else:
         print(format_table(f"{recognizer.name} ({recognizer.source})", figures))

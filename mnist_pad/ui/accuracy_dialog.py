@@ -128,8 +128,10 @@ class AccuracyDialog(QDialog):
 
     def _finished(self, model: str, result: dict) -> None:
         self.results[model] = result["figures"]
-        self._plot(model, result, MODEL_PENS[len(self.results) - 1])
-        self._run_ended(model)
+        try:
+            self._plot(model, result, MODEL_PENS[len(self.results) - 1])
+        finally:  # whatever the figures hold, the dialog must not stay busy
+            self._run_ended(model)
 
     def _failed(self, model: str, message: str) -> None:
         self.status.setText(f"{model}: {message}")
@@ -148,9 +150,9 @@ class AccuracyDialog(QDialog):
 
     def _plot(self, model: str, result: dict, colour: str) -> None:
         figures, name = result["figures"], model.rsplit("/", 1)[-1]
-        for prefix, label, style in (("pendigits_w", "pen digits", 1), ("corrections_w", "my drawings", 3)):
-            points = sorted((float(k[len(prefix):-len("_accuracy")]), v) for k, v in figures.items()
-                            if k.startswith(prefix) and k.endswith("_accuracy"))
+        for prefix, label, style in (("pendigits", "pen digits", 1), ("corrections", "my drawings", 3)):
+            points = [(float(width), figures[f"{prefix}_w{width}_accuracy"]) for width in result.get("brush_widths", [])
+                      if f"{prefix}_w{width}_accuracy" in figures]
             if points:
                 xs, ys = zip(*points)
                 pen = pg.mkPen(colour, width=2, style=pg.QtCore.Qt.PenStyle(style))
