@@ -31,6 +31,9 @@ def test_two_models_are_evaluated_and_plotted(qtbot, monkeypatch):
     curves = dialog.width_chart.getPlotItem().listDataItems()
     assert len(curves) == 4, "pen digits and my drawings for each model"
     assert list(curves[0].getData()[0]) == [4.0, 50.0] and list(curves[1].getData()[0]) == [4.0, 12.0]
+    colours = {curve.name(): curve.opts["pen"].color().name() for curve in curves}
+    assert colours["robust: pen digits"] == accuracy_dialog.MODEL_PENS[0], "the first choice keeps the first colour"
+    assert colours["plain: pen digits"] == accuracy_dialog.MODEL_PENS[1]
     morph = dialog.morph_chart.getPlotItem().listDataItems()[0]
     assert list(morph.getData()[0]) == [-1.0, 0.0, 2.0]
     assert "12 of your drawings" in dialog.status.text()

@@ -70,6 +70,7 @@ class AccuracyDialog(QDialog):
         self.setWindowTitle("Accuracy vs brush width")
         self.runs: dict[str, EvaluationRun] = {}
         self.results: dict[str, dict] = {}
+        self.order: list[str] = []  # the models being evaluated, first choice first
         self.first, self.second = QComboBox(), QComboBox()
         self.second.addItem("(none)", "")
         for label, spec in model_choices:
@@ -103,7 +104,7 @@ class AccuracyDialog(QDialog):
         chart.setLabel("bottom", x_label)
         chart.setLabel("left", "accuracy")
         chart.showGrid(x=True, y=True, alpha=0.2)
-        chart.addLegend(offset=(-10, -10))
+        chart.addLegend(offset=(-10, -10), brush=pg.mkBrush(255, 255, 255, 210), pen=pg.mkPen("#d8d8dc"))
         chart.setMinimumHeight(200)
         return chart
 
@@ -118,7 +119,8 @@ class AccuracyDialog(QDialog):
         for chart in (self.width_chart, self.morph_chart):
             chart.clear()
         data_dir = str(settings().value("retrain/data_dir", str(paths.mnist_cache_dir())))
-        for spec in dict.fromkeys(self.selected_models()):
+        self.order = list(dict.fromkeys(self.selected_models()))
+        for spec in self.order:
             run = EvaluationRun(spec, evaluation_command(spec, data_dir, str(paths.corrections_file())), self)
             run.finished.connect(self._finished)
             run.failed.connect(self._failed)
@@ -129,7 +131,7 @@ class AccuracyDialog(QDialog):
     def _finished(self, model: str, result: dict) -> None:
         self.results[model] = result["figures"]
         try:
-            self._plot(model, result, MODEL_PENS[len(self.results) - 1])
+            self._plot(model, result, MODEL_PENS[self.order.index(model)])  # colour by choice, not by finish
         finally:  # whatever the figures hold, the dialog must not stay busy
             self._run_ended(model)
 
