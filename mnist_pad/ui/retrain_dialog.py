@@ -104,6 +104,7 @@ class RetrainDialog(QDialog):
         self.progress = QProgressBar()
         self.progress.setObjectName("retrainProgress")
         self.progress.setRange(0, 1000)
+        self.progress.setValue(0)
         self.progress.setFormat("idle")
         self.status = QLabel("Choose a recipe and start. You can keep drawing while it trains.")
         self.status.setObjectName("retrainStatus")
@@ -119,6 +120,8 @@ class RetrainDialog(QDialog):
         self.loss_curve = self.chart.plot(pen=pg.mkPen("#d1495b", width=2), name="loss")
         self.accuracy_curve = self.chart.plot(pen=pg.mkPen("#2e86ab", width=2), name="accuracy")
         self.chart.setYRange(0, 1.05)
+        self.chart.setXRange(0, 100)
+        self.chart.getAxis("bottom").enableAutoSIPrefix(False)
 
         self.result = QGroupBox("Result")
         self.result.setObjectName("retrainResult")
