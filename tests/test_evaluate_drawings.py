@@ -1,7 +1,6 @@
 """Evaluation on the user's own drawings, re-rendered at each brush width (for Accuracy vs brush width)."""
 from __future__ import annotations
 
-import json
 
 from mnist_pad import Recognizer, corrections
 from training import evaluate

@@ -14,7 +14,7 @@ pytest.importorskip("pytestqt")
 def fake_training(tmp_path, body: str) -> list[str]:
     """A stand-in for the training CLI: a script printing JSON events, then doing `body`."""
     script = tmp_path / "fake_train.py"
-    script.write_text(textwrap.dedent(f"""
+    script.write_text(textwrap.dedent("""
         import json, os, signal, sys, time
         out = sys.argv[1]
         def say(**event):

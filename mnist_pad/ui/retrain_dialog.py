@@ -6,7 +6,6 @@ under a versioned name in the user's models folder; the shipped models are never
 """
 from __future__ import annotations
 
-from pathlib import Path
 
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
