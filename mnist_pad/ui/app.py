@@ -24,7 +24,7 @@ def display_problem() -> str | None:
         return None
     if not os.environ.get("DISPLAY"):
         return ("mnist-pad: no display found (neither DISPLAY nor WAYLAND_DISPLAY is set); "
-                "on a server run it under Xvfb: xvfb-run mnist-pad")
+                "on a server run it under Xvfb: xvfb-run mnist-pad (from a checkout: xvfb-run make run)")
     if platform in ("", "xcb"):
         missing = missing_x11_library()
         if missing:
