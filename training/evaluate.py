@@ -48,29 +48,24 @@ def thickness_variant(images: torch.Tensor, kernel: int) -> torch.Tensor:
     return (changed[:, 0] * 255 + 0.5).clamp(0, 255).to(torch.uint8)
 
 
-def pen_accuracies(recognizer: Recognizer, digits: list[pendigits.PenDigit],
-                   widths=BRUSH_WIDTHS) -> dict[float, float]:
-    """Accuracy per brush width on pen-drawn digits rendered through the Recognizer."""
+def pen_accuracies(recognizer: Recognizer, digits: list[pendigits.PenDigit], widths=BRUSH_WIDTHS,
+                   tutorial_pipeline: bool = False) -> dict[float, float]:
+    """Accuracy per brush width on pen-drawn digits rendered through the Recognizer.
+
+    With `tutorial_pipeline`, for comparison only, the seed tutorials' input instead: the whole
+    canvas shrunk to 28x28 (no crop, no centring, no ink stretch). The app never feeds the model so.
+    """
     drawings = [d.fitted(CANVAS) for d in digits]
     labels = np.array([d.label for d in digits])
     result = {}
     for width in widths:
-        probabilities = recognizer.predict_strokes_batch(drawings, brush_width=float(width), canvas_size=CANVAS)
+        if tutorial_pipeline:
+            images = np.stack([cv2.resize(rasterize(strokes, float(width), CANVAS), (28, 28), interpolation=cv2.INTER_AREA)
+                               for strokes in drawings])
+            probabilities = recognizer.predict_mnist(images)
+        else:
+            probabilities = recognizer.predict_strokes_batch(drawings, brush_width=float(width), canvas_size=CANVAS)
         result[width] = float((probabilities.argmax(axis=1) == labels).mean())
-    return result
-
-
-def tutorial_pen_accuracies(recognizer: Recognizer, digits: list[pendigits.PenDigit],
-                            widths=BRUSH_WIDTHS) -> dict[float, float]:
-    """For comparison only, the seed tutorials' input: the whole canvas shrunk to 28x28 (no crop, no
-    centring, no ink stretch). The app never feeds the model this way."""
-    drawings = [d.fitted(CANVAS) for d in digits]
-    labels = np.array([d.label for d in digits])
-    result = {}
-    for width in widths:
-        images = np.stack([cv2.resize(rasterize(strokes, float(width), CANVAS), (28, 28), interpolation=cv2.INTER_AREA)
-                           for strokes in drawings])
-        result[width] = float((recognizer.predict_mnist(images).argmax(axis=1) == labels).mean())
     return result
 
 
@@ -117,7 +112,7 @@ def evaluate_model(recognizer: Recognizer, data_dir: os.PathLike | str | None = 
         writers = ",".join(str(w) for w in sorted(pendigits.EVAL_WRITERS))
         figures["pendigits_set"] = f"held-out writers {writers} ({len(digits)} digits), canvas {CANVAS} px"
         if tutorial_pipeline:
-            for width, accuracy in tutorial_pen_accuracies(recognizer, digits).items():
+            for width, accuracy in pen_accuracies(recognizer, digits, tutorial_pipeline=True).items():
                 figures[f"pendigits_tutorial_w{width}_accuracy"] = accuracy
     if corrections_file is not None:
         records, _ = corrections.load(corrections_file)

@@ -190,12 +190,12 @@ def train(args, net, images, labels, val_images, val_labels, device, report, sta
                 # Until the first steps are timed, keep back only what does not depend on the speed.
                 speed = seen / max(1e-6, now - loop_start)
                 inference_s = (test_images + pen_renders) / (INFERENCE_SPEEDUP * speed) if seen else 0.0
-                deadline = started + args.time_budget - FIXED_RESERVE_S - inference_s - pen_renders * RENDER_S
+                reserve = FIXED_RESERVE_S + inference_s + pen_renders * RENDER_S
+                deadline = started + args.time_budget - reserve
                 if step == 0 and now >= deadline:
-                    needed = math.ceil(now - started + (started + args.time_budget - deadline) + 5)
                     raise SetupError(f"--time-budget {args.time_budget:g} s leaves no time to train: loading took "
-                                     f"{now - started:.0f} s and the final evaluation needs about "
-                                     f"{started + args.time_budget - deadline:.0f} s; give it at least {needed} s")
+                                     f"{now - started:.0f} s and the final evaluation needs about {reserve:.0f} s; "
+                                     f"give it at least {math.ceil(now - started + reserve + 5)} s")
                 fractions.append((now - loop_start) / max(1e-6, deadline - loop_start))
             fraction = max(fractions)
             if fraction >= 1.0:

@@ -128,8 +128,8 @@ class InferenceWorker(QObject):
         InferenceWorker.library_pages_released = True
         release_library_pages()
         stroke = [[(60.0, 60.0), (220.0, 220.0)]]
-        self.recognizer.predict_strokes(stroke, 12.0, 280)
-        self.recognizer.sweep(stroke, [4.0] * SWEEP_CHUNK, 280)
+        self.recognizer.predict_strokes(stroke, 12.0, self.canvas_size)
+        self.recognizer.sweep(stroke, [4.0] * SWEEP_CHUNK, self.canvas_size)
 
     def _list_models(self) -> None:
         from .. import model_store
