@@ -10,10 +10,10 @@ import time
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Qt, QTimer, Signal
+from PySide6.QtCore import QBuffer, QByteArray, QEvent, QIODevice, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QImage, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QApplication, QFileDialog, QHBoxLayout, QLabel, QMainWindow, QMessageBox, QPushButton, QVBoxLayout, QWidget,
+    QAbstractSpinBox, QApplication, QFileDialog, QLineEdit, QHBoxLayout, QLabel, QMainWindow, QMessageBox, QPushButton, QVBoxLayout, QWidget,
 )
 from superqt import QLabeledSlider
 
@@ -40,6 +40,21 @@ SWEEP_WIDTHS = np.arange(BRUSH_MIN, BRUSH_MAX + 1, 2, dtype=float)
 LIVE_INTERVAL_MS = 8
 IN_FLIGHT_MS = 250  # an answer this late is given up on and the newest drawing asked for again
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.gif *.tif *.tiff *.webp);;All files (*)"
+
+
+class UndoKeysToTheDrawing(QObject):
+    """Lets Ctrl+Z / Ctrl+Y / Ctrl+Shift+Z reach the window's Undo and Redo from a number box,
+    whose own text undo would otherwise swallow them while it has the focus."""
+
+    KEYS = (QKeySequence.StandardKey.Undo, QKeySequence.StandardKey.Redo)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ShortcutOverride and (
+                any(event.matches(key) for key in self.KEYS) or event.keyCombination().toCombined()
+                == QKeySequence("Ctrl+Y")[0].toCombined()):
+            event.ignore()  # not overridden: the window's shortcut fires
+            return True
+        return False
 
 
 class MainWindow(QMainWindow):
@@ -104,6 +119,9 @@ class MainWindow(QMainWindow):
         self.brush_slider.valueChanged.connect(self._on_width_changed)
         # Without a floor the layout squeezes the slider to a lone handle at the window's minimum size.
         self.brush_slider.setMinimumWidth(BRUSH_SLIDER_MIN_WIDTH)
+        self._undo_keys = UndoKeysToTheDrawing(self)
+        for box in self.brush_slider.findChildren(QAbstractSpinBox) + self.brush_slider.findChildren(QLineEdit):
+            box.installEventFilter(self._undo_keys)
         self.canvas.set_brush_width(BRUSH_DEFAULT)
         self.undo_button = QPushButton("Undo")
         self.redo_button = QPushButton("Redo")
