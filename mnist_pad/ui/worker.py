@@ -22,6 +22,7 @@ from ..memory import release_library_pages
 KINDS = ("load", "list_models", "picture", "predict", "sweep", "explain", "match", "compare")
 LIVE = ("picture", "predict")
 SWEEP_CHUNK = 4  # widths per step of a sweep; live predictions are served between steps
+EXPLAIN_CHUNK = 16  # occluded images per step of an attribution map, likewise
 
 
 @dataclass(frozen=True)
@@ -183,10 +184,20 @@ class InferenceWorker(QObject):
         if self.recognizer is None:
             return
         prepared = self.recognizer.prepare_strokes(strokes, brush_width, self.canvas_size)
-        predict = self.recognizer.predict_mnist
+        predict = self._predict_serving_live
         self.explained.emit(seq, Explanation(attribution.occlusion(prepared, predict),
                                              attribution.stroke_effects(strokes, brush_width, self.canvas_size, predict),
                                              morphometry.measure(prepared.image)))
+
+    def _predict_serving_live(self, images: np.ndarray) -> np.ndarray:
+        """predict_mnist in steps of EXPLAIN_CHUNK images, live predictions served between steps:
+        an occlusion map is ~100 images, which must not hold back the prediction under the pen."""
+        parts = []
+        for start in range(0, len(images), EXPLAIN_CHUNK):
+            while (live := self.mailbox.take(LIVE)) is not None:
+                getattr(self, f"_{live[0]}")(*live[1])
+            parts.append(self.recognizer.predict_mnist(images[start:start + EXPLAIN_CHUNK]))
+        return np.concatenate(parts)
 
     def _match(self, seq: int, strokes: Strokes, widths: np.ndarray) -> None:
         from ..morphometry import match_mnist_width
