@@ -22,9 +22,14 @@ INK_THRESHOLD = 8  # canvas pixels at or below this count as background
 
 @dataclass(frozen=True)
 class MnistInput:
-    """The 28x28 image the model sees: uint8, white ink on black; `empty` when nothing is drawn."""
+    """The 28x28 image the model sees: uint8, white ink on black; `empty` when nothing is drawn.
+
+    `to_input` is the 2x3 affine matrix to_mnist applied (crop, scale, shift): ink-image pixel
+    (x, y) -> 28x28 pixel; None when unknown (empty, or made some other way).
+    """
 
     image: np.ndarray
+    to_input: np.ndarray | None = None
 
     @property
     def empty(self) -> bool:
@@ -60,7 +65,15 @@ def to_mnist(ink: np.ndarray) -> MnistInput:
     centre_x, centre_y = centre_of_mass(digit)
     shift = np.float32([[1, 0, CENTRE - centre_x], [0, 1, CENTRE - centre_y]])
     placed = cv2.warpAffine(digit, shift, (SIZE, SIZE), flags=cv2.INTER_LINEAR, borderValue=0)
-    return MnistInput(np.clip(placed + 0.5, 0, 255).astype(np.uint8))
+    return MnistInput(np.clip(placed + 0.5, 0, 255).astype(np.uint8),
+                      _ink_to_input(x, y, new_size[0] / width, new_size[1] / height, shift[:, 2]))
+
+
+def _ink_to_input(left: int, top: int, scale_x: float, scale_y: float, shift: np.ndarray) -> np.ndarray:
+    """The affine map ink pixel -> 28x28 pixel: crop at (left, top), resize, then shift."""
+    # cv2.resize maps pixel centres: output u samples input (u + 0.5) / scale - 0.5.
+    return np.array([[scale_x, 0.0, scale_x * (0.5 - left) - 0.5 + float(shift[0])],
+                     [0.0, scale_y, scale_y * (0.5 - top) - 0.5 + float(shift[1])]])
 
 
 def centre_of_mass(image: np.ndarray) -> tuple[float, float]:

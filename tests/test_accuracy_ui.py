@@ -59,3 +59,21 @@ def test_the_real_evaluation_is_plotted(qtbot, monkeypatch, shared_data, pendigi
     assert str(tiny_model_path) in dialog.results, dialog.status.text()
     pen = dialog.width_chart.getPlotItem().listDataItems()[0]
     assert list(pen.getData()[0]) == [4.0, 8.0, 12.0, 18.0, 25.0, 35.0, 50.0]
+
+
+def test_charts_read_in_percent_with_the_legend_below(qtbot, monkeypatch):
+    from mnist_pad.ui.chart_style import PercentAxis
+
+    fake_evaluate(monkeypatch, f"import json, sys; print(json.dumps({{'model': sys.argv[1], 'figures': {json.dumps(FIGURES)}, 'brush_widths': [4, 12, 50], 'thickness_px': {{'-3': -1, '+5': 2}}}}))")
+    dialog = AccuracyDialog([("robust", "robust")])
+    qtbot.addWidget(dialog)
+    for chart in (dialog.width_chart, dialog.morph_chart):
+        assert not chart.getPlotItem().getAxis("left").isVisible(), "no placeholder axis before a run"
+    dialog.run_button.click()
+    qtbot.waitUntil(lambda: dialog.run_button.isEnabled(), timeout=20000)
+    for chart in (dialog.width_chart, dialog.morph_chart):
+        axis = chart.getPlotItem().getAxis("left")
+        assert isinstance(axis, PercentAxis) and axis.isVisible()
+        assert axis.tickStrings([0.95, 0.96], 1.0, 0.01) == ["95%", "96%"]
+        assert axis.labelUnitPrefix == "" and not chart.isAncestorOf(chart.legend_row)
+    assert [label for _, label, _ in dialog.width_chart.legend_row.entries] == ["robust: pen digits", "robust: my drawings"]

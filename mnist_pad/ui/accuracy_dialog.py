@@ -13,6 +13,7 @@ from PySide6.QtCore import QObject, QProcess, Signal
 from PySide6.QtWidgets import QComboBox, QDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from .. import paths
+from .chart_style import LegendRow, percent_plot
 from .settings import settings
 
 MODEL_PENS = ("#2e86ab", "#d1495b")
@@ -94,19 +95,35 @@ class AccuracyDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(row)
         layout.addWidget(self.status)
-        layout.addWidget(self.width_chart, 1)
-        layout.addWidget(self.morph_chart, 1)
+        for chart in (self.width_chart, self.morph_chart):
+            layout.addWidget(chart, 1)
+            layout.addWidget(chart.legend_row)
         self.resize(640, 620)
 
     @staticmethod
     def _chart(x_label: str, title: str) -> pg.PlotWidget:
-        chart = pg.PlotWidget(background="w", title=title)
+        """A percent chart with its legend as a row below (never over a curve), blank until a run."""
+        chart = percent_plot(title=title)
         chart.setLabel("bottom", x_label)
         chart.setLabel("left", "accuracy")
         chart.showGrid(x=True, y=True, alpha=0.2)
-        chart.addLegend(offset=(-10, -10), brush=pg.mkBrush(255, 255, 255, 210), pen=pg.mkPen("#d8d8dc"))
         chart.setMinimumHeight(200)
+        chart.legend_row = LegendRow()
+        chart.legend_row.hide()
+        chart.getPlotItem().hideAxis("left")  # no made-up axis before there is anything to read
+        chart.getPlotItem().hideAxis("bottom")
+        chart.placeholder = pg.TextItem("press Evaluate to measure", color="#8a8a90", anchor=(0.5, 0.5))
+        chart.addItem(chart.placeholder)
         return chart
+
+    @staticmethod
+    def _add_curve(chart: pg.PlotWidget, xs, ys, pen, colour: str, label: str, dashed: bool) -> None:
+        if chart.placeholder.isVisible():
+            chart.placeholder.hide()
+            chart.getPlotItem().showAxis("left")
+            chart.getPlotItem().showAxis("bottom")
+        chart.plot(xs, ys, pen=pen, symbol="o", symbolSize=6, symbolBrush=colour, name=label)
+        chart.legend_row.set_entries(chart.legend_row.entries + [(colour, label, dashed)])
 
     def selected_models(self) -> list[str]:
         return [spec for spec in (self.first.currentData(), self.second.currentData()) if spec]
@@ -118,6 +135,7 @@ class AccuracyDialog(QDialog):
         self.results.clear()
         for chart in (self.width_chart, self.morph_chart):
             chart.clear()
+            chart.legend_row.set_entries([])
         data_dir = str(settings().value("retrain/data_dir", str(paths.mnist_cache_dir())))
         self.order = list(dict.fromkeys(self.selected_models()))
         for spec in self.order:
@@ -158,13 +176,13 @@ class AccuracyDialog(QDialog):
             if points:
                 xs, ys = zip(*points)
                 pen = pg.mkPen(colour, width=2, style=pg.QtCore.Qt.PenStyle(style))
-                self.width_chart.plot(xs, ys, pen=pen, symbol="o", symbolSize=6, symbolBrush=colour, name=f"{name}: {label}")
+                self._add_curve(self.width_chart, xs, ys, pen, colour, f"{name}: {label}", style != 1)
         morph = [(0.0, figures["mnist_test_accuracy"])] if "mnist_test_accuracy" in figures else []
         morph += [(float(change), figures[f"mnist_morph{kernel}_accuracy"])
                   for kernel, change in result.get("thickness_px", {}).items() if f"mnist_morph{kernel}_accuracy" in figures]
         if morph:
             xs, ys = zip(*sorted(morph))
-            self.morph_chart.plot(xs, ys, pen=pg.mkPen(colour, width=2), symbol="o", symbolSize=6, symbolBrush=colour, name=name)
+            self._add_curve(self.morph_chart, xs, ys, pg.mkPen(colour, width=2), colour, name, False)
 
     def _summary(self) -> str:
         parts = []

@@ -21,6 +21,7 @@ PAPER = QColor("#ffffff")
 INK = QColor("#1d1d1f")
 EDGE = QColor("#c8c8cc")
 HINT = QColor("#9a9aa0")
+HIGHLIGHT = QColor("#0a66c2")  # the stroke under the mouse, also named in the stroke effects list
 
 
 class Canvas(QWidget):
@@ -28,6 +29,7 @@ class Canvas(QWidget):
 
     strokes_changed = Signal(bool)  # True when a change is complete (release, undo, clear), False mid-stroke
     wheel_steps = Signal(int)       # Ctrl+wheel: +1 thicker per notch, -1 thinner
+    stroke_hovered = Signal(int)    # index of the stroke under the mouse, -1 for none
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -41,6 +43,10 @@ class Canvas(QWidget):
         self.brush_width = 16.0
         self.picture: QImage | None = None
         self._finished_cache: tuple[tuple, tuple, QPixmap] | None = None  # (look, strokes, their pixmap)
+        self.overlay: QImage | None = None  # e.g. the attribution map, CANVAS_SIZE square, over the ink
+        self.highlighted_stroke = -1
+        self._hovered = -1
+        self.setMouseTracking(True)  # to say which stroke is under the mouse
         self._update_cursor()
 
     # -- public --------------------------------------------------------------------------
@@ -63,6 +69,17 @@ class Canvas(QWidget):
         if image is not None:
             self.drawing.clear()
         self.update()
+
+    def set_overlay(self, image: QImage | None) -> None:
+        """Paint `image` (CANVAS_SIZE square, with alpha) over the paper; None removes it."""
+        self.overlay = image
+        self.update()
+
+    def set_highlighted_stroke(self, index: int) -> None:
+        """Draw one stroke in the highlight colour (-1: none)."""
+        if index != self.highlighted_stroke:
+            self.highlighted_stroke = index
+            self.update()
 
     def clear(self) -> None:
         self.picture = None
@@ -109,6 +126,17 @@ class Canvas(QWidget):
         # Our own stroke state, not event.buttons(): robust to synthetic and compressed events.
         if self.drawing.drawing_stroke:
             self._extend(event.position())
+        else:
+            self._hover(stroke_at(self.drawing.strokes, self.to_canvas(event.position()), self.brush_width / 2 + 4))
+
+    def leaveEvent(self, event) -> None:
+        self._hover(-1)
+        super().leaveEvent(event)
+
+    def _hover(self, index: int) -> None:
+        if index != self._hovered:
+            self._hovered = index
+            self.stroke_hovered.emit(index)
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         if event.button() == Qt.MouseButton.LeftButton:
@@ -181,6 +209,11 @@ class Canvas(QWidget):
             painter.drawText(paper, Qt.AlignmentFlag.AlignCenter, "Draw a digit here")
         else:
             self._paint_strokes(painter, paper, QRectF(event.rect()))
+            strokes = self.drawing.strokes
+            if 0 <= self.highlighted_stroke < len(strokes):
+                _draw_strokes(painter, [strokes[self.highlighted_stroke]], self.brush_width, paper, HIGHLIGHT)
+        if self.overlay is not None:
+            painter.drawImage(paper, self.overlay)
         painter.end()
 
     def _paint_strokes(self, painter: QPainter, paper: QRectF, exposed: QRectF) -> None:
@@ -264,12 +297,31 @@ def _runs_within(stroke: Stroke, top_left: tuple[float, float], bottom_right: tu
     return runs
 
 
-def _draw_strokes(painter: QPainter, strokes, brush_width: float, paper: QRectF) -> None:
+def stroke_at(strokes, point: tuple[float, float], reach: float) -> int:
+    """Index of the stroke nearest to `point` (canvas pixels) if it is within `reach`, else -1."""
+    target = np.asarray(point, np.float64)
+    best, best_distance = -1, reach
+    for index, stroke in enumerate(strokes):
+        points = np.asarray(stroke, np.float64)
+        starts, ends = points[:-1], points[1:]
+        if not len(starts):
+            distance = float(np.hypot(*(points[0] - target)))
+        else:
+            direction = ends - starts
+            length2 = np.maximum((direction ** 2).sum(axis=1), 1e-12)
+            along = np.clip(((target - starts) * direction).sum(axis=1) / length2, 0, 1)
+            distance = float(np.hypot(*(starts + along[:, None] * direction - target).T).min())
+        if distance <= best_distance:
+            best, best_distance = index, distance
+    return best
+
+
+def _draw_strokes(painter: QPainter, strokes, brush_width: float, paper: QRectF, colour: QColor = INK) -> None:
     """Strokes in canvas pixels onto `paper`: round caps and joins; a one-point stroke is a dot."""
     painter.save()
     painter.translate(paper.topLeft())
     painter.scale(paper.width() / CANVAS_SIZE, paper.width() / CANVAS_SIZE)
-    painter.setPen(QPen(INK, brush_width, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap, Qt.PenJoinStyle.RoundJoin))
+    painter.setPen(QPen(colour, brush_width, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap, Qt.PenJoinStyle.RoundJoin))
     painter.setBrush(Qt.BrushStyle.NoBrush)
     for stroke in strokes:
         if len(stroke) == 1:

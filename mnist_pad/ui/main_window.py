@@ -10,10 +10,10 @@ import time
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Qt, QTimer, Signal
+from PySide6.QtCore import QBuffer, QByteArray, QEvent, QIODevice, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QImage, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QApplication, QFileDialog, QHBoxLayout, QLabel, QMainWindow, QMessageBox, QPushButton, QVBoxLayout, QWidget,
+    QAbstractSpinBox, QApplication, QFileDialog, QLineEdit, QHBoxLayout, QLabel, QMainWindow, QMessageBox, QPushButton, QVBoxLayout, QWidget,
 )
 from superqt import QLabeledSlider
 
@@ -21,15 +21,17 @@ from .. import paths
 from ..files import write_atomic
 from ..images import ImageError, read_gray
 from ..raster import rasterize
-from . import texts
+from . import info_dialogs, texts
 from .canvas import CANVAS_SIZE, Canvas
 from .learning import Learning
 from .model_menu import ModelMenu
 from .results import ResultsPanel
 from .settings import settings
+from .why import Why
 from .worker import Inference, ModelInfo, SavedModelEntry
 
 BRUSH_MIN, BRUSH_MAX, BRUSH_DEFAULT = 2, 50, 16
+BRUSH_SLIDER_MIN_WIDTH = 180
 SWEEP_WIDTHS = np.arange(BRUSH_MIN, BRUSH_MAX + 1, 2, dtype=float)
 # Live predictions while drawing: one at a time, and at most one per half display frame (60 Hz).
 # Sampling the input at twice the frame rate means every frame shows a prediction at most half a
@@ -38,6 +40,21 @@ SWEEP_WIDTHS = np.arange(BRUSH_MIN, BRUSH_MAX + 1, 2, dtype=float)
 LIVE_INTERVAL_MS = 8
 IN_FLIGHT_MS = 250  # an answer this late is given up on and the newest drawing asked for again
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.gif *.tif *.tiff *.webp);;All files (*)"
+
+
+class UndoKeysToTheDrawing(QObject):
+    """Lets Ctrl+Z / Ctrl+Y / Ctrl+Shift+Z reach the window's Undo and Redo from a number box,
+    whose own text undo would otherwise swallow them while it has the focus."""
+
+    KEYS = (QKeySequence.StandardKey.Undo, QKeySequence.StandardKey.Redo)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ShortcutOverride and (
+                any(event.matches(key) for key in self.KEYS) or event.keyCombination().toCombined()
+                == QKeySequence("Ctrl+Y")[0].toCombined()):
+            event.ignore()  # not overridden: the window's shortcut fires
+            return True
+        return False
 
 
 class MainWindow(QMainWindow):
@@ -87,6 +104,7 @@ class MainWindow(QMainWindow):
         self.load_model(spec, fallback)
         self.refresh_saved_models()
         self.learning = Learning(self)
+        self.why = Why(self, SWEEP_WIDTHS, (BRUSH_MIN, BRUSH_MAX))
 
     # -- layout ---------------------------------------------------------------------------
     def _build_widgets(self) -> None:
@@ -99,6 +117,11 @@ class MainWindow(QMainWindow):
         self.brush_slider.setValue(BRUSH_DEFAULT)
         self.brush_slider.setToolTip("Brush width in canvas pixels ([ and ], or Ctrl+wheel on the canvas)")
         self.brush_slider.valueChanged.connect(self._on_width_changed)
+        # Without a floor the layout squeezes the slider to a lone handle at the window's minimum size.
+        self.brush_slider.setMinimumWidth(BRUSH_SLIDER_MIN_WIDTH)
+        self._undo_keys = UndoKeysToTheDrawing(self)
+        for box in self.brush_slider.findChildren(QAbstractSpinBox) + self.brush_slider.findChildren(QLineEdit):
+            box.installEventFilter(self._undo_keys)
         self.canvas.set_brush_width(BRUSH_DEFAULT)
         self.undo_button = QPushButton("Undo")
         self.redo_button = QPushButton("Redo")
@@ -157,6 +180,9 @@ class MainWindow(QMainWindow):
         self.model_menu.model_chosen.connect(self.load_model)
         bar.addMenu(self.model_menu)
         help_menu = bar.addMenu("&Help")
+        help_menu.setObjectName("helpMenu")
+        help_menu.addAction(self._action("How to read this window", self.show_reading_guide, None, "actionReadingGuide"))
+        help_menu.addAction(self._action("Keyboard shortcuts", self.show_shortcuts, None, "actionShortcuts"))
         help_menu.addAction(self._action("About mnist-pad", self.show_about, None, "actionAbout"))
         self._sync_edit_actions()
 
@@ -260,7 +286,14 @@ class MainWindow(QMainWindow):
         self.error_box.open()
 
     def show_model_card(self) -> None:
-        self._info_box("Model card", texts.model_card_html(self.model_info))
+        """The model card as a table, with the commands that reproduce it in a copyable box."""
+        info_dialogs.model_card_dialog(self.model_info, self).open()
+
+    def show_shortcuts(self) -> None:
+        info_dialogs.shortcuts_dialog(self.actions(), self).open()
+
+    def show_reading_guide(self) -> None:
+        info_dialogs.reading_guide_dialog(self).open()
 
     def show_about(self) -> None:
         self._info_box("About mnist-pad", texts.about_html(self.model_info))

@@ -1,6 +1,8 @@
 """Model menu: the shipped models, the user's saved models, and the model actions after them."""
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import QMenu, QWidget
@@ -30,8 +32,10 @@ class ModelMenu(QMenu):
         self.rebuild()
 
     def set_current(self, spec: str | None) -> None:
-        """Tick the entry of the model in use (none when it is not listed)."""
+        """Tick the entry of the model in use; a file loaded from elsewhere gets an entry of its own."""
         self.current = spec
+        if spec is not None and spec not in [action.data() for action in self.group.actions()]:
+            self.rebuild()  # adds the "Loaded file" entry
         for action in self.group.actions():
             action.setChecked(action.data() == spec)
 
@@ -39,11 +43,15 @@ class ModelMenu(QMenu):
         self.clear()
         for action in self.group.actions():
             self.group.removeAction(action)
+        sections = {len(paths.SHIPPED_MODELS): "My models"}
         entries = [(name, name) for name in paths.SHIPPED_MODELS]
         entries += [(entry.label, entry.path) for entry in self.saved]
+        if self.current is not None and self.current not in [spec for _, spec in entries]:
+            sections[len(entries)] = "Loaded file"
+            entries.append((Path(self.current).name, self.current))
         for index, (label, spec) in enumerate(entries):
-            if index == len(paths.SHIPPED_MODELS):
-                self.addSection("My models")
+            if index in sections:
+                self.addSection(sections[index])
             action = QAction(label, self.group, checkable=True)
             action.setData(spec)
             action.triggered.connect(lambda _=False, spec=spec: self.model_chosen.emit(spec))

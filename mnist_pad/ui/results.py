@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from .panels import PredictionPanel, Preview28, ProbabilityBars
 from .thickness_chart import ThicknessChart
@@ -19,6 +19,11 @@ class ResultsPanel(QWidget):
         self.preview = Preview28()
         self.bars = ProbabilityBars()
         self.chart = ThicknessChart(width_range)
+        self.compare_box = QComboBox()  # filled by the why views (why.py): which model's curves to draw dashed
+        self.compare_box.setObjectName("compareModel")
+        self.compare_box.setToolTip("Another model's curves for the same drawing, dashed: with the robust "
+                                    "default the plain model shows how thickness can change a network's mind")
+        self.compare_box.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         preview_box = QVBoxLayout()
         preview_box.addWidget(_caption("The network sees"))
         preview_box.addWidget(self.preview)
@@ -35,6 +40,11 @@ class ResultsPanel(QWidget):
         layout.addSpacing(8)
         layout.addWidget(_caption("Thin → thick: the same drawing at every brush width"))
         layout.addWidget(self.chart, 1)
+        layout.addWidget(self.chart.legend)
+        compare_row = QHBoxLayout()
+        compare_row.addWidget(QLabel("Compare with"))
+        compare_row.addWidget(self.compare_box, 1)
+        layout.addLayout(compare_row)
         self.setFixedWidth(WIDTH)
 
     def show_result(self, image: np.ndarray, probabilities: np.ndarray) -> None:

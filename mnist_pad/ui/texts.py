@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import html
+import re
 import platform
 import sys
 from typing import Any
@@ -26,28 +27,98 @@ def versions() -> list[tuple[str, str]]:
     return found
 
 
-def model_card_html(info: ModelInfo | None) -> str:
-    """The model card as a small HTML table; a note when no model is loaded."""
-    if info is None:
-        return "<p>No model is loaded. Use <b>Model → Load model file…</b> or pick a shipped model.</p>"
-    rows = [("name", info.name), ("file", info.source), ("device", info.device)]
-    rows += [(key, _format(value)) for key, value in info.card.items() if key != "name"]
+# Figure names as a person reads them; {w} is a brush width, {k} an erosion/dilation kernel.
+FIGURE_NAMES = (
+    (re.compile(r"^mnist_test_accuracy$"), "MNIST test set"),
+    (re.compile(r"^val_accuracy$"), "validation set (held-out MNIST train)"),
+    (re.compile(r"^pendigits_w(?P<w>\d+)_accuracy$"), "pen-drawn digits, {w} px brush"),
+    (re.compile(r"^pendigits_mean_accuracy$"), "pen-drawn digits, mean over brush widths"),
+    (re.compile(r"^pendigits_worst_width_accuracy$"), "pen-drawn digits, worst brush width"),
+    (re.compile(r"^pendigits_spread_points$"), "pen-drawn digits, best − worst width (points)"),
+    (re.compile(r"^pendigits_set$"), "pen-drawn digits used"),
+    (re.compile(r"^mnist_morph-(?P<k>\d+)_accuracy$"), "MNIST test, strokes thinned (kernel {k})"),
+    (re.compile(r"^mnist_morph\+(?P<k>\d+)_accuracy$"), "MNIST test, strokes thickened (kernel {k})"),
+    (re.compile(r"^corrections_w(?P<w>\d+)_accuracy$"), "your drawings, {w} px brush"),
+    (re.compile(r"^corrections_count$"), "your drawings used"),
+)
+
+
+def figure_name(key: str) -> str:
+    """A readable name for a model card figure key; unknown keys with _ as spaces."""
+    for pattern, name in FIGURE_NAMES:
+        match = pattern.match(key)
+        if match:
+            return name.format(**match.groupdict())
+    return key.replace("_", " ")
+
+
+def figure_value(key: str, value: Any) -> str:
+    """Accuracies as percentages, other numbers as they are."""
+    if isinstance(value, float) and key.endswith("_accuracy"):
+        return f"{value:.2%}"
+    return _format(value) if not isinstance(value, str) else value
+
+
+def model_card_rows(info: ModelInfo) -> list[tuple[str, str]]:
+    """(what, value) rows of the model card as plain text, figures last."""
+    card = info.card
+    recipe = card.get("recipe") if isinstance(card.get("recipe"), dict) else {}
+    rows = [("Name", info.name), ("Description", str(card.get("description", "")))]
+    rows += [("Architecture", str(card.get("arch", ""))), ("Trained on", "\n".join(map(str, card.get("training_data", []))))]
+    if recipe:
+        rows.append(("Training", ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in recipe.items()
+                                           if k != "command" and v is not None)))
+    rows += [("Date", str(card.get("date", "")).replace("T", " ")[:16]), ("Preprocessing", f"v{card.get('preprocess_version', '?')}"),
+             ("File", info.source), ("Runs on", info.device)]
+    figures = card.get("figures") if isinstance(card.get("figures"), dict) else {}
+    rows += [(figure_name(key), figure_value(key, value)) for key, value in figures.items()]
+    return [(what, value) for what, value in rows if value]
+
+
+def model_card_commands(info: ModelInfo) -> str:
+    """The commands that reproduce the model and its figures, one per line."""
+    recipe = info.card.get("recipe") if isinstance(info.card.get("recipe"), dict) else {}
+    return "\n".join(str(c) for c in (recipe.get("command"), info.card.get("figures_command")) if c)
+
+
+def preprocess_warning(info: ModelInfo) -> str:
+    """A warning when the model was trained on other preprocessing than this app's; '' otherwise."""
     trained_on = info.card.get("preprocess_version")
-    warning = ""
     if isinstance(trained_on, int) and trained_on != PREPROCESS_VERSION:
-        warning = (f"<p style='color:#b00020'>Trained with preprocessing v{trained_on}; this app uses "
-                   f"v{PREPROCESS_VERSION}: predictions may be off.</p>")
-    body = "".join(f"<tr><td style='color:#66666b; padding-right:12px' valign='top'>{html.escape(str(k))}</td>"
-                   f"<td>{v}</td></tr>" for k, v in rows)
-    return f"<table>{body}</table>{warning}"
+        return (f"Trained with preprocessing v{trained_on}; this app uses v{PREPROCESS_VERSION}: "
+                "predictions may be off.")
+    return ""
 
 
 def about_html(info: ModelInfo | None) -> str:
-    """What the app is, the versions it runs on, and the model card."""
+    """What the app is, the versions it runs on, and which model is in use."""
     parts = " · ".join(f"{name} {html.escape(version)}" for name, version in versions())
+    model = (f"<p>Model in use: <b>{html.escape(info.name)}</b> ({html.escape(str(info.card.get('arch', '')))}). "
+             "Model → Model card… tells what it was trained on and how well it does.</p>") if info else (
+        "<p>No model is loaded.</p>")
     return ("<h3>mnist-pad</h3><p>Draw a digit and watch a ConvNet read it; move the brush slider "
             "to see how stroke thickness changes its mind.</p>"
-            f"<p style='color:#66666b'>{parts}</p><h4>Model</h4>{model_card_html(info)}")
+            f"{model}<p style='color:#66666b'>{parts}</p>")
+
+
+READING_GUIDE = """
+<h3>How to read this window</h3>
+<ul>
+<li><b>The big digit</b> is the network's answer, with how sure it is. The <b>ten bars</b> are its
+probability for every digit.</li>
+<li><b>The network sees</b>: your strokes rendered at the brush width, shrunk into 20x20 px and
+centred in 28x28, the way MNIST's digits were made. This, not the canvas, is what the network reads.</li>
+<li><b>Thin → thick</b>: the same strokes at every brush width. Solid curves are the model in use,
+dashed ones the model chosen under <i>Compare with</i> (the plain tutorial model by default): where
+the curves part, stroke thickness alone changes what a network believes. Click the chart to use a width.</li>
+<li><b>View → Show why</b>: red over the strokes marks what the answer rests on (hiding it lowers the
+probability), blue what speaks against it. Each stroke's line says what the network reads without it;
+point at a stroke to find its line.</li>
+<li><b>How MNIST-like</b>: your digit's stroke thickness, slant, width and height beside MNIST's own
+(grey band: the middle 90% of its digits). <b>View → Match MNIST</b> sets the brush to MNIST's median
+thickness.</li>
+</ul>
+"""
 
 
 def _format(value: Any) -> str:

@@ -19,9 +19,10 @@ from ..drawing import Strokes
 from ..memory import release_library_pages
 
 # Handled in this order: a new model first, so the drawing is then predicted with it.
-KINDS = ("load", "list_models", "picture", "predict", "sweep")
+KINDS = ("load", "list_models", "picture", "predict", "sweep", "explain", "match", "compare")
 LIVE = ("picture", "predict")
 SWEEP_CHUNK = 4  # widths per step of a sweep; live predictions are served between steps
+EXPLAIN_CHUNK = 16  # occluded images per step of an attribution map, likewise
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,15 @@ class ModelInfo:
     source: str
     card: dict[str, Any] = field(default_factory=dict)
     device: str = "cpu"
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """Why the network reads a drawing as it does: see mnist_pad.attribution and mnist_pad.morphometry."""
+
+    attribution: Any    # attribution.Attribution
+    stroke_effects: list  # list[attribution.StrokeEffect], one per stroke
+    morphometry: Any    # morphometry.Morphometry, or None when there is no ink
 
 
 @dataclass(frozen=True)
@@ -83,6 +93,10 @@ class InferenceWorker(QObject):
     model_failed = Signal(str, str)           # what was asked for, the reason (names the file)
     models_listed = Signal(object)            # list[SavedModelEntry]
     request_failed = Signal(str, str)         # request kind, what went wrong
+    explained = Signal(int, object)           # seq, Explanation
+    matched = Signal(int, object)             # seq, the brush width matching MNIST's thickness (None: no ink)
+    compared = Signal(int, str, str, object, object)  # seq, spec, model name, widths (W,), probabilities (W, 10)
+    comparison_failed = Signal(str, str)      # spec, why it could not be loaded
     library_pages_released = False            # once per process, see _release_startup_memory
 
     def __init__(self, mailbox: Mailbox, canvas_size: int):
@@ -90,6 +104,7 @@ class InferenceWorker(QObject):
         self.mailbox = mailbox
         self.canvas_size = canvas_size
         self.recognizer = None
+        self.comparison = None  # (spec, Recognizer) of the comparison model, loaded on first use
 
     @Slot()
     def drain(self) -> None:
@@ -162,6 +177,56 @@ class InferenceWorker(QObject):
         self.swept.emit(seq, widths, np.concatenate(parts))
 
 
+    # -- why: attribution, Match MNIST, a comparison model's sweep ---------------------------
+    def _explain(self, seq: int, strokes: Strokes, brush_width: float) -> None:
+        from .. import attribution, morphometry
+
+        if self.recognizer is None:
+            return
+        prepared = self.recognizer.prepare_strokes(strokes, brush_width, self.canvas_size)
+        predict = self._predict_serving_live
+        self.explained.emit(seq, Explanation(attribution.occlusion(prepared, predict),
+                                             attribution.stroke_effects(strokes, brush_width, self.canvas_size, predict),
+                                             morphometry.measure(prepared.image)))
+
+    def _predict_serving_live(self, images: np.ndarray) -> np.ndarray:
+        """predict_mnist in steps of EXPLAIN_CHUNK images, live predictions served between steps:
+        an occlusion map is ~100 images, which must not hold back the prediction under the pen."""
+        parts = []
+        for start in range(0, len(images), EXPLAIN_CHUNK):
+            while (live := self.mailbox.take(LIVE)) is not None:
+                getattr(self, f"_{live[0]}")(*live[1])
+            parts.append(self.recognizer.predict_mnist(images[start:start + EXPLAIN_CHUNK]))
+        return np.concatenate(parts)
+
+    def _match(self, seq: int, strokes: Strokes, widths: np.ndarray) -> None:
+        from ..morphometry import match_mnist_width
+
+        self.matched.emit(seq, match_mnist_width(strokes, self.canvas_size, widths))
+
+    def _compare(self, seq: int, spec: str, strokes: Strokes, widths: np.ndarray) -> None:
+        """The comparison model's sweep, in steps like _sweep; the model loads once per choice."""
+        from ..checkpoint import CheckpointError
+        from ..recognizer import Recognizer
+
+        if self.comparison is None or self.comparison[0] != spec:
+            try:
+                self.comparison = (spec, Recognizer.load(spec))
+            except (CheckpointError, ValueError) as error:
+                self.comparison = None
+                self.comparison_failed.emit(spec, str(error))
+                return
+        model = self.comparison[1]
+        parts = []
+        for start in range(0, len(widths), SWEEP_CHUNK):
+            while (live := self.mailbox.take(LIVE)) is not None:
+                getattr(self, f"_{live[0]}")(*live[1])
+            if self.mailbox.has("compare") or self.mailbox.has("load"):
+                return  # stale: a newer drawing or choice is waiting
+            parts.append(model.sweep(strokes, widths[start:start + SWEEP_CHUNK], self.canvas_size))
+        self.compared.emit(seq, spec, model.name, widths, np.concatenate(parts))
+
+
 class Inference(QObject):
     """The UI side: posts requests to the worker thread; its signals deliver the results in the UI thread."""
 
@@ -171,6 +236,10 @@ class Inference(QObject):
     model_failed = Signal(str, str)
     models_listed = Signal(object)
     request_failed = Signal(str, str)
+    explained = Signal(int, object)
+    matched = Signal(int, object)
+    compared = Signal(int, str, str, object, object)
+    comparison_failed = Signal(str, str)
     _wake = Signal()
 
     def __init__(self, canvas_size: int, parent: QObject | None = None):
@@ -182,7 +251,8 @@ class Inference(QObject):
         self.worker.moveToThread(self.thread)
         self._wake.connect(self.worker.drain)  # queued: drain runs in the worker thread
         # Signal to signal: this object lives in the UI thread, so Qt queues every result to it.
-        for name in ("predicted", "swept", "model_loaded", "model_failed", "models_listed", "request_failed"):
+        for name in ("predicted", "swept", "model_loaded", "model_failed", "models_listed", "request_failed",
+                     "explained", "matched", "compared", "comparison_failed"):
             getattr(self.worker, name).connect(getattr(self, name))
         # The worker's Python steps must hand the GIL back to the UI thread within a frame, not 5 ms later.
         sys.setswitchinterval(min(sys.getswitchinterval(), 0.001))
@@ -204,6 +274,18 @@ class Inference(QObject):
 
     def sweep(self, seq: int, strokes: Strokes, widths: np.ndarray) -> None:
         self._post("sweep", seq, strokes, widths)
+
+    def explain(self, seq: int, strokes: Strokes, brush_width: float) -> None:
+        """Attribution map, per-stroke effects and MNIST likeness (answered by explained)."""
+        self._post("explain", seq, strokes, brush_width)
+
+    def match_mnist(self, seq: int, strokes: Strokes, widths: np.ndarray) -> None:
+        """The brush width among `widths` that renders MNIST's median thickness (answered by matched)."""
+        self._post("match", seq, strokes, widths)
+
+    def compare(self, seq: int, spec: str, strokes: Strokes, widths: np.ndarray) -> None:
+        """A sweep by another model (answered by compared, or comparison_failed)."""
+        self._post("compare", seq, spec, strokes, widths)
 
     def stop(self) -> None:
         """Drop pending work and end the thread (waits for the request in progress)."""

@@ -1,0 +1,217 @@
+"""Seeing why, attached to the main window: the attribution map, stroke effects, MNIST likeness,
+Match MNIST, and the comparison model's curves on the thin → thick chart.
+
+Kept apart from the main window (like learning.py): it listens to the window's public signals,
+asks the inference worker for the computations, and only presents their results.
+"""
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QVBoxLayout, QWidget
+
+from .. import paths
+from ..morphometry import ReferenceError, reference
+from .canvas import CANVAS_SIZE
+from .settings import settings
+from .why_views import MnistLikeness, StrokeEffects, WhyMap, heat_image
+
+COMPARE_DEFAULT = "plain"  # the tutorial model: its curves show the lesson a robust model hides
+SHOW_WHY_KEY = "Ctrl+E"
+MATCH_MNIST_KEY = "Ctrl+M"
+
+
+class Why(QObject):
+    """Owns the why dock, the View menu's actions and the comparison chooser of one main window."""
+
+    def __init__(self, window: QMainWindow, sweep_widths: np.ndarray, brush_range: tuple[int, int]):
+        super().__init__(window)
+        self.window = window
+        self.sweep_widths = sweep_widths
+        self.match_widths = np.arange(brush_range[0], brush_range[1] + 1, dtype=float)
+        self._explain_seq = self._compare_seq = self._match_seq = 0
+        self._build_dock()
+        self._build_actions()
+        self.compare_box = window.results.compare_box
+        self._fill_compare_box(window.saved_models)
+        self.compare_box.currentIndexChanged.connect(self._compare_choice_changed)
+        inference = window.inference
+        inference.explained.connect(self._on_explained)
+        inference.matched.connect(self._on_matched)
+        inference.compared.connect(self._on_compared)
+        inference.comparison_failed.connect(self._on_comparison_failed)
+        window.prediction_shown.connect(lambda _seq: self.request_explanation())
+        window.sweep_shown.connect(lambda _seq: self.request_comparison())
+        window.model_changed.connect(self._on_model_changed)
+        window.saved_models_changed.connect(self._fill_compare_box)
+        canvas = window.canvas
+        canvas.strokes_changed.connect(self._on_strokes_changed)
+        canvas.stroke_hovered.connect(self._highlight)
+        self.effects.stroke_hovered.connect(self._highlight)
+
+    # -- building -----------------------------------------------------------------------
+    def _build_dock(self) -> None:
+        self.why_map = WhyMap()
+        self.effects = StrokeEffects()
+        try:
+            self.likeness = MnistLikeness(reference())
+        except ReferenceError as error:  # a broken install: the rest of the window still works
+            self.likeness = None
+            self.window.statusBar().showMessage(str(error), 10000)
+        content = QWidget()
+        layout = QVBoxLayout(content)
+        layout.addWidget(_caption("What the network looks at"))
+        layout.addWidget(self.why_map, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addWidget(_caption("Each stroke's part"))
+        layout.addWidget(self.effects, 1)
+        if self.likeness is not None:
+            layout.addWidget(_caption("How MNIST-like is the drawing"))
+            layout.addWidget(self.likeness)
+        self.dock = QDockWidget("Why", self.window)
+        self.dock.setObjectName("whyDock")
+        self.dock.setWidget(content)
+        self.dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetClosable)
+        self.window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
+        self.dock.hide()
+
+    def _build_actions(self) -> None:
+        window = self.window
+        self.show_action = QAction("Show why", window, objectName="actionShowWhy", checkable=True)
+        self.show_action.setShortcut(QKeySequence(SHOW_WHY_KEY))
+        self.show_action.setToolTip("The attribution map over the canvas, each stroke's part, and MNIST likeness")
+        self.show_action.toggled.connect(self.set_shown)
+        self.dock.visibilityChanged.connect(self._dock_visibility_changed)
+        self.match_action = QAction("Match MNIST's stroke thickness", window, objectName="actionMatchMnist")
+        self.match_action.setShortcut(QKeySequence(MATCH_MNIST_KEY))
+        self.match_action.triggered.connect(self.match_mnist)
+        for action in (self.show_action, self.match_action):
+            window.addAction(action)
+        view = window.menuBar().addMenu("&View")
+        view.setObjectName("viewMenu")
+        view.addActions([self.show_action, self.match_action])
+        help_menu = window.findChild(QObject, "helpMenu")
+        if help_menu is not None:  # View belongs before Help
+            window.menuBar().insertMenu(help_menu.menuAction(), view)
+
+    # -- public ---------------------------------------------------------------------------
+    def set_shown(self, shown: bool) -> None:
+        """Show or hide the why views and the map over the canvas."""
+        self.dock.setVisible(shown)
+        if shown:
+            self.request_explanation()
+        else:
+            self.window.canvas.set_overlay(None)
+            self.window.canvas.set_highlighted_stroke(-1)
+
+    def request_explanation(self) -> None:
+        """Ask the worker why it reads the current drawing so (only while the views are shown)."""
+        canvas = self.window.canvas
+        if not self.show_action.isChecked() or canvas.picture is not None or self.window.model_info is None:
+            return
+        strokes = canvas.strokes()
+        if not strokes:
+            self._clear_views()
+            return
+        self._explain_seq += 1
+        self.window.inference.explain(self._explain_seq, strokes, float(self.window.brush_width))
+
+    def request_comparison(self) -> None:
+        """Ask for the comparison model's sweep of the current drawing (none when off or the same model)."""
+        spec = self.compare_box.currentData()
+        info = self.window.model_info
+        strokes = self.window.canvas.strokes()
+        self._compare_seq += 1
+        if not spec or info is None or spec == info.spec or not strokes or self.window.canvas.picture is not None:
+            self.window.chart.clear_comparison()
+            return
+        self.window.inference.compare(self._compare_seq, spec, strokes, self.sweep_widths)
+
+    def match_mnist(self) -> None:
+        """Set the brush to the width whose rendering is as thick as MNIST's median digit."""
+        strokes = self.window.canvas.strokes()
+        if not strokes:
+            self.window.statusBar().showMessage("Draw a digit first: the match depends on its size.", 4000)
+            return
+        self._match_seq += 1
+        self.window.inference.match_mnist(self._match_seq, strokes, self.match_widths)
+
+    # -- results ----------------------------------------------------------------------------
+    def _on_explained(self, seq: int, explanation) -> None:
+        canvas = self.window.canvas
+        if seq != self._explain_seq or not self.show_action.isChecked() or canvas.is_empty():
+            return  # a newer drawing is on its way, or the views were closed meanwhile
+        why = explanation.attribution
+        self.why_map.set_map(self.window.preview.image, why.heat)
+        canvas.set_overlay(heat_image(why.on_canvas(CANVAS_SIZE)))
+        self.effects.set_effects(explanation.stroke_effects, why.digit)
+        if self.likeness is not None:
+            self.likeness.set_measures(explanation.morphometry)
+
+    def _on_matched(self, seq: int, width) -> None:
+        if seq != self._match_seq or width is None:
+            return
+        self.window.set_brush_width(width)
+        self.window.statusBar().showMessage(
+            f"Brush set to {width:.0f} px: the 28x28 strokes are now as thick as MNIST's median digit "
+            f"({reference().median('thickness'):.1f} px).", 6000)
+
+    def _on_compared(self, seq: int, spec: str, name: str, widths, probabilities) -> None:
+        if seq == self._compare_seq and spec == self.compare_box.currentData() and self.window.chart.top_digits():
+            self.window.chart.set_comparison(widths, probabilities, name)
+
+    def _on_comparison_failed(self, spec: str, message: str) -> None:
+        self.window.chart.clear_comparison()
+        self.window.statusBar().showMessage(f"Cannot compare with {spec}: {message}", 8000)
+
+    def _on_model_changed(self, info) -> None:
+        self.window.chart.model_name = info.name
+        self.request_comparison()
+
+    def _on_strokes_changed(self, _complete: bool) -> None:
+        if self.window.canvas.is_empty():
+            self._clear_views()
+
+    def _clear_views(self) -> None:
+        self.why_map.clear()
+        self.effects.clear()
+        if self.likeness is not None:
+            self.likeness.set_measures(None)
+        self.window.canvas.set_overlay(None)
+
+    def _highlight(self, index: int) -> None:
+        if self.show_action.isChecked():
+            self.window.canvas.set_highlighted_stroke(index)
+            self.effects.highlight(index)
+
+    def _dock_visibility_changed(self, visible: bool) -> None:
+        # closing the dock by its own button unchecks the action; hiding with the window does not
+        if not visible and not self.window.isMinimized() and self.window.isVisible():
+            self.show_action.setChecked(False)
+
+    # -- the comparison chooser ------------------------------------------------------------------
+    def _fill_compare_box(self, saved_models) -> None:
+        box = self.compare_box
+        wanted = box.currentData() if box.count() else str(settings().value("compare/model", COMPARE_DEFAULT))
+        box.blockSignals(True)
+        box.clear()
+        box.addItem("plain (tutorial model)", "plain")
+        for name in paths.SHIPPED_MODELS:
+            if name != "plain":
+                box.addItem(name, name)
+        for entry in saved_models:
+            box.addItem(entry.label, entry.path)
+        box.addItem("off", "")
+        index = box.findData(wanted)
+        box.setCurrentIndex(index if index >= 0 else 0)
+        box.blockSignals(False)
+
+    def _compare_choice_changed(self, _index: int) -> None:
+        settings().setValue("compare/model", self.compare_box.currentData())
+        self.request_comparison()
+
+
+def _caption(text: str) -> QLabel:
+    label = QLabel(text)
+    label.setStyleSheet("color: #66666b; font-weight: 600;")
+    return label

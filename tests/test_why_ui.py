@@ -1,0 +1,199 @@
+"""The why views, the comparison curves, Match MNIST and the window's polish, driven by object name."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPoint, QSettings, Qt
+from PySide6.QtGui import QAction
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QComboBox, QDialog, QListWidget, QMenu, QPlainTextEdit, QTableWidget, QWidget
+
+from mnist_pad.morphometry import measure, reference
+from mnist_pad.preprocess import to_mnist
+from mnist_pad.raster import rasterize
+from mnist_pad.ui import MainWindow
+from mnist_pad.ui.canvas import CANVAS_SIZE
+from mnist_pad.ui.panels import DIGIT_COLOURS, TRACK, contrast_ratio
+
+SEVEN = [(70, 60), (120, 58), (170, 57), (210, 60), (180, 120), (150, 180), (130, 235)]
+BAR = [(90, 150), (190, 150)]
+
+
+@pytest.fixture(autouse=True)
+def isolated_settings(tmp_path):
+    for kind in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):
+        QSettings.setPath(kind, QSettings.Scope.UserScope, str(tmp_path / "settings"))
+    yield
+
+
+@pytest.fixture
+def window(qtbot, tiny_model_path) -> MainWindow:
+    window = MainWindow(model=tiny_model_path)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    qtbot.waitUntil(lambda: window.model_info is not None, timeout=15000)
+    return window
+
+
+def drag(window: MainWindow, points) -> None:
+    canvas = window.canvas
+    at = [window.canvas.to_widget(*p).toPoint() for p in points]
+    QTest.mousePress(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, at[0])
+    for point in at[1:]:
+        QTest.mouseMove(canvas, point)
+    QTest.mouseRelease(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, at[-1])
+
+
+def action(window, name) -> QAction:
+    found = window.findChild(QAction, name)
+    assert found is not None, name
+    return found
+
+
+def test_show_why_maps_the_attribution_and_lists_each_stroke(qtbot, window):
+    drag(window, SEVEN)
+    drag(window, BAR)
+    show = action(window, "actionShowWhy")
+    assert show.isCheckable() and not show.shortcut().isEmpty()
+    show.trigger()
+    effects = window.findChild(QListWidget, "strokeEffects")
+    why_map = window.findChild(QWidget, "whyMap")
+    likeness = window.findChild(QWidget, "mnistLikeness")
+    assert effects.isVisible() and why_map.isVisible() and likeness.isVisible()
+    qtbot.waitUntil(lambda: effects.count() == 2, timeout=10000)
+    assert all("without this stroke:" in effects.item(i).text() for i in range(2))
+    assert why_map.heat.any() and window.canvas.overlay is not None
+    assert set(likeness.ranks) == {"thickness", "slant", "width", "height"}
+    assert "MNIST" in likeness.texts["thickness"]
+    # hovering the bar on the canvas highlights it and its row
+    QTest.mouseMove(window.canvas, window.canvas.to_widget(140, 151).toPoint())
+    qtbot.waitUntil(lambda: window.canvas.highlighted_stroke == 1, timeout=3000)
+    assert effects.currentRow() == 1
+    show.trigger()
+    assert not effects.isVisible() and window.canvas.overlay is None
+
+
+def test_clearing_empties_the_why_views(qtbot, window):
+    action(window, "actionShowWhy").trigger()
+    drag(window, SEVEN)
+    effects = window.findChild(QListWidget, "strokeEffects")
+    qtbot.waitUntil(lambda: effects.count() == 1, timeout=10000)
+    window.findChild(QWidget, "clearButton").click()
+    assert effects.count() == 0 and window.canvas.overlay is None
+    assert not window.findChild(QWidget, "mnistLikeness").ranks
+
+
+def test_the_chart_compares_with_the_plain_model_by_default(qtbot, window):
+    chooser = window.findChild(QComboBox, "compareModel")
+    assert chooser.currentData() == "plain"
+    assert chooser.findData("") >= 0 and chooser.findData("robust") >= 0
+    drag(window, SEVEN)
+    chart = window.chart
+    qtbot.waitUntil(lambda: chart.comparison is not None, timeout=20000)
+    assert chart.comparison[2] == "plain"
+    shown = chart.top_digits()
+    dashed = [d for d, curve in enumerate(chart.comparison_curves) if curve.getData()[0] is not None
+              and len(curve.getData()[0])]
+    assert dashed == sorted(shown)
+    assert any("(plain)" in label and is_dashed for _, label, is_dashed in chart.legend.entries)
+    chooser.setCurrentIndex(chooser.findData(""))  # off
+    assert chart.comparison is None
+    assert not any(is_dashed for _, _, is_dashed in chart.legend.entries)
+
+
+def test_the_legend_sits_outside_the_plot(window):
+    legend = window.chart.legend
+    assert legend.parent() is not window.chart and not window.chart.isAncestorOf(legend)
+
+
+def test_match_mnist_sets_the_brush_to_mnist_thickness(qtbot, window):
+    drag(window, SEVEN)
+    window.set_brush_width(50)
+    action(window, "actionMatchMnist").trigger()
+    qtbot.waitUntil(lambda: window.brush_width != 50, timeout=10000)
+    thickness = measure(to_mnist(rasterize([SEVEN], window.brush_width, CANVAS_SIZE)).image).thickness
+    assert thickness == pytest.approx(reference().median("thickness"), abs=0.5)
+
+
+def test_digit_colours_are_readable_on_light_grey():
+    for colour in DIGIT_COLOURS:
+        assert contrast_ratio(colour, TRACK) >= 3.0, colour
+        assert contrast_ratio(colour, "#efefef") >= 3.0, colour
+    assert len(set(DIGIT_COLOURS)) == 10
+
+
+def test_every_control_works_at_the_minimum_size(qtbot, window):
+    window.resize(window.minimumSizeHint())
+    qtbot.waitUntil(lambda: window.size() == window.minimumSizeHint(), timeout=3000)
+    slider = window.brush_slider
+    assert slider.width() >= 150
+    inner = slider._slider
+    before = slider.value()
+    QTest.mouseClick(inner, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                     QPoint(inner.width() - 3, inner.height() // 2))
+    inner.setValue(inner.maximum())
+    assert slider.value() == slider.maximum() != before
+    for name in ("clearButton", "compareModel", "canvas"):
+        widget = window.findChild(QWidget, name)
+        assert widget.isVisible() and widget.width() > 20, name
+
+
+@pytest.mark.parametrize("focus", ["canvas", "brush label"])
+def test_ctrl_y_redoes(qtbot, window, focus):
+    drag(window, SEVEN)
+    target = window.canvas if focus == "canvas" else window.brush_slider._label
+    target.setFocus()
+    QTest.keyClick(target, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert window.canvas.is_empty()
+    QTest.keyClick(target, Qt.Key.Key_Y, Qt.KeyboardModifier.ControlModifier)
+    assert len(window.canvas.strokes()) == 1
+
+
+def test_a_loaded_file_is_checked_in_the_model_menu(qtbot, window, tiny_model_path):
+    menu = window.findChild(QMenu, "modelMenu")
+    checked = [a for a in menu.actions() if a.isCheckable() and a.isChecked()]
+    assert len(checked) == 1 and checked[0].data() == str(tiny_model_path)
+    assert "tiny" in checked[0].text()
+
+
+def test_model_card_is_a_table_with_a_copyable_command(qtbot, window):
+    window.show_model_card()
+    dialog = window.findChild(QDialog, "modelCard")
+    qtbot.waitUntil(dialog.isVisible, timeout=3000)
+    table = dialog.findChild(QTableWidget, "modelCardTable")
+    rows = {table.item(r, 0).text(): table.item(r, 1).text() for r in range(table.rowCount())}
+    assert rows["Name"] == "tiny" and rows["Architecture"] == "padnet"
+    dialog.close()
+
+
+def test_model_card_names_figures_for_people(qtbot, window):
+    from mnist_pad.ui.worker import ModelInfo
+    card = {"name": "m", "arch": "padnet", "recipe": {"command": "python -m training --seed 0", "seed": 0},
+            "figures": {"mnist_test_accuracy": 0.9912, "mnist_morph-5_accuracy": 0.76, "pendigits_w4_accuracy": 0.9},
+            "figures_command": "python -m training.evaluate --model m.pt"}
+    window.model_info = ModelInfo("m.pt", "m", "m.pt", card)
+    window.show_model_card()
+    dialog = [d for d in window.findChildren(QDialog, "modelCard") if d.isVisible()][-1]
+    table = dialog.findChild(QTableWidget, "modelCardTable")
+    rows = {table.item(r, 0).text(): table.item(r, 1).text() for r in range(table.rowCount())}
+    assert rows["MNIST test set"] == "99.12%"
+    assert rows["MNIST test, strokes thinned (kernel 5)"] == "76.00%"
+    assert rows["pen-drawn digits, 4 px brush"] == "90.00%"
+    assert not any("_" in key for key in rows)
+    command = dialog.findChild(QPlainTextEdit, "modelCardCommand")
+    assert command.isReadOnly() and "python -m training --seed 0" in command.toPlainText()
+    dialog.close()
+
+
+def test_help_lists_shortcuts_and_how_to_read(qtbot, window):
+    action(window, "actionShortcuts").trigger()
+    dialog = window.findChild(QDialog, "shortcutsDialog")
+    table = dialog.findChild(QTableWidget, "shortcutsTable")
+    rows = {table.item(r, 0).text(): table.item(r, 1).text() for r in range(table.rowCount())}
+    assert "Ctrl+E" in rows["Show why"] and "Ctrl+Y" in rows["Redo"]
+    dialog.close()
+    action(window, "actionReadingGuide").trigger()
+    guide = window.findChild(QDialog, "readingGuide")
+    assert guide.isVisible()
+    guide.close()
