@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import stat
+import sys
 import time
 
 import numpy as np
@@ -68,3 +69,130 @@ def test_a_pipe_or_device_as_a_picture_is_refused_at_once(tmp_path, special):
         path = special
     with pytest.raises(ImageError, match="not a regular file"):
         read_gray(path)
+
+
+# -- checkpoints and model cards ---------------------------------------------------------------
+def _raw_checkpoint(path, **overrides):
+    import torch
+
+    from mnist_pad import model
+
+    payload = {"format": "mnist-pad", "version": 1, "arch": "padnet",
+               "state_dict": model.build("padnet").state_dict(), "card": {"name": "x"}}
+    payload.update(overrides)
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(100_000)  # pickling a card nested 20,000 deep, as an attacker's tool would
+    try:
+        torch.save(payload, path)
+    finally:
+        sys.setrecursionlimit(limit)
+    return path
+
+
+def _nested(depth):
+    value: object = "leaf"
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+def _shared_bomb(levels=25, width=10):
+    value: object = ["x"]
+    for _ in range(levels):
+        value = [value] * width
+    return value
+
+
+@pytest.mark.parametrize("card, problem", [
+    ({"name": _shared_bomb()}, "nests deeper than 8"),  # the 1.7 MB file
+    ({"name": _shared_bomb(levels=6, width=30)}, "more than 5,000 values"),
+    ({"name": "a" * 20_000_000}, "over the 10,000 limit"),
+    ({"notes": _nested(20_000)}, "nests deeper than 8"),
+    ({"name": ["not", "text"]}, "'name' is a list"),
+    ({"figures": [0.99]}, "'figures' is a list"),
+    ({"figures": {"mnist_test_accuracy": float("nan")}}, "not a finite number"),
+    ({"figures": {"mnist_test_accuracy": [1]}}, "not a number"),
+    ({1: "int key"}, "key that is a int"),
+    ([("name", "x")], "not a dictionary"),
+])
+def test_hostile_model_cards_are_refused_quickly(tmp_path, card, problem):
+    from mnist_pad import checkpoint
+    from mnist_pad.card import validate_card
+
+    started = time.perf_counter()
+    with pytest.raises(ValueError, match=problem):
+        validate_card(card)
+    path = _raw_checkpoint(tmp_path / "card.pt", card=card)
+    with pytest.raises(checkpoint.CheckpointError, match=problem):
+        checkpoint.load(path)
+    assert time.perf_counter() - started < 10
+
+
+def test_the_shipped_cards_are_valid():
+    from mnist_pad import checkpoint, paths
+    from mnist_pad.card import validate_card
+
+    for name in paths.SHIPPED_MODELS:
+        card = checkpoint.load(paths.shipped_model(name)).card
+        assert validate_card(card) is card
+        assert len(card["weights_sha256"]) == 64, f"{name}.pt carries no digest of its weights"
+
+
+@pytest.mark.parametrize("overrides, problem", [
+    ({"arch": ["padnet"]}, "unknown architecture"),
+    ({"state_dict": {1: None}}, "named tensors"),
+])
+def test_odd_headers_raise_checkpoint_error_not_type_errors(tmp_path, overrides, problem):
+    from mnist_pad import checkpoint
+
+    with pytest.raises(checkpoint.CheckpointError, match=problem):
+        checkpoint.load(_raw_checkpoint(tmp_path / "odd.pt", **overrides))
+
+
+def test_an_int_key_among_real_weights_is_refused(tmp_path):
+    from mnist_pad import checkpoint, model
+
+    state = dict(model.build("padnet").state_dict())
+    state[7] = state.pop(next(iter(state)))
+    with pytest.raises(checkpoint.CheckpointError, match="named tensors"):
+        checkpoint.load(_raw_checkpoint(tmp_path / "int-key.pt", state_dict=state))
+
+
+def test_complex_nan_weights_are_refused(tmp_path):
+    import torch
+
+    from mnist_pad import checkpoint, model
+
+    state = dict(model.build("padnet").state_dict())
+    name = next(iter(state))
+    state[name] = torch.full(state[name].shape, complex(float("nan"), 0.0), dtype=torch.complex64)
+    with pytest.raises(checkpoint.CheckpointError, match="not real floating-point"):
+        checkpoint.load(_raw_checkpoint(tmp_path / "complex.pt", state_dict=state))
+
+
+def test_bit_rot_in_the_weights_is_found_by_the_digest(tmp_path):
+    import torch
+
+    from mnist_pad import checkpoint, model
+
+    path = tmp_path / "m.pt"
+    checkpoint.save(path, model.build("padnet"), "padnet", {"name": "m"})
+    payload = torch.load(path, weights_only=True)
+    tensor = next(iter(payload["state_dict"].values()))
+    tensor.view(-1)[0] += 1e-3  # one weight changed, the card (with its digest) untouched
+    torch.save(payload, path)
+    with pytest.raises(checkpoint.CheckpointError, match="do not match the digest"):
+        checkpoint.load(path)
+
+
+# -- file modes --------------------------------------------------------------------------------
+@pytest.mark.parametrize("umask", [0o022, 0o002])
+def test_atomic_writes_get_the_mode_of_a_normal_file(tmp_path, umask):
+    from mnist_pad.files import write_atomic
+
+    previous = os.umask(umask)
+    try:
+        write_atomic(tmp_path / "out.png", b"data")
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE((tmp_path / "out.png").stat().st_mode) == 0o666 & ~umask
