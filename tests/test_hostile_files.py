@@ -196,3 +196,78 @@ def test_atomic_writes_get_the_mode_of_a_normal_file(tmp_path, umask):
     finally:
         os.umask(previous)
     assert stat.S_IMODE((tmp_path / "out.png").stat().st_mode) == 0o666 & ~umask
+
+
+# -- corrections -------------------------------------------------------------------------------
+SEVEN = [[(60.0, 60.0), (220.0, 60.0), (120.0, 240.0)]]
+
+
+def _good_line(label=7, **fields):
+    import json
+
+    record = {"strokes": [[list(p) for p in s] for s in SEVEN], "label": label, "brush_width": 12.0, "canvas_size": 280}
+    record.update(fields)
+    return json.dumps(record) + "\n"
+
+
+@pytest.mark.parametrize("bad_line", [
+    "[" * 100_000 + "]" * 100_000 + "\n",         # nested JSON: RecursionError in the decoder
+    _good_line(canvas_size=1_000_000),
+    _good_line(brush_width=1e9),
+    _good_line(strokes=[[[1, 2], [3, 4]]] * 2_000),
+    '{"pad": "' + "x" * (2**20 + 10) + '"}\n',
+])
+def test_hostile_correction_lines_are_skipped_and_the_rest_kept(tmp_path, bad_line):
+    from mnist_pad import corrections
+
+    path = tmp_path / "c.jsonl"
+    path.write_text(_good_line(1) + bad_line + _good_line(2))
+    records, skipped = corrections.load(path)
+    assert [r.label for r in records] == [1, 2] and skipped == 1
+
+
+@pytest.mark.parametrize("special", ["fifo", "/dev/zero"])
+def test_a_pipe_or_device_as_the_corrections_file_is_refused_at_once(tmp_path, special):
+    from mnist_pad import corrections
+
+    path = tmp_path / "c.jsonl"
+    if special == "fifo":
+        os.mkfifo(path)
+    else:
+        path = special
+    with pytest.raises(corrections.CorrectionsError, match="not a regular file"):
+        corrections.load(path)
+
+
+def test_a_corrections_file_over_the_size_limit_is_refused_with_the_bound(tmp_path, monkeypatch):
+    from mnist_pad import corrections
+
+    monkeypatch.setattr(corrections, "MAX_FILE_BYTES", 1000)
+    path = tmp_path / "c.jsonl"
+    path.write_text(_good_line() * 20)
+    with pytest.raises(corrections.CorrectionsError, match="limit"):
+        corrections.load(path)
+    with pytest.raises(corrections.CorrectionsError, match="limit"):
+        corrections.append(path, corrections.make(SEVEN, 3, 12.0, 280))
+
+
+def test_too_many_records_are_refused_with_the_bound(tmp_path, monkeypatch):
+    from mnist_pad import corrections
+
+    monkeypatch.setattr(corrections, "MAX_RECORDS", 5)
+    path = tmp_path / "c.jsonl"
+    path.write_text(_good_line() * 6)
+    with pytest.raises(corrections.CorrectionsError, match="more than 5 drawings"):
+        corrections.load(path)
+
+
+def test_delete_keeps_records_saved_since_and_unreadable_lines(tmp_path):
+    from mnist_pad import corrections
+
+    path = tmp_path / "c.jsonl"
+    path.write_text(_good_line(1) + "garbage\n" + _good_line(2))
+    shown, _ = corrections.load(path)
+    corrections.append(path, corrections.make(SEVEN, 9, 12.0, 280))  # saved while the list was open
+    corrections.delete(path, [shown[0].line_id])
+    records, skipped = corrections.load(path)
+    assert [r.label for r in records] == [2, 9] and skipped == 1

@@ -98,9 +98,9 @@ class MyDrawingsDialog(QDialog):
             self.records, skipped = [], 0
             self.summary.setText(str(error))
             return
-        for index, record in enumerate(self.records):
+        for record in self.records:
             item = QListWidgetItem(QIcon(thumbnail(record)), f"{record.label}  ·  {record.brush_width:.0f}px")
-            item.setData(Qt.ItemDataRole.UserRole, index)
+            item.setData(Qt.ItemDataRole.UserRole, record.line_id)
             item.setToolTip(record.time or "")
             self.list.addItem(item)
         text = f"{len(self.records)} drawings you corrected, saved in {self.path}."
@@ -111,13 +111,12 @@ class MyDrawingsDialog(QDialog):
         self.summary.setText(text)
 
     def delete_selected(self) -> None:
-        """Remove the selected drawings from the file (atomically rewritten)."""
-        chosen = {item.data(Qt.ItemDataRole.UserRole) for item in self.list.selectedItems()}
+        """Remove the selected drawings from the file; drawings saved meanwhile and unreadable lines stay."""
+        chosen = [item.data(Qt.ItemDataRole.UserRole) for item in self.list.selectedItems()]
         if not chosen:
             return
-        kept = [record for index, record in enumerate(self.records) if index not in chosen]
         try:
-            corrections.rewrite(self.path, kept)
+            corrections.delete(self.path, chosen)
         except corrections.CorrectionsError as error:
             self.summary.setText(f"Nothing was deleted: {error}")
             return
