@@ -25,7 +25,7 @@ from .raster import MAX_BRUSH, MAX_CANVAS
 
 MAX_FILE_BYTES = 16 * 2**20
 MAX_LINE_BYTES = 2**20
-MAX_RECORDS = 20_000
+MAX_RECORDS = 10_000
 MAX_STROKES = 1_000     # in one drawing
 MAX_POINTS = 20_000     # in one drawing, all strokes together
 
