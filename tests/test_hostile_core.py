@@ -88,3 +88,30 @@ def test_recognizer_entry_points_raise_stroke_error_for_bad_widths(recognizer):
         recognizer.predict_strokes([[(10, 10), (50, 50)]], brush_width="12")
     with pytest.raises(StrokeError):
         recognizer.sweep([[(10, 10), (50, 50)]], widths=[4, None])
+
+
+def _digit_png(path):
+    from PIL import Image
+
+    Image.fromarray(255 - rasterize([[(60, 60), (200, 60), (120, 230)]], 16, 280)).save(path)
+
+
+def test_a_newline_in_a_file_name_cannot_forge_rows(tmp_path, tiny_model_path, capsys):
+    from mnist_pad.cli import main
+
+    forged = tmp_path / "a\n/etc/passwd\t7\t1.png"
+    _digit_png(forged)
+    assert main(["predict", str(forged), "--model", str(tiny_model_path)]) == 0
+    rows = capsys.readouterr().out.splitlines()
+    assert len(rows) == 2 and len(rows[1].split("\t")) == 13
+    assert rows[1].split("\t")[0] == str(forged).replace("\n", "\\n").replace("\t", "\\t")
+
+
+def test_predict_piped_into_head_ends_quietly(tmp_path, tiny_model_path):
+    picture = tmp_path / "seven.png"
+    _digit_png(picture)
+    files = " ".join([str(picture)] * 400)
+    result = subprocess.run(f"{sys.executable} -m mnist_pad predict --model {tiny_model_path} {files} | head -n 1",
+                            shell=True, capture_output=True, text=True, timeout=120)
+    assert result.stdout.startswith("file\tdigit")
+    assert "Traceback" not in result.stderr and "BrokenPipe" not in result.stderr, result.stderr
