@@ -99,7 +99,7 @@ def _digit_png(path):
 def test_a_newline_in_a_file_name_cannot_forge_rows(tmp_path, tiny_model_path, capsys):
     from mnist_pad.cli import main
 
-    forged = tmp_path / "a\n/etc/passwd\t7\t1.png"
+    forged = tmp_path / "a\nforged.png\t7\t1.png"
     _digit_png(forged)
     assert main(["predict", str(forged), "--model", str(tiny_model_path)]) == 0
     rows = capsys.readouterr().out.splitlines()
