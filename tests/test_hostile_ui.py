@@ -84,3 +84,19 @@ def test_saving_a_correction_does_not_reread_the_file(qtbot, window, monkeypatch
     assert not reads
     assert window.learning.corrections_count() == 5
     assert len(real_load(paths.corrections_file())[0]) == 5
+
+
+def test_a_last_used_model_with_an_odd_header_falls_back_to_the_default(qtbot, tmp_path):
+    import torch
+
+    from mnist_pad import model
+    from mnist_pad.ui.settings import settings
+
+    odd = tmp_path / "odd.pt"
+    torch.save({"format": "mnist-pad", "version": 1, "arch": ["padnet"],
+                "state_dict": model.build("padnet").state_dict(), "card": {}}, odd)
+    settings().setValue("model/last", str(odd))
+    window = main_window.MainWindow()
+    qtbot.addWidget(window)
+    qtbot.waitUntil(lambda: window.model_info is not None, timeout=30000)
+    assert window.model_info.spec == paths.DEFAULT_MODEL
