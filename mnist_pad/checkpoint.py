@@ -3,10 +3,12 @@
 Layout of a file (torch.save of a plain dict):
     {"format": "mnist-pad", "version": 1, "arch": str, "state_dict": {...}, "card": {...}}
 The card is JSON-like: name, architecture, recipe (the command that reproduces it, seed),
-figures (evaluation results), date, and the preprocessing version the model was trained on.
+figures (evaluation results), date, the preprocessing version the model was trained on, and
+`weights_sha256`, a digest of the weights checked on load so that bit-rot is found, not run.
 """
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 import pickle
@@ -19,6 +21,7 @@ import torch
 from torch import nn
 
 from . import model as models
+from .card import validate_card
 from .files import write_atomic
 
 FORMAT, VERSION = "mnist-pad", 1
@@ -45,16 +48,27 @@ class Checkpoint:
 def save(path: os.PathLike | str, model: nn.Module, arch: str, card: dict[str, Any]) -> None:
     """Write a checkpoint atomically: a temp file in the same folder, fsynced, then renamed."""
     path = Path(path)
+    state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
     payload = {
         "format": FORMAT,
         "version": VERSION,
         "arch": arch,
-        "state_dict": {k: v.detach().cpu() for k, v in model.state_dict().items()},
-        "card": dict(card, arch=arch),
+        "state_dict": state,
+        "card": dict(card, arch=arch, weights_sha256=weights_digest(state)),
     }
     buffer = io.BytesIO()
     torch.save(payload, buffer)
     write_atomic(path, buffer.getvalue())
+
+
+def weights_digest(state: dict[str, torch.Tensor]) -> str:
+    """SHA-256 over every tensor's name, dtype, shape and bytes, in name order."""
+    digest = hashlib.sha256()
+    for name in sorted(state):
+        tensor = state[name].detach().cpu().contiguous()
+        digest.update(f"{name}|{tensor.dtype}|{tuple(tensor.shape)}|".encode())
+        digest.update(tensor.reshape(-1).view(torch.uint8).numpy().tobytes())
+    return digest.hexdigest()
 
 
 def load(path: os.PathLike | str) -> Checkpoint:
@@ -64,10 +78,12 @@ def load(path: os.PathLike | str) -> Checkpoint:
         raise CheckpointError(path, "is a folder, not a checkpoint file")
     try:
         size = path.stat().st_size
+        if not path.is_file():
+            raise CheckpointError(path, "is not a regular file (a pipe or a device?)")
         if size == 0:
             raise CheckpointError(path, "is empty (0 bytes)")
         if size > MAX_BYTES:
-            raise CheckpointError(path, f"is {size / 2**20:.0f} MiB, too large for a digit model")
+            raise CheckpointError(path, f"is {size / 2**20:.0f} MiB, over the {MAX_BYTES // 2**20} MiB limit for a digit model")
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # torch warns about foreign pickle protocols; we report our own error
             payload = torch.load(path, map_location="cpu", weights_only=True)
@@ -94,20 +110,27 @@ def _validate(path: Path, payload: Any) -> Checkpoint:
     if payload.get("version") != VERSION:
         raise CheckpointError(path, f"checkpoint version {payload.get('version')!r} is not supported (expected {VERSION})")
     arch, state, card = payload.get("arch"), payload.get("state_dict"), payload.get("card", {})
-    if arch not in models.ARCHITECTURES:
-        raise CheckpointError(path, f"unknown architecture {arch!r}; this version knows {', '.join(models.ARCHITECTURES)}")
-    if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
-        raise CheckpointError(path, "its state_dict is missing or holds something other than tensors")
-    if not isinstance(card, dict):
-        raise CheckpointError(path, "its model card is not a dictionary")
+    if not isinstance(arch, str) or arch not in models.ARCHITECTURES:
+        raise CheckpointError(path, f"unknown architecture {arch!r:.80}; this version knows {', '.join(models.ARCHITECTURES)}")
+    if not isinstance(state, dict) or not all(isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in state.items()):
+        raise CheckpointError(path, "its state_dict is missing or holds something other than named tensors")
+    try:
+        card = validate_card(card)
+    except ValueError as error:
+        raise CheckpointError(path, f"not a usable model card: {error}") from None
+    for name, tensor in state.items():
+        if not tensor.is_floating_point():  # complex weights would load, silently losing their imaginary part
+            raise CheckpointError(path, f"weights {name!r} are {tensor.dtype}, not real floating-point numbers")
+        if not torch.isfinite(tensor).all():
+            raise CheckpointError(path, f"weights {name!r} contain NaN or infinite values")
+    stored = card.get("weights_sha256")
+    if stored is not None and stored != weights_digest(state):
+        raise CheckpointError(path, "its weights do not match the digest in its model card (the file is damaged)")
     net = models.build(arch)
     try:
         net.load_state_dict(state, strict=True)
     except RuntimeError as error:
         detail = " ".join(str(error).split())[:300]
         raise CheckpointError(path, f"weights do not fit the {arch!r} architecture: {detail}") from None
-    for name, tensor in state.items():
-        if tensor.is_floating_point() and not torch.isfinite(tensor).all():
-            raise CheckpointError(path, f"weights {name!r} contain NaN or infinite values")
     net.eval()
     return Checkpoint(net, arch, card)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 
@@ -16,7 +17,12 @@ def main(argv: list[str] | None = None) -> int:
     gui.add_argument("--model", default=None, help="robust (default), plain, or a checkpoint file")
     args = parser.parse_args(argv)
     if args.command == "predict":
-        return predict_files(args.images, args.model)
+        try:
+            return predict_files(args.images, args.model)
+        except BrokenPipeError:
+            # The reader left (`| head`): stop quietly, and keep Python from failing again on exit's flush.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return 0
     from .ui.app import main as gui_main
 
     return gui_main(["--model", args.model] if getattr(args, "model", None) else [])
@@ -42,13 +48,19 @@ def predict_files(files: list[str], model: str | None) -> int:
             print(f"mnist-pad: {error}", file=sys.stderr)
             failures += 1
             continue
+        cell = tsv_field(name)
         if not probabilities.any():
-            print(f"{name}\t-\tno digit found (blank picture)\t" + "\t".join("0.000" for _ in range(10)))
+            print(f"{cell}\t-\tno digit found (blank picture)\t" + "\t".join("0.000" for _ in range(10)))
             continue
         digit = int(probabilities.argmax())
         cells = "\t".join(f"{p:.3f}" for p in probabilities)
-        print(f"{name}\t{digit}\t{probabilities[digit]:.3f}\t{cells}")
+        print(f"{cell}\t{digit}\t{probabilities[digit]:.3f}\t{cells}")
     return 1 if failures else 0
+
+
+def tsv_field(text: str) -> str:
+    """Text safe in one TSV cell: backslash, tab, newline and carriage return escaped (a file name may hold any)."""
+    return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
 
 
 if __name__ == "__main__":

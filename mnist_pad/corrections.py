@@ -3,19 +3,31 @@
 A JSON-lines file, append-only, one record per line, flushed and fsynced per append:
     {"strokes": [[[x, y], ...], ...], "label": 7, "brush_width": 12.0, "canvas_size": 280, "time": "..."}
 Reading skips torn or garbage lines and says how many it skipped, so one bad line never
-costs the user the rest of their drawings.
+costs the user the rest of their drawings. Every size a line can declare is bounded (file,
+line, records, strokes, points, canvas, brush), and deleting keeps every line it was not asked
+to remove, unreadable ones and ones saved since the list was read included.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Iterable
 
-from .files import write_atomic
 from .drawing import Strokes
+from .files import write_atomic
+from .raster import MAX_BRUSH, MAX_CANVAS
+
+MAX_FILE_BYTES = 16 * 2**20
+MAX_LINE_BYTES = 2**20
+MAX_RECORDS = 10_000
+MAX_STROKES = 1_000     # in one drawing
+MAX_POINTS = 20_000     # in one drawing, all strokes together
 
 
 class CorrectionsError(OSError):
@@ -29,6 +41,7 @@ class Correction:
     brush_width: float
     canvas_size: int
     time: str = ""
+    line_id: str = field(default="", compare=False)  # names the file line it was read from (see delete)
 
     def to_json(self) -> str:
         return json.dumps({
@@ -44,7 +57,8 @@ def make(strokes: Strokes, label: int, brush_width: float, canvas_size: int) -> 
               "brush_width": brush_width, "canvas_size": canvas_size}
     correction = _parse(record)
     if correction is None:
-        raise ValueError("a correction needs a drawing, a label 0-9, a positive brush width and canvas size")
+        raise ValueError(f"a correction needs a drawing (at most {MAX_STROKES:,} strokes, {MAX_POINTS:,} points), "
+                         f"a label 0-9, a brush width up to {MAX_BRUSH:g} px and a canvas up to {MAX_CANVAS} px")
     return Correction(correction.strokes, label, float(brush_width), int(canvas_size),
                       datetime.now(timezone.utc).isoformat(timespec="seconds"))
 
@@ -53,6 +67,9 @@ def append(path: os.PathLike | str, correction: Correction) -> None:
     """Append one record durably; a torn earlier last line is closed off first."""
     path = Path(path)
     try:
+        if path.exists() and path.stat().st_size >= MAX_FILE_BYTES:
+            raise CorrectionsError(f"cannot save the correction: {path} has reached the {MAX_FILE_BYTES // 2**20} MiB "
+                                   "limit; delete some drawings in Model → My drawings…")
         path.parent.mkdir(parents=True, exist_ok=True)
         with open(path, "ab") as file:
             if file.tell() > 0 and not _ends_with_newline(path):
@@ -60,41 +77,78 @@ def append(path: os.PathLike | str, correction: Correction) -> None:
             file.write(correction.to_json().encode() + b"\n")
             file.flush()
             os.fsync(file.fileno())
+    except CorrectionsError:
+        raise
     except OSError as error:
         raise CorrectionsError(f"cannot save the correction to {path}: {error.strerror or error}") from None
 
 
 def load(path: os.PathLike | str) -> tuple[list[Correction], int]:
     """All good records and the number of lines skipped; a missing file is an empty list."""
-    path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        return [], 0
-    except OSError as error:
-        raise CorrectionsError(f"cannot read corrections from {path}: {error.strerror or error}") from None
     records, skipped = [], 0
-    for line in raw.splitlines():
-        if not line.strip():
-            continue
-        try:
-            correction = _parse(json.loads(line))
-        except (ValueError, UnicodeDecodeError):
-            correction = None
+    for line in _read_lines(path):
+        correction = _parse_line(line)
         if correction is None:
             skipped += 1
-        else:
-            records.append(correction)
+            continue
+        records.append(correction)
+        if len(records) > MAX_RECORDS:
+            raise CorrectionsError(f"{path} holds more than {MAX_RECORDS:,} drawings, the most this app reads; "
+                                   "move it away to start a new one")
     return records, skipped
 
 
-def rewrite(path: os.PathLike | str, corrections: list[Correction]) -> None:
-    """Replace the file with exactly these records, atomically (used to delete records)."""
-    data = "".join(c.to_json() + "\n" for c in corrections).encode()
+def delete(path: os.PathLike | str, line_ids: Iterable[str]) -> None:
+    """Remove the records read with these line ids; every other line stays as it is (atomic rewrite).
+
+    The file is read afresh, so records saved since the caller's list was read, and lines that
+    could not be read as records, are kept.
+    """
+    doomed = Counter(line_ids)
+    kept = []
+    for line in _read_lines(path):
+        identity = _line_id(line)
+        if doomed[identity] > 0:
+            doomed[identity] -= 1
+        else:
+            kept.append(line + b"\n")
     try:
-        write_atomic(path, data)
+        write_atomic(path, b"".join(kept))
     except OSError as error:
         raise CorrectionsError(f"cannot rewrite {path}: {error.strerror or error}") from None
+
+
+def _read_lines(path: os.PathLike | str) -> list[bytes]:
+    """The file's non-blank lines, read with every bound checked first; a missing file has none."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        if not path.is_file():  # a FIFO would block for ever, /dev/zero never ends
+            raise CorrectionsError(f"cannot read corrections from {path}: not a regular file (a pipe or a device?)")
+        if size > MAX_FILE_BYTES:
+            raise CorrectionsError(f"{path} is {size / 2**20:.0f} MiB, over the {MAX_FILE_BYTES // 2**20} MiB limit "
+                                   "for corrections; move it away to start a new one")
+        with open(path, "rb") as file:
+            raw = file.read(MAX_FILE_BYTES + 1)
+    except FileNotFoundError:
+        return []
+    except OSError as error:
+        raise CorrectionsError(f"cannot read corrections from {path}: {error.strerror or error}") from None
+    return [line for line in raw[:MAX_FILE_BYTES].splitlines() if line.strip()]
+
+
+def _line_id(line: bytes) -> str:
+    return hashlib.sha256(line.strip()).hexdigest()[:24]
+
+
+def _parse_line(line: bytes) -> Correction | None:
+    if len(line) > MAX_LINE_BYTES:
+        return None
+    try:
+        correction = _parse(json.loads(line))
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: JSON nested thousands deep
+        return None
+    return None if correction is None else replace(correction, line_id=_line_id(line))
 
 
 def _parse(record: object) -> Correction | None:
@@ -103,9 +157,11 @@ def _parse(record: object) -> Correction | None:
     label, width, size, strokes = (record.get(k) for k in ("label", "brush_width", "canvas_size", "strokes"))
     if type(label) is not int or not 0 <= label <= 9:
         return None
-    if not isinstance(width, (int, float)) or not math.isfinite(width) or width <= 0:
+    if not isinstance(width, (int, float)) or not math.isfinite(width) or not 0 < width <= MAX_BRUSH:
         return None
-    if type(size) is not int or size <= 0 or not isinstance(strokes, list):
+    if type(size) is not int or not 1 <= size <= MAX_CANVAS or not isinstance(strokes, list) or len(strokes) > MAX_STROKES:
+        return None
+    if sum(len(stroke) if isinstance(stroke, list) else 0 for stroke in strokes) > MAX_POINTS:
         return None
     parsed = []
     for stroke in strokes:

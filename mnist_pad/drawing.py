@@ -5,6 +5,7 @@ so the same drawing can be rendered again at any brush width.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Iterable, Sequence
 
 Point = tuple[float, float]
@@ -13,13 +14,17 @@ Strokes = Sequence[Sequence[Point]]
 
 
 class Drawing:
-    """Finished strokes plus the one being drawn; every finished change can be undone."""
+    """Finished strokes plus the one being drawn; every finished change can be undone.
+
+    The undo history keeps operations, not snapshots: a stroke added, or the strokes a Clear
+    removed. Its memory grows with the strokes drawn, not with their square.
+    """
 
     def __init__(self, strokes: Iterable[Iterable[Point]] = ()):
         self._strokes: tuple[Stroke, ...] = tuple(tuple(map(_point, s)) for s in strokes)
         self._current: list[Point] | None = None
-        self._undo: list[tuple[Stroke, ...]] = []
-        self._redo: list[tuple[Stroke, ...]] = []
+        self._undo: list[Change] = []
+        self._redo: list[Change] = []
 
     @property
     def strokes(self) -> tuple[Stroke, ...]:
@@ -58,29 +63,31 @@ class Drawing:
             return
         stroke = tuple(self._current)
         self._current = None
-        self._commit(self._strokes + (stroke,))
+        self._do(Change(added=stroke))
 
     def clear(self) -> None:
         """Remove every stroke (undoable)."""
         self._current = None
         if self._strokes:
-            self._commit(())
+            self._do(Change(cleared=self._strokes))
 
     def undo(self) -> bool:
         """Go back one change; False when there is nothing to undo."""
         self._current = None
         if not self._undo:
             return False
-        self._redo.append(self._strokes)
-        self._strokes = self._undo.pop()
+        change = self._undo.pop()
+        self._strokes = self._strokes[:-1] if change.added is not None else change.cleared
+        self._redo.append(change)
         return True
 
     def redo(self) -> bool:
         """Re-apply the last undone change; False when there is nothing to redo."""
         if not self._redo:
             return False
-        self._undo.append(self._strokes)
-        self._strokes = self._redo.pop()
+        change = self._redo.pop()
+        self._apply(change)
+        self._undo.append(change)
         return True
 
     @property
@@ -91,10 +98,21 @@ class Drawing:
     def can_redo(self) -> bool:
         return bool(self._redo)
 
-    def _commit(self, strokes: tuple[Stroke, ...]) -> None:
-        self._undo.append(self._strokes)
+    def _do(self, change: Change) -> None:
+        self._apply(change)
+        self._undo.append(change)
         self._redo.clear()
-        self._strokes = strokes
+
+    def _apply(self, change: Change) -> None:
+        self._strokes = self._strokes + (change.added,) if change.added is not None else ()
+
+
+@dataclass(frozen=True)
+class Change:
+    """One undoable change: a stroke added, or the strokes a Clear removed."""
+
+    added: Stroke | None = None
+    cleared: tuple[Stroke, ...] = ()
 
 
 def _point(p: Sequence[float]) -> Point:

@@ -1,7 +1,8 @@
-"""Reading a picture of a digit from a file, safely: any format Pillow knows, any mode.
+"""Reading a picture of a digit from a file, safely: the common raster formats, any mode.
 
-Guards: a size limit before decoding (decompression bombs), and every failure becomes one
-ImageError whose message names the file and says what is wrong.
+Guards: only raster formats are even identified (Pillow would hand EPS to Ghostscript, whatever
+the file's name), a size limit before decoding (decompression bombs), and every failure becomes
+one ImageError whose message names the file and says what is wrong.
 """
 from __future__ import annotations
 
@@ -10,10 +11,12 @@ import warnings
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 MAX_PIXELS = 40_000_000  # 40 MP: any real photo of a digit; far below a decompression bomb
 MAX_BYTES = 100 * 1024 * 1024
+# Raster formats decoded by Pillow itself; PostScript (EPS) would run Ghostscript, so it is never tried.
+FORMATS = ("PNG", "JPEG", "BMP", "GIF", "TIFF", "WEBP", "PPM")
 
 
 class ImageError(ValueError):
@@ -35,6 +38,8 @@ def read_gray(path: os.PathLike | str) -> np.ndarray:
         raise ImageError(path, "no such file") from None
     except OSError as error:
         raise ImageError(path, f"cannot be read ({error.strerror or error})") from None
+    if not path.is_file():  # a FIFO would block the read for ever, /dev/zero never ends
+        raise ImageError(path, "is not a regular file (a pipe or a device?)")
     if size == 0:
         raise ImageError(path, "is empty (0 bytes)")
     if size > MAX_BYTES:
@@ -42,18 +47,18 @@ def read_gray(path: os.PathLike | str) -> np.ndarray:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(path) as image:
+            with Image.open(path, formats=FORMATS) as image:
                 width, height = image.size
                 if width * height > MAX_PIXELS:
                     raise ImageError(path, f"is {width}x{height} pixels, over the {MAX_PIXELS // 1_000_000} MP limit")
                 image.load()
-                return to_gray(image)
+                return to_gray(ImageOps.exif_transpose(image))
     except ImageError:
         raise
     except PermissionError:
         raise ImageError(path, "permission denied") from None
     except UnidentifiedImageError:
-        raise ImageError(path, "is not an image in a format this app can read (PNG, JPEG, BMP, GIF, TIFF, WebP…)") from None
+        raise ImageError(path, f"is not an image in a format this app can read ({', '.join(FORMATS)})") from None
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise ImageError(path, "declares a huge size (a decompression bomb?); refused") from None
     except (OSError, ValueError, SyntaxError) as error:
@@ -64,6 +69,11 @@ def to_gray(image: Image.Image) -> np.ndarray:
     """Any Pillow image (16-bit, palette, RGBA, …) as grey uint8."""
     if image.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
         values = np.asarray(image, dtype=np.float64)
+        finite = np.isfinite(values)
+        if not finite.any():
+            raise ValueError("no pixel holds a number (all NaN or infinite)")
+        # A NaN or infinite pixel says nothing about ink: give it the picture's typical (background) value.
+        values = np.where(finite, values, np.median(values[finite]))
         low, high = float(values.min()), float(values.max())
         scaled = (values - low) / (high - low) * 255 if high > low else np.zeros_like(values)
         return scaled.astype(np.uint8)

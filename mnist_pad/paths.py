@@ -19,6 +19,12 @@ def shipped_model(name: str) -> Path:
     return Path(str(resources.files("mnist_pad.resources.models").joinpath(f"{name}.pt")))
 
 
+def is_shipped(path: os.PathLike | str) -> bool:
+    """True when `path` lies in the shipped models' folder, which the app and its tools never write."""
+    shipped_folder = shipped_model(DEFAULT_MODEL).parent.resolve()
+    return Path(path).expanduser().resolve().parent == shipped_folder
+
+
 def data_dir() -> Path:
     """The user's data folder (saved models, corrections); MNIST_PAD_DATA_DIR overrides it."""
     override = os.environ.get("MNIST_PAD_DATA_DIR")

@@ -47,6 +47,8 @@ def load(path: os.PathLike | str) -> list[PenDigit]:
         if label is not None and strokes:
             digits.append(PenDigit(label, writer if writer is not None else -1, tuple(strokes)))
 
+    if os.path.exists(path) and not os.path.isfile(path):  # a FIFO would block for ever, /dev/zero never ends
+        raise PendigitsError(f"{path}: not a regular file (a pipe or a device?)")
     try:
         with open(path, encoding="latin-1") as file:
             for line in file:
@@ -54,6 +56,8 @@ def load(path: os.PathLike | str) -> list[PenDigit]:
                 if word == ".SEGMENT":
                     finish()
                     label, writer, strokes, current = int(line.split('"')[1]), None, [], None
+                    if not 0 <= label <= 9:
+                        raise ValueError(f"label {label} is not a digit 0-9: {line.strip()}")
                 elif word == ".COMMENT" and label is not None:
                     fields = line.split()
                     if len(fields) >= 3:

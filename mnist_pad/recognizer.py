@@ -82,6 +82,10 @@ class Recognizer:
         images = np.asarray(images)
         if images.ndim != 3 or images.shape[1:] != (28, 28):
             raise ValueError(f"expected uint8 images of shape (N, 28, 28), got {images.shape}")
+        if images.dtype.kind not in "uif":
+            raise ValueError(f"expected images of real numbers (uint8), got {images.dtype}")
+        if images.dtype != np.uint8 and images.size and not (np.isfinite(images).all() and 0 <= images.min() and images.max() <= 255):
+            raise ValueError("expected finite pixel values from 0 to 255 (uint8)")
         return self._probabilities(images.astype(np.float32)[:, None] / 255.0)
 
     @torch.inference_mode()

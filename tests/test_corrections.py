@@ -62,5 +62,5 @@ def test_rewrite_deletes_records_atomically(tmp_path):
     for label in (1, 2, 3):
         corrections.append(path, corrections.make(STROKES, label, 12.0, 280))
     records, _ = corrections.load(path)
-    corrections.rewrite(path, [r for r in records if r.label != 2])
+    corrections.delete(path, [r.line_id for r in records if r.label == 2])
     assert [r.label for r in corrections.load(path)[0]] == [1, 3]

@@ -96,7 +96,7 @@ def test_my_drawings_and_accuracy_are_in_the_model_menu(qtbot, window):
     drag(window, SEVEN)
     window.learning.save_correction(1)
     dialog = window.learning.open_my_drawings()
-    assert dialog.list.count() == 1
+    qtbot.waitUntil(lambda: dialog.list.count() == 1)
     accuracy = window.learning.open_accuracy()
     labels = [accuracy.first.itemText(i) for i in range(accuracy.first.count())]
     assert "robust" in labels and "plain" in labels

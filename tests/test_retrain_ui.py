@@ -139,7 +139,8 @@ def test_my_drawings_lists_skips_damage_and_deletes(qtbot, tmp_path):
         file.write('{"label": 4, "strok')
     dialog = MyDrawingsDialog(path)
     qtbot.addWidget(dialog)
-    assert dialog.list.count() == 3 and "1 damaged line" in dialog.summary.text()
+    qtbot.waitUntil(lambda: dialog.list.count() == 3)
+    assert "1 damaged line" in dialog.summary.text()
     dialog.list.item(1).setSelected(True)
     with qtbot.waitSignal(dialog.changed) as changed:
         dialog.delete_selected()

@@ -42,7 +42,8 @@ def digit_png(path, strokes=(SEVEN,)) -> None:
 def test_open_image_classifies_the_picture(qtbot, window, tmp_path, tiny_model_path):
     picture = tmp_path / "seven.png"
     digit_png(picture)
-    assert window.open_image(picture)
+    with qtbot.waitSignal(window.picture_opened, timeout=10000):
+        window.open_image(picture)
     settle(qtbot, window)
     recognizer = Recognizer.load(tiny_model_path)
     expected = recognizer.prepare_image(read_gray(picture))
@@ -59,12 +60,14 @@ def test_a_corrupt_image_shows_a_message_and_changes_nothing(qtbot, window, tmp_
     before = (window.canvas.strokes(), window.preview.image.copy(), window.prediction.digit.text())
     corrupt = tmp_path / "digit.png"
     corrupt.write_bytes(b"\x89PNG\r\n\x1a\n" + b"garbage" * 20)
-    assert not window.open_image(corrupt)
+    with qtbot.waitSignal(window.picture_failed, timeout=10000):
+        window.open_image(corrupt)
     assert "digit.png" in error_text(window)
     settle(qtbot, window)
     after = (window.canvas.strokes(), window.preview.image, window.prediction.digit.text())
     assert after[0] == before[0] and np.array_equal(after[1], before[1]) and after[2] == before[2]
-    assert not window.open_image(tmp_path / "notes.txt")
+    with qtbot.waitSignal(window.picture_failed, timeout=10000):
+        window.open_image(tmp_path / "notes.txt")
     assert "no such file" in error_text(window)
 
 
@@ -74,7 +77,8 @@ def test_dropping_a_file_opens_it(qtbot, window, tmp_path):
     data = QMimeData()
     data.setUrls([QUrl.fromLocalFile(str(picture))])
     drop = QDropEvent(QPointF(50, 50), Qt.DropAction.CopyAction, data, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
-    window.dropEvent(drop)
+    with qtbot.waitSignal(window.picture_opened, timeout=10000):
+        window.dropEvent(drop)
     settle(qtbot, window)
     assert window.canvas.picture is not None and window.preview.image.any()
 

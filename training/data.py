@@ -45,6 +45,8 @@ def verify_raw_files(data_dir: os.PathLike | str) -> None:
     folder = raw_dir(data_dir)
     for name, expected in RAW_SHA256.items():
         path = folder / name
+        if path.exists() and not path.is_file():  # a FIFO would block for ever, /dev/zero never ends
+            raise DataError(f"{path} is not a regular file (a pipe or a device?); put the MNIST file itself there")
         digest = hashlib.sha256()
         try:
             with open(path, "rb") as file:

@@ -101,8 +101,11 @@ def evaluate_model(recognizer: Recognizer, data_dir: os.PathLike | str | None = 
             for kernel in THICKNESS_LEVELS:
                 figures[f"mnist_morph{kernel:+d}_accuracy"] = mnist_accuracy(
                     recognizer, thickness_variant(images, kernel), labels)
-    if pendigits_file is not None and Path(pendigits_file).exists():
-        digits = heldout_pen_digits(pendigits_file, limit)
+    has_pen_file = pendigits_file is not None and Path(pendigits_file).exists()
+    digits = heldout_pen_digits(pendigits_file, limit) if has_pen_file else []
+    if has_pen_file and not digits:  # no figure rather than the NaN of an empty mean
+        figures["pendigits_note"] = f"{pendigits_file} holds no digits by the held-out writers: no pen-digit figures"
+    if digits:
         per_width = pen_accuracies(recognizer, digits)
         for width, accuracy in per_width.items():
             figures[f"pendigits_w{width}_accuracy"] = accuracy
@@ -143,6 +146,8 @@ def format_table(name: str, figures: dict) -> str:
                          + "   (whole canvas resized to 28x28, for comparison)")
         lines.append(f"    mean {figures['pendigits_mean_accuracy']:.2%}, worst {figures['pendigits_worst_width_accuracy']:.2%}, "
                      f"best minus worst {figures['pendigits_spread_points']:.2f} points")
+    if "pendigits_note" in figures:
+        lines.append(f"  pen-drawn digits: {figures['pendigits_note']}")
     if any(key.startswith("corrections_w") for key in figures):
         lines.append(f"  your drawings ({figures['corrections_count']}), re-rendered at each brush width:")
         lines.append("    accuracy     " + "  ".join(f"{figures[f'corrections_w{w}_accuracy']:6.2%}" for w in BRUSH_WIDTHS))
@@ -173,6 +178,11 @@ def main(argv: list[str] | None = None) -> int:
     pen_file = args.pendigits or Path(args.data_dir) / "pendigits" / "pendigits-orig.tra"
     try:
         recognizer = Recognizer.load(args.model)
+        if args.update_card and paths.is_shipped(recognizer.source):
+            parser.error(f"--update-card: {recognizer.source} is a model shipped with the app and is never rewritten; "
+                         "update a copy of it instead")
+        if args.corrections and not Path(args.corrections).exists():
+            parser.error(f"--corrections {args.corrections}: no such file")
         figures = evaluate_model(recognizer, args.data_dir, pen_file, args.limit, corrections_file=args.corrections,
                                  tutorial_pipeline=args.tutorial_pipeline)
         if args.update_card:

@@ -21,7 +21,7 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
-from mnist_pad import checkpoint, model as models, paths, pendigits
+from mnist_pad import checkpoint, corrections, model as models, paths, pendigits
 from mnist_pad.preprocess import PREPROCESS_VERSION
 from mnist_pad.recognizer import Recognizer
 
@@ -53,18 +53,31 @@ class Cancelled(Exception):
     """Ctrl-C or SIGTERM: stop now and save nothing."""
 
 
+def bounded(kind: type, low: float, high: float):
+    """An argparse type: a finite `kind` (int or float) from `low` to `high`, else a message naming the bounds."""
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a {'whole number' if kind is int else 'number'}") from None
+        if not (math.isfinite(value) and low <= value <= high):
+            raise argparse.ArgumentTypeError(f"{text} is outside the accepted range {low:g} to {high:g}")
+        return value
+    return parse
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     """The command line; defaults are the shipped robust recipe."""
     parser = argparse.ArgumentParser(prog="python -m training", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data-dir", default=str(paths.mnist_cache_dir()), help="folder holding MNIST/raw (downloaded there if missing)")
-    parser.add_argument("--epochs", type=int, default=None, help="epochs (default 30, or as many as --time-budget allows)")
-    parser.add_argument("--time-budget", type=float, default=None, metavar="SECONDS", help="stop within this many seconds, schedule fitted to it")
-    parser.add_argument("--batch-size", type=int, default=256)
-    parser.add_argument("--lr", type=float, default=None, help="peak learning rate of Adam (default 3e-3, 3e-4 with --init)")
+    parser.add_argument("--epochs", type=bounded(int, 1, 10_000), default=None, help="epochs (default 30, or as many as --time-budget allows)")
+    parser.add_argument("--time-budget", type=bounded(float, 1, 7 * 24 * 3600), default=None, metavar="SECONDS", help="stop within this many seconds, schedule fitted to it")
+    parser.add_argument("--batch-size", type=bounded(int, 1, 8192), default=256)
+    parser.add_argument("--lr", type=bounded(float, 1e-7, 1.0), default=None, help="peak learning rate of Adam (default 3e-3, 3e-4 with --init)")
     parser.add_argument("--schedule", choices=["onecycle", "constant"], default="onecycle", help="learning-rate schedule")
     parser.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=bounded(int, 0, 2**63 - 1), default=0)
     parser.add_argument("--arch", choices=sorted(models.ARCHITECTURES), default="padnet")
     parser.add_argument("--augment", choices=["none", "thickness", "full"], default="full")
     parser.add_argument("--pendigits", default="auto",
@@ -76,14 +89,23 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--progress", choices=["bar", "json"], default="bar")
     parser.add_argument("--low-priority", action="store_true",
                         help="run at a lower CPU priority (the app uses this so drawing stays smooth meanwhile)")
-    parser.add_argument("--limit", type=int, default=None, help=argparse.SUPPRESS)  # tests: train on N images only
+    parser.add_argument("--limit", type=bounded(int, 1, 60_000), default=None, help=argparse.SUPPRESS)  # tests: train on N images only
     args = parser.parse_args(argv)
     if args.lr is None:
         args.lr = 3e-4 if args.init else 3e-3
     if args.epochs is None and args.time_budget is None:
         args.epochs = 30
-    if (args.epochs is not None and args.epochs < 1) or (args.time_budget is not None and args.time_budget <= 0):
-        parser.error("--epochs and --time-budget must be positive")
+    if paths.is_shipped(args.out):
+        parser.error(f"--out {args.out} would overwrite a model shipped with the app; choose another path")
+    if args.corrections:
+        if not Path(args.corrections).exists():
+            parser.error(f"--corrections {args.corrections}: no such file")
+        try:
+            records, skipped = corrections.load(args.corrections)
+        except corrections.CorrectionsError as error:
+            parser.error(f"--corrections: {error}")
+        if not records:
+            parser.error(f"--corrections {args.corrections} holds no usable drawings ({skipped} unreadable line(s))")
     return args
 
 

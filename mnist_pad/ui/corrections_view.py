@@ -7,17 +7,19 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QIcon, QImage, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView, QDialog, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QPushButton,
     QToolButton, QVBoxLayout, QWidget,
 )
+from superqt.utils import create_worker
 
 from .. import corrections
 from ..raster import rasterize
 
 THUMBNAIL = 64
+THUMBNAILS_PER_TICK = 12  # ~1 ms each: listed a few at a time so the window stays responsive
 
 
 class CorrectionBar(QWidget):
@@ -58,6 +60,7 @@ class MyDrawingsDialog(QDialog):
     """Lists the saved corrections with thumbnails; the user can delete any of them."""
 
     changed = Signal(int)  # the number of records left
+    loaded = Signal(int)   # the file was read (the number of records); thumbnails follow
 
     def __init__(self, path: Path, parent: QWidget | None = None):
         super().__init__(parent)
@@ -87,39 +90,70 @@ class MyDrawingsDialog(QDialog):
         layout.addLayout(buttons)
         self.resize(560, 420)
         self.records: list[corrections.Correction] = []
+        self._unpainted: list[corrections.Correction] = []
+        self._generation = 0  # results of an older reload are dropped
+        self._report_change = False  # a deletion awaits the re-read to say how many are left
+        self._painter = QTimer(self, interval=0, timeout=self._paint_some)
         self.reload()
 
     def reload(self) -> None:
-        """Read the file again; a damaged line is skipped and counted, never fatal."""
+        """Read the file again in a worker thread; a damaged line is skipped and counted, never fatal."""
+        self._generation += 1
+        self._unpainted = []  # items about to be deleted
         self.list.clear()
-        try:
-            self.records, skipped = corrections.load(self.path)
-        except corrections.CorrectionsError as error:
-            self.records, skipped = [], 0
-            self.summary.setText(str(error))
-            return
-        for index, record in enumerate(self.records):
-            item = QListWidgetItem(QIcon(thumbnail(record)), f"{record.label}  ·  {record.brush_width:.0f}px")
-            item.setData(Qt.ItemDataRole.UserRole, index)
-            item.setToolTip(record.time or "")
-            self.list.addItem(item)
-        text = f"{len(self.records)} drawings you corrected, saved in {self.path}."
+        self.records = []
+        self.summary.setText("Reading your drawings…")
+        reading = create_worker(self._read, self._generation, _start_thread=False)
+        reading.returned.connect(self._show)
+        reading.errored.connect(self._show_error)
+        reading.start()
+
+    def _read(self, generation: int) -> tuple[int, list[corrections.Correction], int]:
+        records, skipped = corrections.load(self.path)  # in the worker thread: a large file never blocks the UI
+        return generation, records, skipped
+
+    def _show(self, result: tuple[int, list[corrections.Correction], int]) -> None:
+        generation, records, skipped = result
+        if generation != self._generation:
+            return  # a newer reload is on its way
+        self.records = records
+        self._unpainted = list(reversed(records))  # popped from the end: first drawings first
+        self._painter.start()
+        text = f"{len(records)} drawings you corrected, saved in {self.path}."
         if skipped:
             text += f" {skipped} damaged line(s) in the file were skipped."
-        if not self.records:
+        if not records:
             text = "No corrections yet. When the model misreads a drawing, press the right digit under the canvas."
         self.summary.setText(text)
+        self.loaded.emit(len(records))
+        if self._report_change:
+            self._report_change = False
+            self.changed.emit(len(records))
+
+    def _show_error(self, error: Exception) -> None:
+        self.summary.setText(str(error))
+        self.loaded.emit(0)
+
+    def _paint_some(self) -> None:
+        """Add a few more drawings with their thumbnails, so a long list never stalls the window."""
+        for _ in range(min(THUMBNAILS_PER_TICK, len(self._unpainted))):
+            record = self._unpainted.pop()
+            item = QListWidgetItem(QIcon(thumbnail(record)), f"{record.label}  ·  {record.brush_width:.0f}px")
+            item.setData(Qt.ItemDataRole.UserRole, record.line_id)
+            item.setToolTip(record.time or "")
+            self.list.addItem(item)
+        if not self._unpainted:
+            self._painter.stop()
 
     def delete_selected(self) -> None:
-        """Remove the selected drawings from the file (atomically rewritten)."""
-        chosen = {item.data(Qt.ItemDataRole.UserRole) for item in self.list.selectedItems()}
+        """Remove the selected drawings from the file; drawings saved meanwhile and unreadable lines stay."""
+        chosen = [item.data(Qt.ItemDataRole.UserRole) for item in self.list.selectedItems()]
         if not chosen:
             return
-        kept = [record for index, record in enumerate(self.records) if index not in chosen]
         try:
-            corrections.rewrite(self.path, kept)
+            corrections.delete(self.path, chosen)
         except corrections.CorrectionsError as error:
             self.summary.setText(f"Nothing was deleted: {error}")
             return
+        self._report_change = True
         self.reload()
-        self.changed.emit(len(self.records))

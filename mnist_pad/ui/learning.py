@@ -25,6 +25,7 @@ class Learning(QObject):
         self.retrain_dialog: RetrainDialog | None = None
         self.drawings_dialog: MyDrawingsDialog | None = None
         self.accuracy_dialog: AccuracyDialog | None = None
+        self._count: int | None = None  # corrections in the file: read once, then kept up to date
         self.bar = CorrectionBar()
         self.bar.label_chosen.connect(self.save_correction)
         window.add_under_canvas(self.bar)
@@ -55,6 +56,8 @@ class Learning(QObject):
         except (corrections.CorrectionsError, ValueError) as error:
             self.window.show_error(f"Could not save the correction; your drawing is still on the canvas.\n\n{error}")
             return False
+        if self._count is not None:  # counting up, instead of re-reading a file that may hold thousands
+            self._count += 1
         count = self.corrections_count()
         self.window.statusBar().showMessage(
             f"Saved as a {digit} to My drawings ({count} in all). Model → Retrain… can learn from them.", 6000)
@@ -62,10 +65,13 @@ class Learning(QObject):
         return True
 
     def corrections_count(self) -> int:
-        try:
-            return len(corrections.load(paths.corrections_file())[0])
-        except corrections.CorrectionsError:
-            return 0
+        """How many corrections are saved: read from the file the first time only (saving counts up)."""
+        if self._count is None:
+            try:
+                self._count = len(corrections.load(paths.corrections_file())[0])
+            except corrections.CorrectionsError:
+                return 0
+        return self._count
 
     def open_retrain(self) -> RetrainDialog:
         """Show the (single) retrain dialog; a run keeps going while it is hidden."""
@@ -107,6 +113,7 @@ class Learning(QObject):
         self.accuracy_dialog = None  # the model list is rebuilt next time
 
     def _refresh_counts(self, count: int) -> None:
+        self._count = count
         if self.retrain_dialog is not None and not self.retrain_dialog.run.running:
             self.retrain_dialog.set_corrections_count(count)
 

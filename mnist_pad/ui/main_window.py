@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QAbstractSpinBox, QApplication, QFileDialog, QLineEdit, QHBoxLayout, QLabel, QMainWindow, QMessageBox, QPushButton, QVBoxLayout, QWidget,
 )
 from superqt import QLabeledSlider
+from superqt.utils import create_worker
 
 from .. import paths
 from ..files import write_atomic
@@ -66,6 +67,8 @@ class MainWindow(QMainWindow):
     saved_models_changed = Signal(object)  # list[SavedModelEntry]
     prediction_shown = Signal(int)        # sequence number of the prediction now on screen
     sweep_shown = Signal(int)
+    picture_opened = Signal(str)          # a picture file was decoded and is now shown
+    picture_failed = Signal(str, str)     # a picture file could not be opened, and why
 
     def __init__(self, model: str | Path | None = None, parent: QWidget | None = None):
         super().__init__(parent)
@@ -81,6 +84,7 @@ class MainWindow(QMainWindow):
         self._in_flight = False  # a live prediction is being computed
         self._pending = False    # the drawing changed since the last request
         self._picture: np.ndarray | None = None
+        self._picture_request = 0  # only the newest File → Open or drop is shown
         self._fallback: str | None = None  # tried if the model being loaded fails
         self.error_box: QMessageBox | None = None
         self._build_widgets()
@@ -242,13 +246,26 @@ class MainWindow(QMainWindow):
     def clear(self) -> None:
         self.canvas.clear()
 
-    def open_image(self, path: str | Path) -> bool:
-        """Classify a picture of a digit; an unreadable file shows a message and changes nothing."""
-        try:
-            gray = read_gray(path)
-        except ImageError as error:
-            self.show_error(f"Cannot open this image.\n\n{error}")
-            return False
+    def open_image(self, path: str | Path) -> None:
+        """Classify a picture of a digit, decoded in a worker thread so the window stays responsive.
+
+        picture_opened or picture_failed follows; an unreadable file shows a message and changes nothing.
+        """
+        self._picture_request += 1
+        self.statusBar().showMessage(f"Opening {Path(path).name}…")
+        decoding = create_worker(_decode_picture, self._picture_request, str(path), _start_thread=False)
+        decoding.returned.connect(self._on_picture_decoded)
+        decoding.start()
+
+    def _on_picture_decoded(self, result: tuple[int, str, np.ndarray | None, str]) -> None:
+        request, path, gray, problem = result
+        if request != self._picture_request:
+            return  # another picture was asked for since
+        if gray is None:
+            self.statusBar().clearMessage()
+            self.show_error(f"Cannot open this image.\n\n{problem}")
+            self.picture_failed.emit(path, problem)
+            return
         image = QImage(np.ascontiguousarray(gray).data, gray.shape[1], gray.shape[0], gray.strides[0],
                        QImage.Format.Format_Grayscale8).copy()
         self.canvas.set_picture(image)
@@ -256,7 +273,7 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Picture: {Path(path).name}", 5000)
         self.chart.clear_sweep("the sweep needs strokes: draw to see it")
         self._request_now()
-        return True
+        self.picture_opened.emit(path)
 
     def save_png(self, path: str | Path) -> bool:
         """Save the drawing at the current brush width, dark ink on white, 280x280."""
@@ -465,4 +482,14 @@ class MainWindow(QMainWindow):
         self.save_settings()
         self.inference.stop()
         super().closeEvent(event)
+
+
+def _decode_picture(request: int, path: str) -> tuple[int, str, np.ndarray | None, str]:
+    """Runs in a worker thread: the request number, the path, the grey picture or None, and why not."""
+    try:
+        return request, path, read_gray(path), ""
+    except ImageError as error:
+        return request, path, None, str(error)
+    except MemoryError:
+        return request, path, None, f"{path}: too large to decode in the memory available"
 
