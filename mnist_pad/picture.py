@@ -4,8 +4,8 @@ The paper is not assumed white, even or clean: shadows, lighting gradients, grey
 paper, ruled lines, paper edges and specks are all common. The steps:
 
 1. polarity: the paper is what a large median filter sees (ink is a minority in any window),
-   so ink is whichever side of it holds the strong outliers, unless those fill a solid block
-   (a sticky note on a dark desk); light ink is inverted to dark;
+   so ink is whichever side of it holds the strong outliers, if they are stroke-thin (a sticky
+   note on a dark desk is a bright outlier, but paper); light ink is inverted to dark;
 2. stroke width: the typical run length of a first, coarse ink mask;
 3. paper: a morphological closing a few stroke widths wide (it erases every stroke but follows
    shadows and edges), and ink as the relative darkness under it, thresholded by Otsu;
@@ -23,6 +23,7 @@ MIN_SIDE = 64  # tiny scans are enlarged first, so the filters have room (to_mni
 MIN_CONTRAST = 0.12  # ink must be this much darker than the paper under it (share of the paper's value)
 LINE_SPAN = 0.75  # a straight run this long (share of the picture's side) is a ruled line or an edge
 EDGE_SPAN = 0.6  # ink touching the border and this long (share of the side) is a paper edge or frame
+LINE_ELONGATION = 60  # length / thickness of a straight line, far beyond any digit's
 NEAR = 0.3  # ink this close to the digit (share of its size) belongs to it
 SPECK = 0.05  # a component with less than this share of the digit's ink is a speck unless it touches
 SECOND_DIGIT = 0.3  # a distant mark with this share of the digit's ink, and as tall, is another digit
@@ -48,14 +49,11 @@ def ink_from_picture(gray: np.ndarray) -> np.ndarray:
     gray = _working_size(gray.astype(np.uint8) if gray.dtype != np.uint8 else gray)
     if int(gray.max()) - int(gray.min()) < 16:
         return np.zeros(gray.shape, np.uint8)
-    if _light_ink(gray):
-        ink, solid, error = _read_ink(255 - gray)
-        if not solid:
-            if error is not None:
-                raise error
-            return ink
-        # A bright block (a sticky note on a desk, a lit page in a dark room) is paper, not ink.
-    ink, _, error = _read_ink(gray)
+    light = 255 - gray
+    # Bright outliers are ink only when they are stroke-thin: a sticky note on a desk is paper.
+    if _light_ink(gray) and _stroke_width(light) <= 2 * _stroke_width(gray):
+        gray = light
+    ink, error = _read_ink(gray)
     if error is not None:
         raise error
     return ink
@@ -67,12 +65,13 @@ def _light_ink(gray: np.ndarray) -> bool:
     # ink is whichever side of it holds the strong outliers.
     paper = cv2.medianBlur(gray, min(_odd(min(gray.shape) / 4), 255))
     residual = gray.astype(np.int16) - paper
-    return bool(np.percentile(residual, 99.5) > -np.percentile(residual, 0.5))
+    lighter, darker = np.percentile(residual, 99.5), -np.percentile(residual, 0.5)
+    return bool(lighter > max(darker, 24))  # noise alone is no light ink: blank paper stays paper
 
 
-def _read_ink(dark_ink: np.ndarray) -> tuple[np.ndarray, bool, PictureError | None]:
-    """White-on-black ink from a picture of dark ink, whether that ink is a solid block, any error."""
-    nothing = (np.zeros(dark_ink.shape, np.uint8), False, None)
+def _read_ink(dark_ink: np.ndarray) -> tuple[np.ndarray, PictureError | None]:
+    """White-on-black ink from a picture of dark ink, or the error that refuses it."""
+    nothing = (np.zeros(dark_ink.shape, np.uint8), None)
     contrast = _contrast(dark_ink, _stroke_width(dark_ink))
     mask = _ink_mask(contrast)
     if not mask.any():
@@ -81,20 +80,14 @@ def _read_ink(dark_ink: np.ndarray) -> tuple[np.ndarray, bool, PictureError | No
     try:
         kept = _digit_components(mask, contrast)
     except SeveralDigitsError as error:
-        return nothing[0], False, error
+        return nothing[0], error
     if not kept.any():
         return nothing
     # Keep the anti-aliased rim of the kept strokes, nothing else.
     rim = cv2.dilate(kept.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
     ink = np.where(rim & (contrast >= MIN_CONTRAST / 2), contrast, 0)
     peak = np.percentile(ink[kept], 95)
-    return np.clip(ink * (255.0 / max(peak, 1e-6)), 0, 255).astype(np.uint8), _solid(kept), None
-
-
-def _solid(mask: np.ndarray) -> bool:
-    """Whether ink fills most of its bounding box, as no digit's strokes do."""
-    ys, xs = np.nonzero(mask)
-    return mask.sum() > 0.6 * (np.ptp(ys) + 1) * (np.ptp(xs) + 1)
+    return np.clip(ink * (255.0 / max(peak, 1e-6)), 0, 255).astype(np.uint8), None
 
 
 def _working_size(gray: np.ndarray) -> np.ndarray:
@@ -132,6 +125,8 @@ def _run_lengths(mask: np.ndarray) -> np.ndarray:
 def _contrast(dark_ink: np.ndarray, stroke_width: float) -> np.ndarray:
     """Relative darkness under the local paper, 0 (paper) .. 1 (black), as float32."""
     size = _odd(3 * stroke_width + 3)
+    if stroke_width >= 3:  # grain and sensor noise, which the closing's maximum would turn into ink
+        dark_ink = cv2.medianBlur(dark_ink, 3)
     paper = cv2.morphologyEx(dark_ink, cv2.MORPH_CLOSE, np.ones((size, size), np.uint8)).astype(np.float32)
     # Dividing by the paper's value evens out shadows; the floor keeps a dark desk from being amplified.
     floor = max(0.4 * float(np.percentile(paper, 95)), 16.0)
@@ -141,7 +136,10 @@ def _contrast(dark_ink: np.ndarray, stroke_width: float) -> np.ndarray:
 def _ink_mask(contrast: np.ndarray) -> np.ndarray:
     scaled = (contrast * 255).astype(np.uint8)
     otsu, _ = cv2.threshold(scaled, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
-    return contrast >= max(otsu / 255, MIN_CONTRAST)
+    # A small digit in a large noisy photo is too few pixels for Otsu: stay above the noise too.
+    centre = float(np.median(contrast))
+    noise = centre + 6 * 1.4826 * float(np.median(np.abs(contrast - centre)))
+    return contrast >= max(otsu / 255, noise, MIN_CONTRAST)
 
 
 def _long_lines(mask: np.ndarray) -> np.ndarray:
@@ -165,9 +163,11 @@ def _digit_components(mask: np.ndarray, contrast: np.ndarray) -> np.ndarray:
     height, width = mask.shape
     touches = ((boxes[:, 0] == 0) | (boxes[:, 1] == 0)
                | (boxes[:, 0] + boxes[:, 2] >= width) | (boxes[:, 1] + boxes[:, 3] >= height))
-    long_edge = touches & ((boxes[:, 2] >= EDGE_SPAN * width) | (boxes[:, 3] >= EDGE_SPAN * height))
-    inside = ~long_edge & (mass >= 0.05 * mass.max())
-    # A frame or paper edge across the picture is no digit when there is other ink to read.
+    long_side = boxes[:, 2:].max(axis=1)
+    thin_line = long_side**2 / stats[1:, cv2.CC_STAT_AREA] > LINE_ELONGATION
+    edge = thin_line | touches & ((boxes[:, 2] >= EDGE_SPAN * width) | (boxes[:, 3] >= EDGE_SPAN * height))
+    inside = ~edge & (mass >= SPECK * mass.max())
+    # A frame, a paper edge or a note's edge is no digit when there is other ink to read.
     candidates = np.nonzero(inside)[0] if inside.any() else np.arange(len(mass))
     main = candidates[np.argmax(mass[candidates])]
     kept = {int(main)}
@@ -176,7 +176,7 @@ def _digit_components(mask: np.ndarray, contrast: np.ndarray) -> np.ndarray:
     while changed:
         changed = False
         for index in np.argsort(-mass):
-            if int(index) in kept or long_edge[index] and inside.any():
+            if int(index) in kept or edge[index] and inside.any():
                 continue
             # Faint specks join only when they touch the digit; real pieces of it may lie further off.
             near = NEAR if mass[index] >= SPECK * mass[main] else SPECK
@@ -185,7 +185,7 @@ def _digit_components(mask: np.ndarray, contrast: np.ndarray) -> np.ndarray:
                 box = _union(box, boxes[index])
                 changed = True
     for index in range(len(mass)):
-        if (index not in kept and not long_edge[index] and mass[index] >= SECOND_DIGIT * mass[main]
+        if (index not in kept and not edge[index] and mass[index] >= SECOND_DIGIT * mass[main]
                 and boxes[index, 3] >= 0.5 * box[3]):
             raise SeveralDigitsError("the picture holds several digits or marks: crop it to one digit")
     return mask & np.isin(labels, [k + 1 for k in kept])
