@@ -32,6 +32,7 @@ def predict_files(files: list[str], model: str | None) -> int:
     """Classify each file; unreadable ones are reported and the rest still processed."""
     from .checkpoint import CheckpointError
     from .images import ImageError, read_gray
+    from .picture import PictureError
     from .recognizer import Recognizer
 
     try:
@@ -46,6 +47,10 @@ def predict_files(files: list[str], model: str | None) -> int:
             probabilities = recognizer.predict_image(read_gray(name))
         except ImageError as error:
             print(f"mnist-pad: {error}", file=sys.stderr)
+            failures += 1
+            continue
+        except PictureError as error:
+            print(f"mnist-pad: {name}: {error}", file=sys.stderr)
             failures += 1
             continue
         cell = tsv_field(name)

@@ -86,25 +86,3 @@ def centre_of_mass(image: np.ndarray) -> tuple[float, float]:
         return (float("nan"), float("nan"))
     return (float(image.sum(axis=0) @ np.arange(image.shape[1]) / total),
             float(image.sum(axis=1) @ np.arange(image.shape[0]) / total))
-
-
-def ink_from_picture(gray: np.ndarray) -> np.ndarray:
-    """A photo or scan of a digit (uint8, either polarity) -> white ink on black.
-
-    The background is whatever dominates the border; ink is the difference from it,
-    stretched to full range. An image with no contrast gives an all-black result.
-    """
-    gray = np.asarray(gray)
-    if gray.ndim != 2:
-        raise ValueError(f"expected a 2-D grey image, got shape {gray.shape}")
-    gray = gray.astype(np.float32)
-    border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
-    background = float(np.median(border))
-    ink = background - gray if background > 127 else gray - background
-    ink = np.clip(ink, 0, None)
-    peak = ink.max()
-    if peak < 32:  # no visible ink: blank paper, or a flat picture
-        return np.zeros(gray.shape, np.uint8)
-    ink = ink * (255.0 / peak)
-    ink[ink < 0.15 * 255] = 0  # paper texture and JPEG noise
-    return ink.astype(np.uint8)

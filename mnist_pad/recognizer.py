@@ -14,7 +14,8 @@ import torch
 
 from . import checkpoint, paths
 from .drawing import Strokes
-from .preprocess import EMPTY, MnistInput, ink_from_picture, to_mnist
+from .picture import ink_from_picture
+from .preprocess import EMPTY, MnistInput, to_mnist
 from .raster import rasterize
 
 

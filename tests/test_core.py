@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from mnist_pad.drawing import Drawing
-from mnist_pad.preprocess import SIZE, centre_of_mass, ink_from_picture, to_mnist
+from mnist_pad.picture import ink_from_picture
+from mnist_pad.preprocess import SIZE, centre_of_mass, to_mnist
 from mnist_pad.raster import StrokeError, rasterize
 
 SEVEN = [[(60, 60), (200, 60), (120, 230)], [(100, 140), (170, 140)]]

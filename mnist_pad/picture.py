@@ -1,0 +1,204 @@
+"""Pictures as people take them (photos and scans of paper) -> white ink on black for to_mnist.
+
+The paper is not assumed white, even or clean: shadows, lighting gradients, grey or coloured
+paper, ruled lines, paper edges and specks are all common. The steps:
+
+1. polarity: the paper is what a large median filter sees (ink is a minority in any window),
+   so ink is whichever side of it holds the strong outliers, if they are stroke-thin (a sticky
+   note on a dark desk is a bright outlier, but paper); light ink is inverted to dark;
+2. stroke width: the typical run length of a first, coarse ink mask;
+3. paper: a morphological closing a few stroke widths wide (it erases every stroke but follows
+   shadows and edges), and ink as the relative darkness under it, thresholded by Otsu;
+4. ruled lines and straight paper edges (long thin runs) are removed;
+5. connected ink: the digit is the strongest component plus whatever lies close to it; distant
+   specks and frame edges are dropped, and a second digit-sized mark raises SeveralDigitsError.
+"""
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+MAX_SIDE = 1024  # larger photos are shrunk first: a digit needs far fewer pixels, and it is faster
+MIN_SIDE = 64  # tiny scans are enlarged first, so the filters have room (to_mnist's box rules still apply)
+MIN_CONTRAST = 0.12  # ink must be this much darker than the paper under it (share of the paper's value)
+LINE_SPAN = 0.75  # a straight run this long (share of the picture's side) is a ruled line or an edge
+EDGE_SPAN = 0.6  # ink touching the border and this long (share of the side) is a paper edge or frame
+LINE_ELONGATION = 60  # length / thickness of a straight line, far beyond any digit's
+NEAR = 0.3  # ink this close to the digit (share of its size) belongs to it
+SPECK = 0.05  # a component with less than this share of the digit's ink is a speck unless it touches
+SECOND_DIGIT = 0.3  # a distant mark with this share of the digit's ink, and as tall, is another digit
+
+
+class PictureError(ValueError):
+    """A picture that cannot be read as one digit."""
+
+
+class SeveralDigitsError(PictureError):
+    """The picture holds more than one digit-sized mark."""
+
+
+def ink_from_picture(gray: np.ndarray) -> np.ndarray:
+    """A photo or scan of one digit (uint8 grey, either polarity) -> white ink on black.
+
+    Blank or flat pictures give an all-black image; raises SeveralDigitsError for several digits.
+    The result may be resized (large photos shrunk, tiny scans enlarged); to_mnist does not mind.
+    """
+    gray = np.asarray(gray)
+    if gray.ndim != 2:
+        raise ValueError(f"expected a 2-D grey image, got shape {gray.shape}")
+    gray = _working_size(gray.astype(np.uint8) if gray.dtype != np.uint8 else gray)
+    if int(gray.max()) - int(gray.min()) < 16:
+        return np.zeros(gray.shape, np.uint8)
+    light = 255 - gray
+    # Bright outliers are ink only when they are stroke-thin: a sticky note on a desk is paper.
+    if _light_ink(gray) and _stroke_width(light) <= 2 * _stroke_width(gray):
+        gray = light
+    ink, error = _read_ink(gray)
+    if error is not None:
+        raise error
+    return ink
+
+
+def _light_ink(gray: np.ndarray) -> bool:
+    """Whether the ink is lighter than the paper (a screen, a board, a white-on-black export)."""
+    # A median window wider than strokes is paper whatever the polarity, and keeps shadow edges;
+    # ink is whichever side of it holds the strong outliers.
+    paper = cv2.medianBlur(gray, min(_odd(min(gray.shape) / 4), 255))
+    residual = gray.astype(np.int16) - paper
+    lighter, darker = np.percentile(residual, 99.5), -np.percentile(residual, 0.5)
+    return bool(lighter > max(darker, 24))  # noise alone is no light ink: blank paper stays paper
+
+
+def _read_ink(dark_ink: np.ndarray) -> tuple[np.ndarray, PictureError | None]:
+    """White-on-black ink from a picture of dark ink, or the error that refuses it."""
+    nothing = (np.zeros(dark_ink.shape, np.uint8), None)
+    contrast = _contrast(dark_ink, _stroke_width(dark_ink))
+    mask = _ink_mask(contrast)
+    if not mask.any():
+        return nothing
+    mask &= ~_long_lines(mask)
+    try:
+        kept = _digit_components(mask, contrast)
+    except SeveralDigitsError as error:
+        return nothing[0], error
+    if not kept.any():
+        return nothing
+    # Keep the anti-aliased rim of the kept strokes, nothing else.
+    rim = cv2.dilate(kept.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+    ink = np.where(rim & (contrast >= MIN_CONTRAST / 2), contrast, 0)
+    peak = np.percentile(ink[kept], 95)
+    return np.clip(ink * (255.0 / max(peak, 1e-6)), 0, 255).astype(np.uint8), None
+
+
+def _working_size(gray: np.ndarray) -> np.ndarray:
+    height, width = gray.shape
+    if max(height, width) > MAX_SIDE:
+        scale = MAX_SIDE / max(height, width)
+        return cv2.resize(gray, (max(1, round(width * scale)), max(1, round(height * scale))), interpolation=cv2.INTER_AREA)
+    if min(height, width) < MIN_SIDE:
+        factor = -(-MIN_SIDE // max(1, min(height, width)))
+        if max(height, width) * factor <= MAX_SIDE:
+            return cv2.resize(gray, (width * factor, height * factor), interpolation=cv2.INTER_CUBIC)
+    return gray
+
+
+def _odd(value: float) -> int:
+    return max(3, int(value) // 2 * 2 + 1)
+
+
+def _stroke_width(dark_ink: np.ndarray) -> float:
+    """Typical stroke width in pixels: the median length of ink runs across rows and columns."""
+    size = _odd(min(dark_ink.shape) / 4)
+    coarse = cv2.morphologyEx(dark_ink, cv2.MORPH_BLACKHAT, np.ones((size, size), np.uint8))
+    _, mask = cv2.threshold(coarse, 0, 1, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
+    runs = np.concatenate([_run_lengths(mask), _run_lengths(mask.T)])
+    return float(np.median(runs)) if runs.size else 3.0
+
+
+def _run_lengths(mask: np.ndarray) -> np.ndarray:
+    padded = np.pad(mask.astype(np.int8), ((0, 0), (1, 1)))
+    steps = np.diff(padded, axis=1)
+    starts, ends = np.nonzero(steps == 1)[1], np.nonzero(steps == -1)[1]
+    return ends - starts  # np.nonzero walks rows in order, so starts and ends pair up
+
+
+def _contrast(dark_ink: np.ndarray, stroke_width: float) -> np.ndarray:
+    """Relative darkness under the local paper, 0 (paper) .. 1 (black), as float32."""
+    size = _odd(3 * stroke_width + 3)
+    if stroke_width >= 3:  # grain and sensor noise, which the closing's maximum would turn into ink
+        dark_ink = cv2.medianBlur(dark_ink, 3)
+    paper = cv2.morphologyEx(dark_ink, cv2.MORPH_CLOSE, np.ones((size, size), np.uint8)).astype(np.float32)
+    # Dividing by the paper's value evens out shadows; the floor keeps a dark desk from being amplified.
+    floor = max(0.4 * float(np.percentile(paper, 95)), 16.0)
+    return np.clip((paper - dark_ink) / np.maximum(paper, floor), 0, 1).astype(np.float32)
+
+
+def _ink_mask(contrast: np.ndarray) -> np.ndarray:
+    scaled = (contrast * 255).astype(np.uint8)
+    otsu, _ = cv2.threshold(scaled, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
+    # A small digit in a large noisy photo is too few pixels for Otsu: stay above the noise too.
+    centre = float(np.median(contrast))
+    noise = centre + 6 * 1.4826 * float(np.median(np.abs(contrast - centre)))
+    return contrast >= max(otsu / 255, noise, MIN_CONTRAST)
+
+
+def _long_lines(mask: np.ndarray) -> np.ndarray:
+    """Horizontal and vertical runs spanning most of the picture: ruled lines and paper edges."""
+    height, width = mask.shape
+    binary = mask.astype(np.uint8)
+    rows = cv2.morphologyEx(binary, cv2.MORPH_OPEN, np.ones((1, max(3, int(LINE_SPAN * width))), np.uint8))
+    columns = cv2.morphologyEx(binary, cv2.MORPH_OPEN, np.ones((max(3, int(LINE_SPAN * height)), 1), np.uint8))
+    return (rows | columns).astype(bool)
+
+
+def _digit_components(mask: np.ndarray, contrast: np.ndarray) -> np.ndarray:
+    """The digit's connected ink: the strongest component and those near it."""
+    # Components of the mask grown by a pixel: a dashed paper edge or a broken stroke holds together.
+    grown = cv2.dilate(mask.astype(np.uint8), np.ones((3, 3), np.uint8))
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(grown, connectivity=8)
+    if count <= 1:
+        return np.zeros(mask.shape, bool)
+    mass = np.bincount(labels.ravel(), weights=contrast.ravel(), minlength=count)[1:]
+    boxes = stats[1:, :4].astype(np.float64)  # x, y, width, height
+    height, width = mask.shape
+    touches = ((boxes[:, 0] == 0) | (boxes[:, 1] == 0)
+               | (boxes[:, 0] + boxes[:, 2] >= width) | (boxes[:, 1] + boxes[:, 3] >= height))
+    long_side = boxes[:, 2:].max(axis=1)
+    thin_line = long_side**2 / stats[1:, cv2.CC_STAT_AREA] > LINE_ELONGATION
+    edge = thin_line | touches & ((boxes[:, 2] >= EDGE_SPAN * width) | (boxes[:, 3] >= EDGE_SPAN * height))
+    inside = ~edge & (mass >= SPECK * mass.max())
+    # A frame, a paper edge or a note's edge is no digit when there is other ink to read.
+    candidates = np.nonzero(inside)[0] if inside.any() else np.arange(len(mass))
+    main = candidates[np.argmax(mass[candidates])]
+    kept = {int(main)}
+    box = boxes[main].copy()
+    changed = True
+    while changed:
+        changed = False
+        for index in np.argsort(-mass):
+            if int(index) in kept or edge[index] and inside.any():
+                continue
+            # Faint specks join only when they touch the digit; real pieces of it may lie further off.
+            near = NEAR if mass[index] >= SPECK * mass[main] else SPECK
+            if _gap(box, boxes[index]) <= near * max(box[2], box[3]):
+                kept.add(int(index))
+                box = _union(box, boxes[index])
+                changed = True
+    for index in range(len(mass)):
+        if (index not in kept and not edge[index] and mass[index] >= SECOND_DIGIT * mass[main]
+                and boxes[index, 3] >= 0.5 * box[3]):
+            raise SeveralDigitsError("the picture holds several digits or marks: crop it to one digit")
+    return mask & np.isin(labels, [k + 1 for k in kept])
+
+
+def _gap(a: np.ndarray, b: np.ndarray) -> float:
+    """Distance between two (x, y, width, height) boxes; 0 when they overlap."""
+    dx = max(a[0] - (b[0] + b[2]), b[0] - (a[0] + a[2]), 0.0)
+    dy = max(a[1] - (b[1] + b[3]), b[1] - (a[1] + a[3]), 0.0)
+    return float(np.hypot(dx, dy))
+
+
+def _union(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    left, top = min(a[0], b[0]), min(a[1], b[1])
+    right, bottom = max(a[0] + a[2], b[0] + b[2]), max(a[1] + a[3], b[1] + b[3])
+    return np.array([left, top, right - left, bottom - top])
