@@ -29,10 +29,10 @@ if TYPE_CHECKING:
 DOT_SIZE = 0.25         # a separator fits in a square this size...
 DOT_LOW = 0.65          # ...and its centre lies below this fraction of the line, from the top
 MIN_EXTENT = 0.2        # narrower strokes count as this wide when comparing overlaps (a 1, a 4's bar)
-SAME_DIGIT = 0.45       # extents overlapping by more than this share of the narrower one: one digit
+SAME_DIGIT = 0.6        # extents overlapping by more than this share of the narrower one: one digit
 FRAGMENT = 0.78         # a group shorter than this is part of the digit beside it...
 NEAR_FRAGMENT = 0.35    # ...when no farther from it than this
-CUT_REACH = 0.3         # a stroke reaching this far past a boundary on both sides is cut there
+CUT_REACH = 0.2         # a stroke reaching this far past a boundary on both sides is cut there
 WIDE_GROUP = 1.25       # a group wider than this may be two digits written as one
 UNSURE = 0.6            # digits read with less confidence are shown as '?'
 UNSURE_MARK = "?"
@@ -141,10 +141,12 @@ def segment(strokes: Strokes, canvas_size: int | tuple[int, int] = 280,
     if not arrays:
         return Segmentation((), (), tuple(boundaries or ()), 0.0)
     line_height = max(max(np.ptp(points[:, 1]) for points in arrays.values()), 1e-6)
-    separators = _separators(arrays, line_height)
+    separators = find_separators({i: np.concatenate([p.min(axis=0), p.max(axis=0)]) for i, p in arrays.items()},
+                             {i: p.mean(axis=0) for i, p in arrays.items()}, line_height)
     digit_strokes = {i: p for i, p in arrays.items() if i not in {s.stroke for s in separators}}
     if boundaries is None:
-        boundaries = _auto_boundaries(digit_strokes, line_height)
+        boundaries = boundaries_between([widened([*p.min(axis=0), *p.max(axis=0)], line_height) for p in digit_strokes.values()],
+                                        line_height)
     boundaries = tuple(sorted(float(b) for b in boundaries))
     if not all(np.isfinite(boundaries)):
         raise NumberError(f"boundaries must be finite x positions, got {boundaries}")
@@ -198,36 +200,32 @@ def _stroke_points(strokes: Strokes, width: int, height: int) -> dict[int, np.nd
     return arrays
 
 
-def _separators(arrays: dict[int, np.ndarray], line_height: float) -> tuple[Separator, ...]:
-    """Small strokes low on the line, left of or between digits: decimal points and commas."""
-    big = [p for p in arrays.values() if np.ptp(p, axis=0).max() > DOT_SIZE * line_height]
-    if not big:
+def find_separators(boxes: dict[int, np.ndarray], centres: dict[int, np.ndarray], line_height: float) -> tuple[Separator, ...]:
+    """Small marks low on the line (boxes are left, top, right, bottom): decimal points and commas."""
+    big = np.array([box for box in boxes.values() if (box[2:] - box[:2]).max() > DOT_SIZE * line_height])
+    if not len(big):
         return ()
-    tops = np.array([p[:, 1].min() for p in big])
-    bottoms = np.array([p[:, 1].max() for p in big])
-    lefts = np.array([p[:, 0].min() for p in big])
-    rights = np.array([p[:, 0].max() for p in big])
     found = []
-    for index, points in arrays.items():
-        extent = np.ptp(points, axis=0)
+    for index, box in boxes.items():
+        extent = box[2:] - box[:2]
         if extent.max() > DOT_SIZE * line_height:
             continue
-        centre_x, centre_y = points.mean(axis=0)
-        # the line's top and bottom near the dot: the nearest big strokes, so a wobbly baseline is followed
-        distance = np.maximum(0, np.maximum(lefts - centre_x, centre_x - rights))
-        near = distance <= distance.min() + line_height
-        top, bottom = tops[near].min(), bottoms[near].max()
+        centre_x, centre_y = centres[index]
+        # the line's top and bottom near the mark: the nearest big ones, so a wobbly baseline is followed
+        distance = np.maximum(0, np.maximum(big[:, 0] - centre_x, centre_x - big[:, 2]))
+        near = big[distance <= distance.min() + line_height]
+        top, bottom = near[:, 1].min(), near[:, 3].max()
         if centre_y < top + DOT_LOW * (bottom - top):
             continue
         char = "," if extent[1] > 1.6 * max(extent[0], 1.0) and extent[1] > 0.1 * line_height else "."
-        (left, up), (right, down) = points.min(axis=0), points.max(axis=0)
-        found.append(Separator(index, char, float(centre_x), (float(left), float(up), float(right), float(down))))
+        found.append(Separator(index, char, float(centre_x), tuple(float(v) for v in box)))
     return tuple(found)
 
 
-def _box(points: np.ndarray, line_height: float) -> np.ndarray:
-    """A stroke's box (left, top, right, bottom), widened about its centre to at least MIN_EXTENT."""
-    (left, top), (right, bottom) = points.min(axis=0), points.max(axis=0)
+def widened(box: Sequence[float], line_height: float) -> np.ndarray:
+    """A box (left, top, right, bottom) widened about its centre to at least MIN_EXTENT: a 1 is thin
+    but still a digit's width apart from its neighbours."""
+    left, top, right, bottom = map(float, box)
     pad = max(0.0, MIN_EXTENT * line_height - (right - left)) / 2
     return np.array([left - pad, top, right + pad, bottom])
 
@@ -241,9 +239,10 @@ def _gap(a: np.ndarray, b: np.ndarray) -> float:
     return max(a[0], b[0]) - min(a[2], b[2])
 
 
-def _auto_boundaries(arrays: dict[int, np.ndarray], line_height: float) -> tuple[float, ...]:
-    """Boundaries between groups of strokes: overlapping strokes merge, then short fragments join a neighbour."""
-    boxes = sorted((_box(points, line_height) for points in arrays.values()), key=lambda box: box[0])
+def boundaries_between(boxes: Sequence[np.ndarray], line_height: float) -> tuple[float, ...]:
+    """Boundaries between digits, from the boxes (left, top, right, bottom) of strokes or blobs of ink:
+    overlapping boxes merge, then ones much shorter than the line join a neighbour."""
+    boxes = sorted(boxes, key=lambda box: box[0])
     while (pair := _pair_to_merge(boxes, line_height)) is not None:
         boxes[pair:pair + 2] = [_union(boxes[pair], boxes[pair + 1])]
         boxes.sort(key=lambda box: box[0])

@@ -12,7 +12,7 @@ from typing import Sequence
 import numpy as np
 import torch
 
-from . import checkpoint, numbers, paths
+from . import checkpoint, number_pictures, numbers, paths
 from .drawing import Strokes
 from .preprocess import EMPTY, MnistInput, ink_from_picture, to_mnist
 from .raster import rasterize
@@ -77,6 +77,10 @@ class Recognizer:
                     boundaries: Sequence[float] | None = None) -> "numbers.NumberReading":
         """Read strokes as a number (see mnist_pad.numbers); `canvas_size` is a side or (width, height)."""
         return numbers.read_number(self, strokes, brush_width, canvas_size, boundaries)
+
+    def read_picture_number(self, gray: np.ndarray) -> "numbers.NumberReading":
+        """Read a picture (grey uint8, either polarity) as a number: blobs of ink grouped into digits."""
+        return number_pictures.read_picture_number(self, gray)
 
     def predict_image(self, gray: np.ndarray) -> np.ndarray:
         """Probabilities (10,) for a picture of a digit; all zeros for a blank picture."""
