@@ -50,6 +50,7 @@ class DigitReading:
     box: tuple[float, float, float, float]  # left, top, right, bottom in canvas pixels
     probabilities: np.ndarray               # (10,)
     image: np.ndarray                       # the 28x28 uint8 the model saw
+    pieces: tuple[np.ndarray, ...] = ()     # its ink as point arrays (K, 2), cut strokes cut; none for pictures
 
     @property
     def digit(self) -> int:
@@ -185,7 +186,8 @@ def read_number(recognizer: "Recognizer", strokes: Strokes, brush_width: float,
     probabilities = recognizer.predict_inputs(inputs) if inputs else np.zeros((0, 10), np.float32)
     if boundaries is None:  # automatic grouping: try splitting groups too wide for one digit
         groups, inputs, probabilities, bounds = _split_wide(recognizer, segmentation, brush_width, inputs, probabilities)
-    digits = tuple(DigitReading(g.strokes, g.box, p, i.image) for g, p, i in zip(groups, probabilities, inputs))
+    digits = tuple(DigitReading(g.strokes, g.box, p, i.image, tuple(points for _, points in g.pieces))
+                   for g, p, i in zip(groups, probabilities, inputs))
     return NumberReading(digits, segmentation.separators, tuple(sorted(bounds)))
 
 
