@@ -146,6 +146,14 @@ class NumberCanvas(Canvas):
             label.moveCenter(self.reading_label(index))
             text = f"{digit.digit if digit.sure else '?'}  {digit.confidence:.0%}"
             painter.drawText(label, Qt.AlignmentFlag.AlignCenter, text)
+        painter.setPen(QPen(SURE, 1.2))
+        for separator in self.reading.separators:  # a decimal point or comma: boxed, its character above
+            left, top, right, bottom = separator.box
+            painter.drawRoundedRect(QRectF(self.to_widget(left - margin, top - margin),
+                                           self.to_widget(right + margin, bottom + margin)), 3, 3)
+            label = QRectF(0, 0, 20, BAND - 4)
+            label.moveCenter(QPointF(self.to_widget(separator.x, 0).x(), self.paper_rect().top() - BAND / 2))
+            painter.drawText(label, Qt.AlignmentFlag.AlignCenter, separator.char)
 
     def _paint_dividers(self, painter: QPainter, paper: QRectF) -> None:
         bar = QRectF(paper.left(), paper.bottom() + 4, paper.width(), BAND - 8)
