@@ -1,6 +1,8 @@
 """Reading numbers: segmentation edge cases (model-free), the API, pictures and the CLI flag."""
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -148,3 +150,18 @@ def test_a_picture_of_a_number_is_read_with_the_number_flag(recognizer, pen_numb
     rows = {line.split("\t")[0]: line.split("\t") for line in capsys.readouterr().out.splitlines()[1:]}
     assert rows[str(path)][2] == sample.text
     assert "no digits" in rows[str(blank)][3]
+
+
+def test_synthetic_numbers_keep_each_digit_s_strokes_and_the_command_prints_figures(pendigits_file, capsys):
+    from training import evaluate_numbers
+
+    samples = evaluate_numbers.make_numbers(evaluate_numbers.heldout_pen_digits(pendigits_file), 20, 4, seed=2)
+    for sample in samples:
+        assert len(sample.text.replace(".", "")) == 4 and len(sample.digit_strokes) == 4
+        width, height = sample.canvas_size
+        points = np.concatenate(sample.strokes)
+        assert points.min() >= 0 and points[:, 0].max() <= width and points[:, 1].max() <= height
+    assert evaluate_numbers.main(["--pendigits", str(pendigits_file), "--count", "6", "--widths", "18", "--json"]) == 0
+
+    figures = json.loads(capsys.readouterr().out)["results"]["18.0"]
+    assert set(figures) == {"number_accuracy", "digit_accuracy", "grouping_accuracy", "marked_unsure"}
