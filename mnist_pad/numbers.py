@@ -142,12 +142,11 @@ def segment(strokes: Strokes, canvas_size: int | tuple[int, int] = 280,
     if not arrays:
         return Segmentation((), (), tuple(boundaries or ()), 0.0)
     line_height = max(max(np.ptp(points[:, 1]) for points in arrays.values()), 1e-6)
-    separators = find_separators({i: np.concatenate([p.min(axis=0), p.max(axis=0)]) for i, p in arrays.items()},
-                             {i: p.mean(axis=0) for i, p in arrays.items()}, line_height)
+    boxes = {i: np.concatenate([p.min(axis=0), p.max(axis=0)]) for i, p in arrays.items()}
+    separators = find_separators(boxes, {i: p.mean(axis=0) for i, p in arrays.items()}, line_height)
     digit_strokes = {i: p for i, p in arrays.items() if i not in {s.stroke for s in separators}}
     if boundaries is None:
-        boundaries = boundaries_between([widened([*p.min(axis=0), *p.max(axis=0)], line_height) for p in digit_strokes.values()],
-                                        line_height)
+        boundaries = boundaries_between([widened(boxes[i], line_height) for i in digit_strokes], line_height)
     boundaries = tuple(sorted(float(b) for b in boundaries))
     if not all(np.isfinite(boundaries)):
         raise NumberError(f"boundaries must be finite x positions, got {boundaries}")
