@@ -13,11 +13,17 @@ def main(argv: list[str] | None = None) -> int:
     predict = commands.add_parser("predict", help="print the digit and ten probabilities for each image")
     predict.add_argument("images", nargs="+", metavar="IMAGE")
     predict.add_argument("--model", default=None, help="robust (default), plain, or a checkpoint file")
+    predict.add_argument("--number", action="store_true",
+                         help="read each picture as a number of several digits ('?' marks an unsure digit)")
     gui = commands.add_parser("gui", help="open the drawing pad (the default)")
     gui.add_argument("--model", default=None, help="robust (default), plain, or a checkpoint file")
     args = parser.parse_args(argv)
     if args.command == "predict":
         try:
+            if args.number:
+                from .number_cli import read_number_files
+
+                return read_number_files(args.images, args.model)
             return predict_files(args.images, args.model)
         except BrokenPipeError:
             # The reader left (`| head`): stop quietly, and keep Python from failing again on exit's flush.

@@ -12,7 +12,7 @@ from typing import Sequence
 import numpy as np
 import torch
 
-from . import checkpoint, paths
+from . import checkpoint, number_pictures, numbers, paths
 from .drawing import Strokes
 from .picture import ink_from_picture
 from .preprocess import EMPTY, MnistInput, to_mnist
@@ -73,6 +73,15 @@ class Recognizer:
     def sweep(self, strokes: Strokes, widths: Sequence[float], canvas_size: int = 280) -> np.ndarray:
         """Probabilities (len(widths), 10): the same strokes rendered at each brush width."""
         return self.predict_inputs([self.prepare_strokes(strokes, w, canvas_size) for w in widths])
+
+    def read_number(self, strokes: Strokes, brush_width: float = 12.0, canvas_size: int | tuple[int, int] = 280,
+                    boundaries: Sequence[float] | None = None) -> "numbers.NumberReading":
+        """Read strokes as a number (see mnist_pad.numbers); `canvas_size` is a side or (width, height)."""
+        return numbers.read_number(self, strokes, brush_width, canvas_size, boundaries)
+
+    def read_picture_number(self, gray: np.ndarray) -> "numbers.NumberReading":
+        """Read a picture (grey uint8, either polarity) as a number: blobs of ink grouped into digits."""
+        return number_pictures.read_picture_number(self, gray)
 
     def predict_image(self, gray: np.ndarray) -> np.ndarray:
         """Probabilities (10,) for a picture of a digit; all zeros for a blank picture."""

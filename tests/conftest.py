@@ -8,7 +8,8 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+# MNIST_PAD_SHARED_DATA: for checkouts (e.g. git worktrees) that have no ../shared beside them
+SHARED_DATA = Path(os.environ.get("MNIST_PAD_SHARED_DATA") or Path(__file__).resolve().parents[1].parent / "shared" / "data")
 
 
 @pytest.fixture(autouse=True)

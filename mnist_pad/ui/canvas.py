@@ -27,6 +27,7 @@ HIGHLIGHT = QColor("#0a66c2")  # the stroke under the mouse, also named in the s
 class Canvas(QWidget):
     """A square sheet of paper: draw with the left button or a pen; Ctrl+wheel changes the brush."""
 
+    aspect = 1.0  # paper width / height: CANVAS_SIZE px tall, CANVAS_SIZE * aspect wide
     strokes_changed = Signal(bool)  # True when a change is complete (release, undo, clear), False mid-stroke
     wheel_steps = Signal(int)       # Ctrl+wheel: +1 thicker per notch, -1 thinner
     stroke_hovered = Signal(int)    # index of the stroke under the mouse, -1 for none
@@ -101,20 +102,20 @@ class Canvas(QWidget):
         return done
 
     def paper_rect(self) -> QRectF:
-        """Where the logical canvas lies in widget coordinates: the largest centred square."""
-        side = max(1.0, min(self.width(), self.height()) - 2.0)
-        return QRectF((self.width() - side) / 2, (self.height() - side) / 2, side, side)
+        """Where the logical canvas lies in widget coordinates: the largest centred rectangle of its aspect."""
+        side = max(1.0, min(self.width() / self.aspect, self.height()) - 2.0)
+        return QRectF((self.width() - side * self.aspect) / 2, (self.height() - side) / 2, side * self.aspect, side)
 
     def to_canvas(self, position: QPointF) -> tuple[float, float]:
         """Widget coordinates -> logical canvas pixels."""
         paper = self.paper_rect()
-        scale = CANVAS_SIZE / paper.width()
+        scale = CANVAS_SIZE / paper.height()
         return ((position.x() - paper.x()) * scale, (position.y() - paper.y()) * scale)
 
     def to_widget(self, x: float, y: float) -> QPointF:
         """Logical canvas pixels -> widget coordinates."""
         paper = self.paper_rect()
-        scale = paper.width() / CANVAS_SIZE
+        scale = paper.height() / CANVAS_SIZE
         return QPointF(paper.x() + x * scale, paper.y() + y * scale)
 
     # -- input -----------------------------------------------------------------------------
@@ -172,7 +173,7 @@ class Canvas(QWidget):
         self.drawing.add_point(*self.to_canvas(position))
         after = self.drawing.strokes[-1][-1]
         # repaint only around the new segment: the rest of the sheet is unchanged
-        margin = self.brush_width * self.paper_rect().width() / CANVAS_SIZE / 2 + 2
+        margin = self.brush_width * self.paper_rect().height() / CANVAS_SIZE / 2 + 2
         segment = QRectF(self.to_widget(*before), self.to_widget(*after)).normalized()
         self.update(segment.adjusted(-margin, -margin, margin, margin).toAlignedRect())
         self.strokes_changed.emit(False)
@@ -259,7 +260,7 @@ class Canvas(QWidget):
 
     def _update_cursor(self) -> None:
         """A ring the size of the brush on screen, visible on white ink-free paper and on ink."""
-        diameter = max(4, round(self.brush_width * self.paper_rect().width() / CANVAS_SIZE))
+        diameter = max(4, round(self.brush_width * self.paper_rect().height() / CANVAS_SIZE))
         side = diameter + 4
         ratio = self.devicePixelRatioF()
         pixmap = QPixmap(round(side * ratio), round(side * ratio))
@@ -320,7 +321,7 @@ def _draw_strokes(painter: QPainter, strokes, brush_width: float, paper: QRectF,
     """Strokes in canvas pixels onto `paper`: round caps and joins; a one-point stroke is a dot."""
     painter.save()
     painter.translate(paper.topLeft())
-    painter.scale(paper.width() / CANVAS_SIZE, paper.width() / CANVAS_SIZE)
+    painter.scale(paper.height() / CANVAS_SIZE, paper.height() / CANVAS_SIZE)
     painter.setPen(QPen(colour, brush_width, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap, Qt.PenJoinStyle.RoundJoin))
     painter.setBrush(Qt.BrushStyle.NoBrush)
     for stroke in strokes:

@@ -26,6 +26,7 @@ class Learning(QObject):
         self.drawings_dialog: MyDrawingsDialog | None = None
         self.accuracy_dialog: AccuracyDialog | None = None
         self._count: int | None = None  # corrections in the file: read once, then kept up to date
+        self.strokes_to_correct = window.canvas.strokes  # Number mode points this at the selected digit
         self.bar = CorrectionBar()
         self.bar.label_chosen.connect(self.save_correction)
         window.add_under_canvas(self.bar)
@@ -46,7 +47,7 @@ class Learning(QObject):
 
     def save_correction(self, digit: int) -> bool:
         """Append the current drawing with the right label to the user's corrections."""
-        strokes = self.window.canvas.strokes()
+        strokes = self.strokes_to_correct()
         if not strokes:
             self.window.statusBar().showMessage("Draw the digit first, then say what it was.", 4000)
             return False

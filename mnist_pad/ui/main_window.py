@@ -26,6 +26,7 @@ from . import info_dialogs, texts
 from .canvas import CANVAS_SIZE, Canvas
 from .learning import Learning
 from .model_menu import ModelMenu
+from .number_mode import NumberMode
 from .results import ResultsPanel
 from .settings import settings
 from .why import Why
@@ -109,10 +110,12 @@ class MainWindow(QMainWindow):
         self.refresh_saved_models()
         self.learning = Learning(self)
         self.why = Why(self, SWEEP_WIDTHS, (BRUSH_MIN, BRUSH_MAX))
+        self.number_mode = NumberMode(self)
 
     # -- layout ---------------------------------------------------------------------------
     def _build_widgets(self) -> None:
         self.canvas = Canvas()
+        self.edited_canvas = self.canvas  # the one shown and edited: this, or Number mode's wider one
         self.canvas.strokes_changed.connect(self._on_strokes_changed)
         self.canvas.wheel_steps.connect(lambda steps: self.set_brush_width(self.brush_width + 2 * steps))
         self.brush_slider = QLabeledSlider(Qt.Orientation.Horizontal)
@@ -232,19 +235,32 @@ class MainWindow(QMainWindow):
         """True when the prediction shown is for the current drawing and brush (nothing pending)."""
         return not self._pending and not self._throttle.isActive() and self._seq in (self._shown_seq, self._floor)
 
+    def use_canvas(self, canvas: Canvas) -> None:
+        """Draw on `canvas` instead (e.g. Number mode's): it takes the digit canvas's place, Edit acts on it,
+        and the window's own live prediction pauses until the digit canvas is back."""
+        if self._left.indexOf(canvas) < 0:
+            self._left.insertWidget(self._left.indexOf(self.canvas) + 1, canvas, 1)
+            canvas.strokes_changed.connect(lambda _complete: self._sync_edit_actions())
+        self.edited_canvas.hide()
+        self.edited_canvas = canvas
+        canvas.show()
+        self._sync_edit_actions()
+        if canvas is self.canvas:
+            self._request_now(sweep=True)
+
     def add_under_canvas(self, widget: QWidget) -> None:
         """Place another control row (e.g. a corrections bar) under the brush controls."""
         self._left.addWidget(widget)
 
     # -- public: editing ------------------------------------------------------------------
     def undo(self) -> None:
-        self.canvas.undo()
+        self.edited_canvas.undo()
 
     def redo(self) -> None:
-        self.canvas.redo()
+        self.edited_canvas.redo()
 
     def clear(self) -> None:
-        self.canvas.clear()
+        self.edited_canvas.clear()
 
     def open_image(self, path: str | Path) -> None:
         """Classify a picture of a digit, decoded in a worker thread so the window stays responsive.
@@ -348,6 +364,8 @@ class MainWindow(QMainWindow):
 
     def _request_now(self, sweep: bool = False) -> None:
         self._throttle.stop()
+        if self.edited_canvas is not self.canvas:
+            return  # another mode owns the results panel
         self._pending = self._in_flight = False
         self._seq += 1
         self._last_sent = time.perf_counter()
@@ -427,7 +445,7 @@ class MainWindow(QMainWindow):
         self.saved_models_changed.emit(self.saved_models)
 
     def _sync_edit_actions(self) -> None:
-        drawing = self.canvas.drawing
+        drawing = self.edited_canvas.drawing
         self.undo_action.setEnabled(drawing.can_undo)
         self.redo_action.setEnabled(drawing.can_redo)
         self.undo_button.setEnabled(drawing.can_undo)

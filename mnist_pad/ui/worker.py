@@ -19,8 +19,8 @@ from ..drawing import Strokes
 from ..memory import release_library_pages
 
 # Handled in this order: a new model first, so the drawing is then predicted with it.
-KINDS = ("load", "list_models", "picture", "predict", "sweep", "explain", "match", "compare")
-LIVE = ("picture", "predict")
+KINDS = ("load", "list_models", "picture", "predict", "number", "sweep", "explain", "match", "compare")
+LIVE = ("picture", "predict", "number")
 SWEEP_CHUNK = 4  # widths per step of a sweep; live predictions are served between steps
 EXPLAIN_CHUNK = 16  # occluded images per step of an attribution map, likewise
 
@@ -89,6 +89,7 @@ class InferenceWorker(QObject):
 
     predicted = Signal(int, object, object)   # seq, 28x28 uint8 image the model saw, probabilities (10,)
     swept = Signal(int, object, object)       # seq, widths (W,), probabilities (W, 10)
+    number_read = Signal(int, object)         # seq, numbers.NumberReading
     model_loaded = Signal(object)             # ModelInfo
     model_failed = Signal(str, str)           # what was asked for, the reason (names the file)
     models_listed = Signal(object)            # list[SavedModelEntry]
@@ -156,6 +157,10 @@ class InferenceWorker(QObject):
             return
         prepared = self.recognizer.prepare_strokes(strokes, brush_width, self.canvas_size)
         self.predicted.emit(seq, prepared.image, self.recognizer.predict_inputs([prepared])[0])
+
+    def _number(self, seq: int, strokes: Strokes, brush_width: float, canvas_size: tuple[int, int], boundaries) -> None:
+        if self.recognizer is not None:
+            self.number_read.emit(seq, self.recognizer.read_number(strokes, brush_width, canvas_size, boundaries))
 
     def _picture(self, seq: int, gray: np.ndarray) -> None:
         if self.recognizer is None:
@@ -232,6 +237,7 @@ class Inference(QObject):
 
     predicted = Signal(int, object, object)
     swept = Signal(int, object, object)
+    number_read = Signal(int, object)
     model_loaded = Signal(object)
     model_failed = Signal(str, str)
     models_listed = Signal(object)
@@ -251,8 +257,8 @@ class Inference(QObject):
         self.worker.moveToThread(self.thread)
         self._wake.connect(self.worker.drain)  # queued: drain runs in the worker thread
         # Signal to signal: this object lives in the UI thread, so Qt queues every result to it.
-        for name in ("predicted", "swept", "model_loaded", "model_failed", "models_listed", "request_failed",
-                     "explained", "matched", "compared", "comparison_failed"):
+        for name in ("predicted", "swept", "number_read", "model_loaded", "model_failed", "models_listed",
+                     "request_failed", "explained", "matched", "compared", "comparison_failed"):
             getattr(self.worker, name).connect(getattr(self, name))
         # The worker's Python steps must hand the GIL back to the UI thread within a frame, not 5 ms later.
         sys.setswitchinterval(min(sys.getswitchinterval(), 0.001))
@@ -268,6 +274,11 @@ class Inference(QObject):
 
     def predict(self, seq: int, strokes: Strokes, brush_width: float) -> None:
         self._post("predict", seq, strokes, brush_width)
+
+    def read_number(self, seq: int, strokes: Strokes, brush_width: float, canvas_size: tuple[int, int],
+                    boundaries=None) -> None:
+        """Read strokes as a number (answered by number_read); `boundaries` None groups automatically."""
+        self._post("number", seq, strokes, brush_width, canvas_size, boundaries)
 
     def predict_picture(self, seq: int, gray: np.ndarray) -> None:
         self._post("picture", seq, gray)

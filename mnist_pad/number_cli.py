@@ -1,0 +1,32 @@
+"""`mnist-pad predict --number`: read each picture as a number and print it with its digits."""
+from __future__ import annotations
+
+import sys
+
+
+def read_number_files(files: list[str], model: str | None) -> int:
+    """Print each file's number, then every digit with its confidence; unreadable files are reported."""
+    from .checkpoint import CheckpointError
+    from .images import ImageError, read_gray
+    from .recognizer import Recognizer
+
+    try:
+        recognizer = Recognizer.load(model)
+    except (CheckpointError, ValueError) as error:
+        print(f"mnist-pad: cannot load the model: {error}", file=sys.stderr)
+        return 2
+    failures = 0
+    print("file\tnumber\tbest guess\tdigits (digit:confidence)")
+    for name in files:
+        try:
+            reading = recognizer.read_picture_number(read_gray(name))
+        except ImageError as error:
+            print(f"mnist-pad: {error}", file=sys.stderr)
+            failures += 1
+            continue
+        if not reading.digits:
+            print(f"{name}\t-\t-\tno digits found (blank picture)")
+            continue
+        digits = " ".join(f"{d.digit}:{d.confidence:.3f}" for d in reading.digits)
+        print(f"{name}\t{reading.text}\t{reading.best_guess}\t{digits}")
+    return 1 if failures else 0

@@ -1,0 +1,175 @@
+"""Number mode: write several digits on a wider canvas and read them as one number.
+
+Attached to the main window like Learning: a "Number" toggle under the canvas swaps in the wider
+NumberCanvas. Readings come from a worker of its own (started the first time the mode is used), so
+the window's single-digit requests and results never mix with these. The results panel, the
+thin → thick sweep and "Wrong? It was a …" follow the selected digit.
+"""
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QEvent, QObject, Signal
+from PySide6.QtWidgets import QApplication, QHBoxLayout, QLabel, QMainWindow, QPushButton, QWidget
+
+from ..numbers import NumberReading
+from .canvas import CANVAS_SIZE
+from .number_canvas import NUMBER_CANVAS, NumberCanvas
+from .worker import Inference, ModelInfo
+
+
+class NumberMode(QObject):
+    """The Number toggle, its canvas and its worker, for one main window."""
+
+    reading_shown = Signal(object)  # the NumberReading now on screen
+
+    def __init__(self, window: QMainWindow):
+        super().__init__(window)
+        self.window = window
+        self.canvas = NumberCanvas()
+        self.inference: Inference | None = None
+        self.reading: NumberReading | None = None
+        self.boundaries: tuple[float, ...] | None = None  # None: grouped automatically
+        self.selected = 0
+        self._seq = self._sweep_seq = 0
+        self.toggle = QPushButton("Number", checkable=True, objectName="numberMode")
+        self.toggle.setToolTip("Write a whole number on a wider sheet; each digit is read and boxed")
+        self.toggle.toggled.connect(self.set_active)
+        self.text = QLabel(objectName="numberText")
+        row = QWidget()
+        layout = QHBoxLayout(row)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.toggle)
+        layout.addWidget(self.text, 1)
+        window.add_under_canvas(row)
+        self.canvas.hide()
+        self.canvas.set_brush_width(window.brush_width)
+        self.canvas.strokes_changed.connect(self._on_strokes_changed)
+        self.canvas.wheel_steps.connect(lambda steps: window.set_brush_width(window.brush_width + 2 * steps))
+        self.canvas.digit_selected.connect(self.select)
+        self.canvas.boundaries_edited.connect(self.regroup)
+        window.brush_slider.valueChanged.connect(self._on_width_changed)
+        window.model_changed.connect(self._on_model_changed)
+        window.installEventFilter(self)
+        app = QApplication.instance()
+        if app is not None:
+            app.aboutToQuit.connect(self.stop)
+
+    @property
+    def active(self) -> bool:
+        return self.toggle.isChecked()
+
+    def set_active(self, active: bool) -> None:
+        """Switch between the digit canvas and the number canvas (the toggle calls this)."""
+        if self.toggle.isChecked() != active:
+            self.toggle.setChecked(active)  # comes back here through toggled
+            return
+        learning = self.window.learning
+        if active:
+            self._start_worker()
+            learning.strokes_to_correct = self.selected_strokes
+            self.canvas.set_brush_width(self.window.brush_width)
+            self.window.use_canvas(self.canvas)
+            self.request()
+        else:
+            learning.strokes_to_correct = self.window.canvas.strokes
+            self.text.clear()
+            self.window.use_canvas(self.window.canvas)
+
+    def select(self, index: int) -> None:
+        """Show digit `index` in the results panel and sweep it; corrections then apply to it."""
+        if self.reading is None or not 0 <= index < len(self.reading.digits):
+            return
+        self.selected = index
+        self.canvas.selected = index
+        self.canvas.update()
+        digit = self.reading.digits[index]
+        self.window.results.show_result(digit.image, digit.probabilities)
+        self._sweep_seq += 1
+        slider = self.window.brush_slider
+        widths = np.arange(slider.minimum(), slider.maximum() + 1, 2, dtype=float)
+        self.inference.sweep(self._sweep_seq, self.selected_strokes(), widths)
+
+    def regroup(self, boundaries: tuple[float, ...]) -> None:
+        """Read the drawing again with these dividers between digits (set by hand)."""
+        self.boundaries = tuple(boundaries)
+        self.request()
+
+    def selected_strokes(self) -> tuple[tuple[tuple[float, float], ...], ...]:
+        """The selected digit's ink, moved to the middle of a digit canvas (for sweeps and corrections)."""
+        if self.reading is None or not self.reading.digits:
+            return ()
+        digit = self.reading.digits[min(self.selected, len(self.reading.digits) - 1)]
+        left, top, right, bottom = digit.box
+        offset = np.array([CANVAS_SIZE / 2 - (left + right) / 2, CANVAS_SIZE / 2 - (top + bottom) / 2])
+        return tuple(tuple(map(tuple, (piece + offset).tolist())) for piece in digit.pieces)
+
+    def request(self) -> None:
+        """Ask the worker to read the drawing as it is now (the newest request wins)."""
+        self._seq += 1
+        strokes = self.canvas.strokes()
+        if not strokes:
+            self._show(None)
+            return
+        if self.inference is not None:
+            self.inference.read_number(self._seq, strokes, float(self.window.brush_width), NUMBER_CANVAS, self.boundaries)
+
+    def stop(self) -> None:
+        """End the worker thread (on quit or when the window closes)."""
+        if self.inference is not None:
+            self.inference.stop()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.window and event.type() == QEvent.Type.Close:
+            self.stop()
+        return False
+
+    # -- worker and results -----------------------------------------------------------------
+    def _start_worker(self) -> None:
+        if self.inference is not None:
+            return
+        self.inference = Inference(CANVAS_SIZE, self)
+        self.inference.number_read.connect(self._on_read)
+        self.inference.swept.connect(self._on_swept)
+        self.inference.model_loaded.connect(lambda _info: self.request())
+        self.inference.request_failed.connect(lambda kind, message: self.window.show_error(
+            f"Reading the number failed ({kind}): {message}"))
+        if self.window.model_info is not None:
+            self.inference.load(self.window.model_info.spec)
+
+    def _on_model_changed(self, info: ModelInfo) -> None:
+        if self.inference is not None:
+            self.inference.load(info.spec)
+
+    def _on_strokes_changed(self, complete: bool) -> None:
+        if complete:
+            self.boundaries = None  # a changed drawing is grouped afresh
+            self.request()
+
+    def _on_width_changed(self, width: int) -> None:
+        self.canvas.set_brush_width(width)
+        if self.active:
+            self.request()
+
+    def _on_read(self, seq: int, reading: NumberReading) -> None:
+        if seq == self._seq:
+            self._show(reading)
+
+    def _show(self, reading: NumberReading | None) -> None:
+        self.reading = reading
+        digits = reading.digits if reading is not None else ()
+        self.selected = min(self.selected, max(0, len(digits) - 1))
+        self.canvas.set_reading(reading, self.selected)
+        if not digits:
+            self.text.setText("")
+            self.window.results.show_empty("Write a number")
+            self.window.chart.clear_sweep()
+        else:
+            unsure = sum(not d.sure for d in digits)
+            note = f"   ({unsure} unsure: select it above its box)" if unsure else ""
+            self.text.setText(f"<b style='font-size:16pt'>{reading.text}</b>{note}")
+            self.select(self.selected)
+        self.reading_shown.emit(reading)
+
+    def _on_swept(self, seq: int, widths: np.ndarray, probabilities: np.ndarray) -> None:
+        if seq == self._sweep_seq and self.active:
+            self.window.chart.set_sweep(widths, probabilities)

@@ -1,0 +1,110 @@
+"""Number mode in the main window, driven with the mouse (offscreen): draw, read, select, split, merge."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPoint, QSettings, Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QPushButton
+
+from mnist_pad import corrections, paths
+from mnist_pad.ui import MainWindow
+from mnist_pad.ui.number_canvas import NumberCanvas
+
+ONE = [(100, 45), (100, 140), (100, 235)]
+ZERO = [(200 + 45 * np.sin(a), 140 - 95 * np.cos(a)) for a in np.linspace(0, 2 * np.pi, 30)]
+FOUR_L = [(320, 45), (300, 160), (390, 160)]
+FOUR_DOWN = [(370, 90), (370, 235)]
+
+
+@pytest.fixture(autouse=True)
+def isolated_settings(tmp_path):
+    for kind in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):
+        QSettings.setPath(kind, QSettings.Scope.UserScope, str(tmp_path / "settings"))
+    yield
+
+
+@pytest.fixture
+def window(qtbot):
+    window = MainWindow(model="robust")
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    qtbot.waitUntil(lambda: window.model_info is not None, timeout=20000)
+    window.resize(1300, 720)
+    return window
+
+
+def drag(canvas, points) -> None:
+    at = [canvas.to_widget(*p).toPoint() for p in points]
+    QTest.mousePress(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, at[0])
+    for point in at[1:]:
+        QTest.mouseMove(canvas, point)
+    QTest.mouseRelease(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, at[-1])
+
+
+def click(canvas, point) -> None:
+    QTest.mouseClick(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, point.toPoint())
+
+
+def draw_and_read(qtbot, mode, strokes):
+    with qtbot.waitSignal(mode.reading_shown, timeout=20000,
+                          check_params_cb=lambda r: r is not None and len(r.digits) >= 1) as blocker:
+        for stroke in strokes:
+            drag(mode.canvas, stroke)
+    qtbot.waitUntil(lambda: mode.reading is not None and mode.reading.digits and mode.inference.mailbox.has("number") is False)
+    return blocker.args[0]
+
+
+def test_number_mode_reads_boxes_splits_and_merges(qtbot, window):
+    toggle = window.findChild(QPushButton, "numberMode")
+    toggle.click()
+    mode = window.number_mode
+    canvas = window.findChild(NumberCanvas, "numberCanvas")
+    assert canvas.isVisible() and not window.canvas.isVisible()
+    assert canvas.paper_rect().width() == pytest.approx(3 * canvas.paper_rect().height())
+    draw_and_read(qtbot, mode, [ONE, ZERO, FOUR_L, FOUR_DOWN])
+    qtbot.waitUntil(lambda: [d.strokes for d in mode.reading.digits] == [(0,), (1,), (2, 3)], timeout=10000)
+    assert mode.reading.best_guess == "104"
+    assert mode.reading.text in window.findChild(type(mode.text), "numberText").text()
+
+    # merge: click the divider between the 1 and the 0
+    with qtbot.waitSignal(mode.reading_shown, timeout=10000):
+        click(canvas, canvas.divider_handle(0))
+    assert [d.strokes for d in mode.reading.digits] == [(0, 1), (2, 3)]
+    # split again: click the divider bar between them
+    with qtbot.waitSignal(mode.reading_shown, timeout=10000):
+        click(canvas, canvas.divider_handle(0) - (canvas.to_widget(200, 0) - canvas.to_widget(50, 0)))
+    assert [d.strokes for d in mode.reading.digits][:2] == [(0,), (1,)]
+    # drag a divider: move the one between 0 and 4 to the right of the 4, so 0 and 4 are one group
+    handle = canvas.divider_handle(len(canvas.boundaries) - 1)
+    with qtbot.waitSignal(mode.reading_shown, timeout=10000):
+        QTest.mousePress(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, handle.toPoint())
+        QTest.mouseMove(canvas, QPoint(int(canvas.to_widget(500, 0).x()), int(handle.y())))
+        QTest.mouseRelease(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                           QPoint(int(canvas.to_widget(500, 0).x()), int(handle.y())))
+    assert [d.strokes for d in mode.reading.digits][-1] == (1, 2, 3)
+
+
+def test_selected_digit_drives_sweep_and_corrections(qtbot, window):
+    window.findChild(QPushButton, "numberMode").click()
+    mode = window.number_mode
+    draw_and_read(qtbot, mode, [ONE, ZERO])
+    qtbot.waitUntil(lambda: len(mode.reading.digits) == 2, timeout=10000)
+    with qtbot.waitSignal(mode.inference.swept, timeout=10000):
+        click(mode.canvas, mode.canvas.reading_label(1))
+    assert mode.selected == 1
+    qtbot.waitUntil(lambda: window.chart.top_digits() != [], timeout=10000)
+    assert window.chart.top_digits()[0] == 0
+    assert window.learning.save_correction(6)
+    saved, _ = corrections.load(paths.corrections_file())
+    xs = np.concatenate([np.asarray(s)[:, 0] for s in saved[-1].strokes])
+    assert saved[-1].label == 6 and 40 < xs.min() and xs.max() < 240  # the 0 alone, moved onto a digit canvas
+    # the brush sweep changes the number canvas too; Edit acts on it
+    window.set_brush_width(30)
+    assert mode.canvas.brush_width == 30
+    window.undo()
+    assert len(mode.canvas.strokes()) == 1
+    window.findChild(QPushButton, "numberMode").click()
+    assert window.canvas.isVisible() and not mode.canvas.isVisible()
+    assert window.learning.strokes_to_correct == window.canvas.strokes

@@ -1,0 +1,167 @@
+"""Reading numbers: segmentation edge cases (model-free), the API, pictures and the CLI flag."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from mnist_pad import numbers
+from mnist_pad.cli import main
+from mnist_pad.raster import rasterize
+from mnist_pad.recognizer import Recognizer
+
+CANVAS = (840, 280)
+
+
+def ellipse(centre_x: float, centre_y: float = 140, rx: float = 45, ry: float = 95, points: int = 40):
+    angles = np.linspace(0, 2 * np.pi, points)
+    return list(zip(centre_x + rx * np.sin(angles), centre_y - ry * np.cos(angles)))
+
+
+ONE = [(100, 45), (100, 235)]
+FOUR = [[(220, 45), (200, 160), (290, 160)], [(270, 90), (270, 235)]]  # the L, then the downstroke
+SEVEN = [[(340, 45), (420, 45), (370, 235)], [(360, 140), (410, 140)]]  # with a crossbar
+FIVE = [[(500, 45), (490, 130), (540, 120), (560, 180), (520, 235), (480, 220)], [(500, 45), (570, 45)]]
+
+
+def stroke_groups(strokes, boundaries=None):
+    return [group.strokes for group in numbers.segment(strokes, CANVAS, boundaries).groups]
+
+
+def test_multi_stroke_digits_stay_one_digit_each():
+    strokes = [ONE, *FOUR, *SEVEN, *FIVE]
+    assert stroke_groups(strokes) == [(0,), (1, 2), (3, 4), (5, 6)]
+
+
+def test_a_1_touching_a_0_stays_two_digits():
+    zero = ellipse(148)  # its left edge touches the 1 at x = 103
+    assert stroke_groups([ONE, zero]) == [(0,), (1,)]
+    assert stroke_groups([zero, ONE]) == [(1,), (0,)]  # left to right, whatever the drawing order
+
+
+def test_a_small_low_dot_is_a_decimal_point_and_a_tall_one_a_comma():
+    zero = ellipse(220)
+    segmentation = numbers.segment([ONE, [(150, 228)], zero, [(290, 215), (286, 245)], ellipse(350)], CANVAS)
+    assert [group.strokes for group in segmentation.groups] == [(0,), (2,), (4,)]
+    assert [(s.stroke, s.char) for s in segmentation.separators] == [(1, "."), (3, ",")]
+
+
+def test_a_small_high_mark_is_not_a_separator():
+    segmentation = numbers.segment([ONE, [(150, 50)], ellipse(220)], CANVAS)
+    assert segmentation.separators == ()
+
+
+def test_a_boundary_through_one_stroke_cuts_it_into_both_digits():
+    zigzag = [(50, 45), (50, 235), (150, 45), (150, 235)]  # "1" and "1" without lifting the pen
+    assert stroke_groups([zigzag], boundaries=[100]) == [(0,), (0,)]
+    left, right = numbers.segment([zigzag], CANVAS, [100]).groups
+    assert left.box[2] <= 100 <= right.box[0]
+
+
+def test_a_boundary_a_stroke_barely_crosses_does_not_cut_it():
+    seven_tail = [(200, 45), (260, 45), (140, 235)]  # the tail reaches a little under the digit before it
+    assert stroke_groups([ONE, seven_tail], boundaries=[160]) == [(0,), (1,)]
+
+
+def test_split_and_merge_change_the_grouping():
+    strokes = [ONE, ellipse(148)]
+    automatic = numbers.segment(strokes, CANVAS)
+    assert len(automatic.boundaries) == 1
+    merged = numbers.merge_at(automatic.boundaries, 0)
+    assert stroke_groups(strokes, merged) == [(0, 1)]
+    assert stroke_groups(strokes, numbers.split_at(merged, 100)) == [(0,), (1,)]
+    with pytest.raises(numbers.NumberError, match="no boundary 3"):
+        numbers.merge_at(automatic.boundaries, 3)
+
+
+def test_empty_and_bad_inputs():
+    assert numbers.segment([], CANVAS).groups == ()
+    with pytest.raises(numbers.NumberError, match="canvas size"):
+        numbers.segment([ONE], (0, 280))
+    with pytest.raises(numbers.NumberError, match="finite"):
+        numbers.segment([ONE], CANVAS, [float("nan")])
+
+
+class FixedRecognizer:
+    """Answers each input with the next row of fixed probabilities."""
+
+    def __init__(self, rows):
+        self.rows = np.asarray(rows, np.float32)
+
+    def predict_inputs(self, inputs):
+        return self.rows[:len(inputs)]
+
+
+def test_unsure_digits_are_marked_and_separators_placed_by_position():
+    sure_three, unsure_one = np.eye(10)[3], np.full(10, 0.1)
+    unsure_one[1] = 0.15
+    reading = numbers.read_number(FixedRecognizer([sure_three, unsure_one]), [ONE, [(150, 228)], ellipse(220)], 16, CANVAS)
+    assert reading.text == "3.?"
+    assert reading.best_guess == "3.1"
+    assert [d.strokes for d in reading.digits] == [(0,), (2,)]
+    assert reading.digits[0].image.shape == (28, 28)
+
+
+@pytest.fixture(scope="module")
+def recognizer():
+    return Recognizer.load()
+
+
+@pytest.fixture(scope="module")
+def pen_numbers(pendigits_file):
+    from training.evaluate import heldout_pen_digits
+    from training.evaluate_numbers import make_numbers
+
+    return make_numbers(heldout_pen_digits(pendigits_file), 12, 4, seed=1)
+
+
+@pytest.mark.parametrize("brush_width", [8, 35])
+def test_read_number_reads_real_pen_numbers(recognizer, pen_numbers, brush_width):
+    read = [recognizer.read_number(s.strokes, brush_width, s.canvas_size).best_guess for s in pen_numbers]
+    assert sum(r == s.text for r, s in zip(read, pen_numbers)) >= len(pen_numbers) - 1
+
+
+def test_one_stroke_written_through_two_digits_is_split(recognizer, pendigits_file):
+    from training.evaluate import heldout_pen_digits
+
+    digits = heldout_pen_digits(pendigits_file)
+    zero, two = next(d for d in digits if d.label == 0 and len(d.strokes) == 1), next(
+        d for d in digits if d.label == 2 and len(d.strokes) == 1 and d.writer != 5)
+    left = zero.fitted(280)[0] - [60, 0]
+    right = two.fitted(280)[0] + [left[:, 0].max() - two.fitted(280)[0][:, 0].min() + 10, 0]
+    one_stroke = np.concatenate([left, right])
+    reading = recognizer.read_number([one_stroke], 16, (840, 280))
+    assert reading.best_guess == "02"
+    assert [d.strokes for d in reading.digits] == [(0,), (0,)]
+
+
+def test_a_picture_of_a_number_is_read_with_the_number_flag(recognizer, pen_numbers, tmp_path, capsys):
+    sample = next(s for s in pen_numbers if "." in s.text) if any("." in s.text for s in pen_numbers) else pen_numbers[0]
+    side = max(sample.canvas_size)
+    ink = rasterize(sample.strokes, 14, side)[:sample.canvas_size[1], :sample.canvas_size[0]]
+    assert recognizer.read_picture_number(255 - ink).best_guess == sample.text
+    path = tmp_path / "number.png"
+    Image.fromarray(255 - ink).save(path)
+    blank = tmp_path / "blank.png"
+    Image.fromarray(np.full((40, 40), 255, np.uint8)).save(blank)
+    assert main(["predict", "--number", str(path), str(blank)]) == 0
+    rows = {line.split("\t")[0]: line.split("\t") for line in capsys.readouterr().out.splitlines()[1:]}
+    assert rows[str(path)][2] == sample.text
+    assert "no digits" in rows[str(blank)][3]
+
+
+def test_synthetic_numbers_keep_each_digit_s_strokes_and_the_command_prints_figures(pendigits_file, capsys):
+    from training import evaluate_numbers
+
+    samples = evaluate_numbers.make_numbers(evaluate_numbers.heldout_pen_digits(pendigits_file), 20, 4, seed=2)
+    for sample in samples:
+        assert len(sample.text.replace(".", "")) == 4 and len(sample.digit_strokes) == 4
+        width, height = sample.canvas_size
+        points = np.concatenate(sample.strokes)
+        assert points.min() >= 0 and points[:, 0].max() <= width and points[:, 1].max() <= height
+    assert evaluate_numbers.main(["--pendigits", str(pendigits_file), "--count", "6", "--widths", "18", "--json"]) == 0
+
+    figures = json.loads(capsys.readouterr().out)["results"]["18.0"]
+    assert set(figures) == {"number_accuracy", "digit_accuracy", "grouping_accuracy", "marked_unsure"}
