@@ -24,7 +24,8 @@ SAVE_S = 1.0            # writing a checkpoint (about 1 MB, fsynced) and exiting
 RESERVE_SAFETY = 1.3    # the measured evaluation cost times this, so a noisy slice cannot overrun
 SLICE_IMAGES, SLICE_DIGITS = 1000, 20
 SPEED_SMOOTHING = 0.1   # weight of the newest step in the moving average of the speed
-WARMUP_STEPS = 5        # steps before the speed measured is trusted (the first ones are slow)
+WARMUP_STEPS = 5        # steps, and seconds, before the speed measured is trusted (the first ones are slow)
+WARMUP_S = 3.0
 
 
 class TooSlow(Exception):
@@ -111,7 +112,7 @@ class Budget:
         if self.steps == 1:
             return  # the first step pays for one-off set-up
         self.speed = rate if self.speed == 0 else (1 - SPEED_SMOOTHING) * self.speed + SPEED_SMOOTHING * rate
-        if self.steps >= WARMUP_STEPS:
+        if self.steps >= WARMUP_STEPS and now - self.loop_start >= WARMUP_S:
             self.peak_speed = max(self.peak_speed, self.speed)
             self.check(now)
 
