@@ -8,7 +8,8 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+# MNIST_PAD_SHARED_DATA points elsewhere, e.g. from a git worktree that has no ../shared beside it
+SHARED_DATA = Path(os.environ.get("MNIST_PAD_SHARED_DATA", Path(__file__).resolve().parents[1].parent / "shared" / "data"))
 
 
 @pytest.fixture(scope="session")

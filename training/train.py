@@ -230,6 +230,8 @@ def train(args, net, images, labels, val_images, val_labels, device, report, bud
                 fractions.append(budget.fraction(now))
             fraction = min(1.0, max(fractions))
             if fraction >= 1.0:
+                if budget is not None and budget.steps < budget.min_steps:
+                    raise TooSlow(budget.advice())  # out of time before the speed could even be judged
                 break
             index = order[batch_start:batch_start + args.batch_size]
             batch = images[index].to(device).float()[:, None] / 255
