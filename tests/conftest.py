@@ -12,11 +12,18 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 SHARED_DATA = Path(os.environ.get("MNIST_PAD_SHARED_DATA") or Path(__file__).resolve().parents[1].parent / "shared" / "data")
 
 
+@pytest.fixture(scope="session")
+def _training_cache(tmp_path_factory) -> Path:
+    """One training-data cache for the whole session (rendered banks are slow to rebuild)."""
+    return tmp_path_factory.mktemp("cache")
+
+
 @pytest.fixture(autouse=True)
-def _isolated_user_dirs(tmp_path_factory, monkeypatch):
-    """Never touch the real user's data folder or QSettings from a test."""
+def _isolated_user_dirs(tmp_path_factory, monkeypatch, _training_cache):
+    """Never touch the real user's data folder, cache or QSettings from a test."""
     home = tmp_path_factory.mktemp("user")
     monkeypatch.setenv("MNIST_PAD_DATA_DIR", str(home / "data"))
+    monkeypatch.setenv("MNIST_PAD_CACHE_DIR", str(_training_cache))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
     yield
 

@@ -10,7 +10,7 @@ from PySide6.QtGui import QKeySequence
 from PySide6.QtTest import QTest
 
 from mnist_pad import corrections, paths
-from mnist_pad.ui import retrain_dialog
+from PySide6.QtWidgets import QMessageBox
 from test_ui import BAR, SEVEN, drag, open_window
 
 
@@ -27,7 +27,8 @@ def window(qtbot, tiny_model_path):
     return window
 
 
-def fake_training(monkeypatch, tmp_path, tail: str) -> None:
+def fake_training(window, tmp_path, tail: str) -> None:
+    """Make Retrain… run a stand-in for the training CLI: progress events, then `tail`."""
     script = tmp_path / "fake_train.py"
     script.write_text(textwrap.dedent("""
         import json, shutil, sys
@@ -35,10 +36,9 @@ def fake_training(monkeypatch, tmp_path, tail: str) -> None:
         def say(**event):
             print(json.dumps(event), flush=True)
         say(event="start", arch="padnet", device="cpu")
-        say(event="progress", fraction=0.5, eta_s=1, loss=0.3, accuracy=0.9)
+        say(event="progress", fraction=0.5, eta_s=65, loss=0.3, accuracy=0.9, epoch=1)
     """) + textwrap.dedent(tail))
-    monkeypatch.setattr(retrain_dialog, "training_command",
-                        lambda out, options: [sys.executable, str(script), "--out", str(out), *options])
+    window.learning.training_program = (sys.executable, str(script))
 
 
 def test_a_correction_saves_strokes_label_and_width(qtbot, window):
@@ -54,8 +54,8 @@ def test_a_correction_saves_strokes_label_and_width(qtbot, window):
     assert len(window.canvas.strokes()) == 2, "the drawing stays"
 
 
-def test_retrain_swap_and_rollback(qtbot, window, tiny_model_path, tmp_path, monkeypatch):
-    fake_training(monkeypatch, tmp_path, f"""
+def test_retrain_swap_and_rollback(qtbot, window, tiny_model_path, tmp_path):
+    fake_training(window, tmp_path, f"""
         shutil.copyfile({str(tiny_model_path)!r}, out)
         say(event="done", path=out, figures={{"mnist_test_accuracy": 0.99}}, seconds=1)
     """)
@@ -68,16 +68,18 @@ def test_retrain_swap_and_rollback(qtbot, window, tiny_model_path, tmp_path, mon
     qtbot.waitUntil(lambda: len(window.saved_models) == 1, timeout=10000)
     new_path = window.saved_models[0].path
     assert new_path.startswith(str(paths.user_models_dir()))
+    assert "Training finished: MNIST 99.00%" in window.learning.training_status.label.text()
     with qtbot.waitSignal(window.model_changed, timeout=15000):
-        dialog.use_button.click()
+        dialog.result.use_button.click()
+    assert not dialog.result.use_button.isEnabled()
     assert window.model_info.source == new_path
     with qtbot.waitSignal(window.model_changed, timeout=15000):
         window.model_menu.model_chosen.emit(before)  # Model menu → the previous model
     assert window.model_info.source == before
 
 
-def test_a_failed_save_keeps_the_current_model_and_no_file(qtbot, window, tmp_path, monkeypatch):
-    fake_training(monkeypatch, tmp_path, """
+def test_a_failed_save_keeps_the_current_model_and_no_file(qtbot, window, tmp_path):
+    fake_training(window, tmp_path, """
         say(event="error", message="cannot save the model: [Errno 28] No space left on device")
         sys.exit(1)
     """)
@@ -111,3 +113,46 @@ def test_a_correction_that_cannot_be_saved_is_told_and_the_drawing_stays(qtbot, 
     assert not window.learning.save_correction(4)
     assert "Permission denied" in window.error_box.text() and "still on the canvas" in window.error_box.text()
     assert window.canvas.strokes()
+
+
+def test_a_run_in_the_background_shows_in_the_status_bar_and_quitting_asks(qtbot, window, tmp_path, monkeypatch):
+    fake_training(window, tmp_path, "import time; time.sleep(60)")
+    dialog = window.learning.open_retrain()
+    with qtbot.waitSignal(dialog.run.progress, timeout=20000):
+        dialog.start_training()
+    dialog.reject()  # Esc
+    status = window.learning.training_status
+    assert status.isVisibleTo(window) and "Training 50% · ETA 1:05" in status.label.text()
+    status.button.click()
+    assert dialog.isVisible(), "the status bar reopens the dialog"
+    asked = []
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a) or QMessageBox.StandardButton.No)
+    assert not window.close(), "the user chose to keep training"
+    assert asked and dialog.run.running
+    with qtbot.waitSignal(dialog.run.cancelled, timeout=20000):
+        dialog.cancel_training()
+    assert not status.isVisibleTo(window)
+
+
+def test_a_saved_model_can_be_deleted_but_not_the_one_in_use(qtbot, window, tiny_model_path, monkeypatch):
+    import shutil
+
+    paths.user_models_dir().mkdir(parents=True)
+    saved = paths.user_models_dir() / "retrained-v1-20250101-000000.pt"
+    shutil.copyfile(tiny_model_path, saved)
+    window.refresh_saved_models()
+    qtbot.waitUntil(lambda: len(window.saved_models) == 1, timeout=10000)
+    actions = window.model_menu.delete_menu.actions()
+    assert len(actions) == 1 and "robust" not in actions[0].text(), "shipped models are never offered"
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.No)
+    actions[0].trigger()
+    assert saved.exists(), "declined: nothing deleted"
+    assert not window.learning.delete_saved_model(str(tiny_model_path)), "only the user's models folder"
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    with qtbot.waitSignal(window.model_changed, timeout=15000):
+        window.load_model(saved)
+    assert not window.learning.delete_saved_model(str(saved)) and saved.exists(), "not the model in use"
+    with qtbot.waitSignal(window.model_changed, timeout=15000):
+        window.load_model(tiny_model_path)
+    assert window.learning.delete_saved_model(str(saved)) and not saved.exists()
+    qtbot.waitUntil(lambda: not window.saved_models, timeout=10000)

@@ -1,15 +1,17 @@
 """Retraining from the GUI (with a stand-in training program) and the My drawings dialog."""
 from __future__ import annotations
 
+import json
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QToolButton
 
 from mnist_pad import corrections, paths
-from mnist_pad.ui import retrain_dialog
 from mnist_pad.ui.corrections_view import CorrectionBar, MyDrawingsDialog
 from mnist_pad.ui.retrain_dialog import RetrainDialog
 
@@ -17,9 +19,9 @@ STROKES = [[(60.0, 60.0), (200.0, 60.0), (120.0, 230.0)]]
 
 
 @pytest.fixture
-def fake_cli(tmp_path, monkeypatch):
-    """Replace the training CLI with a script; `behaviour` is its tail after the progress events."""
-    def install(behaviour: str) -> list[list[str]]:
+def fake_cli(tmp_path):
+    """A stand-in training CLI; `behaviour` is its tail after the progress events. Returns its program."""
+    def install(behaviour: str) -> tuple[str, ...]:
         script = tmp_path / "fake_train.py"
         script.write_text(textwrap.dedent("""
             import json, os, signal, sys, time
@@ -27,28 +29,29 @@ def fake_cli(tmp_path, monkeypatch):
             def say(**event):
                 print(json.dumps(event), flush=True)
             signal.signal(signal.SIGTERM, lambda *a: (say(event="cancelled", message="stopped"), sys.exit(130)))
+            print(json.dumps(sys.argv[1:]), file=open(os.path.join(os.path.dirname(__file__), "argv.json"), "w"))
+            say(event="stage", stage="loading MNIST", fraction=0.5)
             say(event="start", arch="padnet", device="cpu")
             for i in range(4):
                 say(event="progress", fraction=(i + 1) / 5, eta_s=4 - i, loss=1 / (i + 1), accuracy=0.9, epoch=0, step=i)
         """) + textwrap.dedent(behaviour))
-        commands = []
-
-        def command(out, options):
-            commands.append(options)
-            return [sys.executable, str(script), "--out", str(out), *options]
-        monkeypatch.setattr(retrain_dialog, "training_command", command)
-        return commands
+        return (sys.executable, str(script))
     return install
 
 
+def argv_of_run(program: tuple[str, ...]) -> list[str]:
+    """The options the last run of the stand-in `program` was given."""
+    return json.loads((Path(program[1]).parent / "argv.json").read_text())
+
+
 def test_start_shows_progress_and_ends_with_a_swap_offer(qtbot, fake_cli):
-    commands = fake_cli("""
+    program = fake_cli("""
         open(out, "wb").write(b"weights")
-        say(event="done", path=out, figures={"mnist_test_accuracy": 0.991}, seconds=1)
+        say(event="done", path=out, figures={"mnist_test_accuracy": 0.996}, seconds=1)
     """)
-    dialog = RetrainDialog()
+    dialog = RetrainDialog(program=program)
     qtbot.addWidget(dialog)
-    dialog.set_current_model("robust.pt", {"name": "robust", "figures": {"mnist_test_accuracy": 0.995}})
+    dialog.set_current_model("mine", "/models/mine.pt", {"name": "robust", "figures": {"mnist_test_accuracy": 0.995}})
     dialog.budget.setValue(60)
     progress_values = []
     dialog.run.progress.connect(lambda e: progress_values.append(dialog.progress.value()))
@@ -56,18 +59,50 @@ def test_start_shows_progress_and_ends_with_a_swap_offer(qtbot, fake_cli):
         qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
         assert not dialog.start_button.isEnabled() and dialog.cancel_button.isEnabled()
     assert progress_values == [200, 400, 600, 800]
-    assert "--time-budget" in commands[0] and "60" in commands[0]
+    argv = argv_of_run(program)
+    assert argv[argv.index("--time-budget") + 1] == "60" and "--init" not in argv
     assert dialog.result.isVisibleTo(dialog)
-    texts = [dialog.result_grid.itemAt(i).widget().text() for i in range(dialog.result_grid.count())]
-    assert "99.50%" in texts and "99.10%" in texts
+    texts = [dialog.result.grid.itemAt(i).widget().text() for i in range(dialog.result.grid.count())]
+    assert "99.50%" in texts and "99.60%" in texts and "<b>current (mine)</b>" in texts, "compared with the model in use"
+    assert dialog.result.use_button.text() == "Use the new model" and "worse than the current" not in dialog.result.verdict.text()
     with qtbot.waitSignal(dialog.use_model) as chosen:
-        dialog.use_button.click()
+        dialog.result.use_button.click()
     assert chosen.args[0].startswith(str(paths.user_models_dir()))
+    assert not dialog.result.use_button.isEnabled() and "in use" in dialog.result.new_header.text()
+
+
+def test_a_worse_model_is_called_worse_and_offered_only_anyway(qtbot, fake_cli):
+    program = fake_cli("""
+        open(out, "wb").write(b"weights")
+        say(event="done", path=out, seconds=1, figures={"mnist_test_accuracy": 0.996,
+                                                        "pendigits_worst_width_accuracy": 0.90})
+    """)
+    dialog = RetrainDialog(program=program)
+    qtbot.addWidget(dialog)
+    dialog.set_current_model("robust", "robust.pt", {"figures": {"mnist_test_accuracy": 0.995,
+                                                                 "pendigits_worst_width_accuracy": 0.97}})
+    with qtbot.waitSignal(dialog.run.succeeded, timeout=20000):
+        dialog.start_training()
+    assert "worse than the current model (robust)" in dialog.result.verdict.text()
+    assert "pen digits, worst brush width" in dialog.result.verdict.text()
+    assert dialog.result.use_button.text() == "Use it anyway"
+
+
+def test_the_bar_moves_while_loading(qtbot, fake_cli):
+    program = fake_cli("time.sleep(60)")
+    dialog = RetrainDialog(program=program)
+    qtbot.addWidget(dialog)
+    shown = []
+    dialog.run.staged.connect(lambda event: shown.append((dialog.progress.value(), dialog.progress.format())))
+    with qtbot.waitSignal(dialog.run.staged, timeout=20000):
+        dialog.start_training()
+    assert shown[0][0] == 500 and "loading MNIST" in shown[0][1]
+    with qtbot.waitSignal(dialog.run.cancelled, timeout=20000):
+        dialog.cancel_training()
 
 
 def test_cancel_keeps_the_model_and_leaves_no_file(qtbot, fake_cli):
-    fake_cli("time.sleep(60)")
-    dialog = RetrainDialog()
+    dialog = RetrainDialog(program=fake_cli("time.sleep(60)"))
     qtbot.addWidget(dialog)
     with qtbot.waitSignal(dialog.run.progress, timeout=20000):
         dialog.start_training()
@@ -78,8 +113,7 @@ def test_cancel_keeps_the_model_and_leaves_no_file(qtbot, fake_cli):
 
 
 def test_killed_training_is_reported_and_harmless(qtbot, fake_cli):
-    fake_cli("os.kill(os.getpid(), signal.SIGKILL)")
-    dialog = RetrainDialog()
+    dialog = RetrainDialog(program=fake_cli("os.kill(os.getpid(), signal.SIGKILL)"))
     qtbot.addWidget(dialog)
     with qtbot.waitSignal(dialog.run.failed, timeout=20000):
         dialog.start_training()
@@ -88,8 +122,7 @@ def test_killed_training_is_reported_and_harmless(qtbot, fake_cli):
 
 
 def test_only_one_run_at_a_time(qtbot, fake_cli):
-    fake_cli("time.sleep(60)")
-    dialog = RetrainDialog()
+    dialog = RetrainDialog(program=fake_cli("time.sleep(60)"))
     qtbot.addWidget(dialog)
     assert dialog.start_training()
     assert not dialog.start_training()
@@ -99,8 +132,8 @@ def test_only_one_run_at_a_time(qtbot, fake_cli):
 
 
 def test_offline_without_data_offers_to_pick_a_folder(qtbot, fake_cli):
-    fake_cli("say(event='error', message='MNIST is not in /nowhere and cannot be downloaded (offline)'); sys.exit(2)")
-    dialog = RetrainDialog()
+    dialog = RetrainDialog(program=fake_cli(
+        "say(event='error', message='MNIST is not in /nowhere and cannot be downloaded (offline)'); sys.exit(2)"))
     qtbot.addWidget(dialog)
     with qtbot.waitSignal(dialog.run.failed, timeout=20000):
         dialog.start_training()
@@ -108,17 +141,36 @@ def test_offline_without_data_offers_to_pick_a_folder(qtbot, fake_cli):
 
 
 def test_corrections_are_offered_and_finetune_starts_from_the_current_model(qtbot, fake_cli):
-    commands = fake_cli("time.sleep(60)")
-    dialog = RetrainDialog()
+    program = fake_cli("time.sleep(60)")
+    dialog = RetrainDialog(program=program)
     qtbot.addWidget(dialog)
-    dialog.set_current_model("/models/current.pt", {})
+    dialog.set_corrections_count(3)
+    assert not dialog.finetune_button.isEnabled(), "no model in use: nothing to fine-tune"
+    assert not dialog.start_finetune() and "No model is in use" in dialog.status.text()
+    dialog.set_current_model("current", "/models/current.pt", {})
     dialog.set_corrections_count(0)
     assert not dialog.finetune_button.isEnabled()
-    assert "--corrections" not in dialog.recipe_options()
+    assert dialog.recipe().corrections is None
     dialog.set_corrections_count(3)
-    assert "--corrections" in dialog.recipe_options()
+    assert dialog.recipe().corrections == str(paths.corrections_file())
     assert dialog.start_finetune()
-    assert commands[0][:2] == ["--init", "/models/current.pt"]
+    qtbot.waitUntil(lambda: (Path(program[1]).parent / "argv.json").exists(), timeout=20000)
+    argv = argv_of_run(program)
+    assert argv[argv.index("--init") + 1] == "/models/current.pt"
+    assert argv[argv.index("--corrections") + 1] == str(paths.corrections_file())
+    with qtbot.waitSignal(dialog.run.cancelled, timeout=20000):
+        dialog.cancel_training()
+
+
+def test_esc_hides_the_dialog_but_says_the_run_goes_on(qtbot, fake_cli):
+    dialog = RetrainDialog(program=fake_cli("time.sleep(60)"))
+    qtbot.addWidget(dialog)
+    dialog.show()
+    with qtbot.waitSignal(dialog.run.progress, timeout=20000):
+        dialog.start_training()
+    with qtbot.waitSignal(dialog.hidden_while_running):
+        QTest.keyClick(dialog, Qt.Key.Key_Escape)
+    assert dialog.run.running and not dialog.isVisible()
     with qtbot.waitSignal(dialog.run.cancelled, timeout=20000):
         dialog.cancel_training()
 

@@ -3,16 +3,22 @@ from __future__ import annotations
 
 import errno
 import json
+import os
 import signal
 import subprocess
 import sys
+import time
+from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
+import torch
 
 from mnist_pad import checkpoint
 from mnist_pad.recognizer import Recognizer
-from training import data, evaluate, train
+from mnist_pad.recipe import Recipe
+from training import cache, data, evaluate, train
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -33,8 +39,10 @@ def test_tiny_run_reports_json_progress_and_saves_a_loadable_model(shared_data, 
     assert result.returncode == 0, result.stderr[-2000:]
     events = events_of(result.stdout)  # every stdout line must be a JSON object
     kinds = [e["event"] for e in events]
-    assert kinds[0] == "start" and kinds[-1] == "done" and "eval" in kinds
-    assert set(events[0]) == {"event", "arch", "epochs", "time_budget", "device", "train_size"}
+    assert kinds[0] == "stage" and kinds[-1] == "done" and "eval" in kinds, "the first event comes before loading"
+    assert kinds.index("stage") < kinds.index("start") < kinds.index("progress")
+    start = events[kinds.index("start")]
+    assert set(start) == {"event", "arch", "epochs", "time_budget", "device", "train_size"}
     progress = [e for e in events if e["event"] == "progress"]
     assert progress and set(progress[0]) == {"event", "fraction", "eta_s", "epoch", "step", "loss", "accuracy", "images_per_s"}
     assert all(0 <= e["fraction"] <= 1 for e in progress)
@@ -147,14 +155,14 @@ def test_fine_tuning_starts_from_a_checkpoint_and_keeps_its_architecture(shared_
     assert code == 0
     assert events_of(capsys.readouterr().out)[-1]["event"] == "done"
     card = checkpoint.load(out).card
-    assert card["arch"] == "padnet" and "fine-tuned from" in card["description"] and card["recipe"]["lr"] == 3e-4
+    assert card["arch"] == "padnet" and "fine-tuned from" in card["description"] and card["recipe"]["lr"] == train.LR_FINETUNE
 
 
 def test_training_and_evaluation_started_by_the_app_run_below_its_priority(tmp_path):
     from mnist_pad.ui.accuracy_dialog import evaluation_command
     from mnist_pad.ui.training_process import training_command
 
-    assert "--low-priority" in training_command(tmp_path / "m.pt", [])
+    assert "--low-priority" in training_command(Recipe(), tmp_path / "m.pt")
     assert "--low-priority" in evaluation_command("robust", str(tmp_path), str(tmp_path / "c.jsonl"))
     probe = ("import os; from training.priority import lower_priority; lower_priority(); "
              "print(os.sched_getscheduler(0) == os.SCHED_IDLE if hasattr(os, 'SCHED_IDLE') else False, os.nice(0))")
@@ -168,4 +176,70 @@ def test_a_time_budget_too_small_to_train_is_refused_in_words(shared_data, tmp_p
     code = train.main(["--data-dir", str(shared_data), "--limit", "200", "--time-budget", "1", "--progress", "json", "--out", str(out)])
     assert code == 2 and not out.exists()
     error = events_of(capsys.readouterr().out)[-1]
-    assert error["event"] == "error" and "leaves no time to train" in error["message"] and "at least" in error["message"]
+    assert error["event"] == "error" and "too short on this machine" in error["message"] and "at least" in error["message"]
+
+
+def run_cli(args: list[str]) -> tuple[subprocess.CompletedProcess, float, list[dict]]:
+    """The training CLI as a user's busy machine runs it: torch on one thread (see /work/notes/issue10.md)."""
+    begun = time.perf_counter()
+    result = subprocess.run([sys.executable, "-m", "training", "--progress", "json", *args], cwd=ROOT,
+                            capture_output=True, text=True, timeout=120, env={**os.environ, "OMP_NUM_THREADS": "1"})
+    return result, time.perf_counter() - begun, events_of(result.stdout)
+
+
+def test_a_simulated_slow_machine_is_refused_within_the_budget_and_saves_nothing(shared_data, tmp_path):
+    out = tmp_path / "slow.pt"
+    result, seconds, events = run_cli(["--data-dir", str(shared_data), "--limit", "3000", "--pendigits", "none",
+                                       "--time-budget", "20", "--step-delay", "0.5", "--out", str(out)])
+    assert result.returncode == 2 and not out.exists() and list(tmp_path.iterdir()) == []
+    assert seconds <= 20 * 1.1
+    message = events[-1]["message"]
+    assert events[-1]["event"] == "error" and "too short on this machine" in message
+    assert int(message.split("at least ")[1].split(" s")[0]) > 20, "names a budget that would work"
+
+
+def test_a_budget_holds_on_a_slowed_machine_and_the_schedule_uses_it(shared_data, tmp_path):
+    out = tmp_path / "slowed.pt"
+    result, seconds, events = run_cli(["--data-dir", str(shared_data), "--limit", "1024", "--pendigits", "none",
+                                       "--batch-size", "64", "--time-budget", "40", "--step-delay", "0.02", "--out", str(out)])
+    assert result.returncode == 0, result.stdout[-1000:] + result.stderr[-1000:]
+    assert seconds <= 40 * 1.1, "the whole command, start-up and evaluation included, fits the budget"
+    assert events[0]["event"] == "stage", "progress from the start"
+    fractions = [e["fraction"] for e in events if e["event"] == "progress"]
+    assert fractions == sorted(fractions) and fractions[-1] > 0.9, "the schedule ran to its end within the budget"
+    assert events[-1]["event"] == "done" and out.exists()
+
+
+def test_derived_data_is_cached_and_a_damaged_cache_is_rebuilt(tmp_path):
+    key = {"source": "x", "version": 1}
+    built = []
+
+    def build():
+        built.append(1)
+        return {"images": np.arange(12, dtype=np.uint8).reshape(3, 4)}
+    first = cache.cached("bank", key, build)
+    second = cache.cached("bank", key, build)
+    assert len(built) == 1 and np.array_equal(first["images"], second["images"])
+    path = cache.entry_path("bank", key)
+    damaged = bytearray(path.read_bytes())
+    damaged[len(damaged) // 2] ^= 0xFF
+    path.write_bytes(bytes(damaged))
+    notes = []
+    third = cache.cached("bank", key, build, notes.append)
+    assert len(built) == 2 and np.array_equal(third["images"], first["images"]) and "damaged" in notes[0]
+    assert cache.entry_path("bank", dict(key, version=2)) != path, "a new key is a new entry"
+
+
+def test_the_pen_digit_bank_comes_from_the_cache_the_second_time(pendigits_file, monkeypatch):
+    first = data.pen_digit_bank(pendigits_file, 1, seed=3)
+    monkeypatch.setattr(data, "render_bank", lambda *a, **k: pytest.fail("rendered again despite the cache"))
+    second = data.pen_digit_bank(pendigits_file, 1, seed=3)
+    assert torch.equal(first[0], second[0]) and torch.equal(first[1], second[1])
+
+
+def test_the_recipe_round_trips_through_the_command_line():
+    recipe = Recipe(data_dir="/d", time_budget=60.0, augment="thickness", corrections="/c.jsonl", init="/m.pt")
+    assert Recipe.from_args(train.parse_args(recipe.to_argv())) == replace(recipe, lr=train.LR_FINETUNE)
+    assert "--init" not in Recipe(time_budget=60.0).to_argv()
+    with pytest.raises(ValueError, match="none is loaded"):
+        Recipe.finetune("", "/c.jsonl")

@@ -3,11 +3,12 @@
 MNIST comes through torchvision.datasets.MNIST (which downloads missing files and checks their
 MD5); before torchvision reads anything, the four raw files are checked against the canonical
 SHA-256 values below, so a truncated or corrupted file is an error, never training data.
+Everything derived here is deterministic, so it is kept in training.cache, keyed by the source
+files' hashes, the preprocessing version and the rendering parameters: a second run only reads it.
 """
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import re
 import sys
@@ -18,8 +19,10 @@ import torch
 
 from mnist_pad import corrections as corrections_store
 from mnist_pad import pendigits
-from mnist_pad.preprocess import to_mnist
+from mnist_pad.preprocess import PREPROCESS_VERSION, to_mnist
 from mnist_pad.raster import rasterize
+
+from . import cache
 
 RAW_SHA256 = {
     "train-images-idx3-ubyte": "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
@@ -29,6 +32,12 @@ RAW_SHA256 = {
 }
 SIZES = {True: 60_000, False: 10_000}
 CANVAS = 280
+BANK_VERSION = 1  # bump when render_bank changes what it produces
+PROGRESS_EVERY = 200  # drawings between progress reports while rendering
+
+
+def _no_progress(fraction: float) -> None:
+    """Progress callbacks take the fraction done (0..1)."""
 
 
 class DataError(Exception):
@@ -47,14 +56,11 @@ def verify_raw_files(data_dir: os.PathLike | str) -> None:
         path = folder / name
         if path.exists() and not path.is_file():  # a FIFO would block for ever, /dev/zero never ends
             raise DataError(f"{path} is not a regular file (a pipe or a device?); put the MNIST file itself there")
-        digest = hashlib.sha256()
         try:
-            with open(path, "rb") as file:
-                for block in iter(lambda: file.read(1 << 20), b""):
-                    digest.update(block)
+            digest = cache.file_sha256(path)
         except OSError as error:
             raise DataError(f"cannot read {path}: {error.strerror or error}") from None
-        if digest.hexdigest() != expected:
+        if digest != expected:
             raise DataError(
                 f"{path} is corrupted or truncated ({path.stat().st_size:,} bytes, SHA-256 does not match "
                 f"the published file). Delete it and run again to download it, or replace it with the original.")
@@ -65,22 +71,39 @@ def _missing(data_dir: os.PathLike | str) -> list[str]:
 
 
 def load_mnist(data_dir: os.PathLike | str, train: bool, download: bool = True) -> tuple[torch.Tensor, torch.Tensor]:
-    """MNIST images (N, 28, 28) uint8 and labels (N,) int64, downloading missing files if allowed."""
-    from torchvision import datasets
+    """MNIST images (N, 28, 28) uint8 and labels (N,) int64, downloading missing files if allowed.
 
+    The raw files are verified on every call; the decoded tensors come from the cache when it holds them.
+    """
     data_dir = Path(data_dir).expanduser()
     if _missing(data_dir):
-        if not download:
-            raise DataError(_where_to_put_files(data_dir, "downloading is off"))
-        try:
-            # torchvision prints its chatter to stdout, which carries JSON progress: send it to stderr.
-            with contextlib.redirect_stdout(sys.stderr):
-                datasets.MNIST(str(data_dir), train=train, download=True)
-        except (OSError, RuntimeError) as error:
-            raise DataError(_where_to_put_files(data_dir, _download_failure(error))) from None
-        if _missing(data_dir):
-            raise DataError(_where_to_put_files(data_dir, "the download did not produce them"))
+        _download(data_dir, train, download)
     verify_raw_files(data_dir)
+    split = "train" if train else "t10k"
+    key = {"mnist": split, "sha256": {k: v for k, v in RAW_SHA256.items() if k.startswith(split)}}
+    arrays = cache.cached(f"mnist-{split}", key, lambda: _decode_mnist(data_dir, train))
+    return torch.from_numpy(arrays["images"]), torch.from_numpy(arrays["labels"])
+
+
+def _download(data_dir: Path, train: bool, download: bool) -> None:
+    from torchvision import datasets
+
+    if not download:
+        raise DataError(_where_to_put_files(data_dir, "downloading is off"))
+    try:
+        # torchvision prints its chatter to stdout, which carries JSON progress: send it to stderr.
+        with contextlib.redirect_stdout(sys.stderr):
+            datasets.MNIST(str(data_dir), train=train, download=True)
+    except (OSError, RuntimeError) as error:
+        raise DataError(_where_to_put_files(data_dir, _download_failure(error))) from None
+    if _missing(data_dir):
+        raise DataError(_where_to_put_files(data_dir, "the download did not produce them"))
+
+
+def _decode_mnist(data_dir: Path, train: bool) -> dict[str, np.ndarray]:
+    """The verified raw files decoded by torchvision and checked for shape and label range."""
+    from torchvision import datasets
+
     try:
         dataset = datasets.MNIST(str(data_dir), train=train, download=False)
     except (OSError, RuntimeError, ValueError) as error:
@@ -92,7 +115,7 @@ def load_mnist(data_dir: os.PathLike | str, train: bool, download: bool = True) 
                         f"{tuple(images.shape)}/{tuple(labels.shape)}, expected ({expected}, 28, 28)/({expected},)")
     if int(labels.min()) < 0 or int(labels.max()) > 9:
         raise DataError(f"MNIST labels in {raw_dir(data_dir)} are outside 0-9")
-    return images.contiguous(), labels.long()
+    return {"images": images.contiguous().numpy(), "labels": labels.long().numpy()}
 
 
 def _where_to_put_files(data_dir: Path, reason: str) -> str:
@@ -108,7 +131,7 @@ def _download_failure(error: Exception) -> str:
 
 
 def render_bank(drawings: list, labels: list[int], widths_per_drawing: int, seed: int,
-                min_width: float = 3.0, max_width: float = 55.0) -> tuple[torch.Tensor, torch.Tensor]:
+                min_width: float = 3.0, max_width: float = 55.0, progress=_no_progress) -> tuple[torch.Tensor, torch.Tensor]:
     """Render each drawing (fitted strokes) at random brush widths through the real preprocessing.
 
     Widths are log-uniform so thin brushes, where the model is weakest, get as many samples as thick ones.
@@ -116,7 +139,9 @@ def render_bank(drawings: list, labels: list[int], widths_per_drawing: int, seed
     """
     rng = np.random.default_rng(seed)
     images, kept = [], []
-    for strokes, label in zip(drawings, labels):
+    for index, (strokes, label) in enumerate(zip(drawings, labels)):
+        if index % PROGRESS_EVERY == 0:
+            progress(index / max(1, len(drawings)))
         for width in np.exp(rng.uniform(np.log(min_width), np.log(max_width), widths_per_drawing)):
             image = to_mnist(rasterize(strokes, float(width), CANVAS))
             if not image.empty:
@@ -127,21 +152,73 @@ def render_bank(drawings: list, labels: list[int], widths_per_drawing: int, seed
     return torch.from_numpy(np.stack(images)), torch.tensor(kept, dtype=torch.long)
 
 
-def pen_digit_bank(path: os.PathLike | str, widths_per_drawing: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+def _bank_key(path: os.PathLike | str, widths_per_drawing: int, seed: int) -> dict:
+    """What a rendered bank depends on: the source bytes, the preprocessing and the rendering parameters."""
+    try:
+        source = cache.file_sha256(path)
+    except OSError as error:
+        raise DataError(f"cannot read {path}: {error.strerror or error}") from None
+    return {"source_sha256": source, "preprocess_version": PREPROCESS_VERSION, "bank_version": BANK_VERSION,
+            "widths_per_drawing": widths_per_drawing, "seed": seed, "canvas": CANVAS,
+            "eval_writers": sorted(pendigits.EVAL_WRITERS)}
+
+
+def _as_arrays(bank: tuple[torch.Tensor, torch.Tensor]) -> dict[str, np.ndarray]:
+    return {"images": bank[0].numpy(), "labels": bank[1].numpy()}
+
+
+def _as_tensors(arrays: dict[str, np.ndarray]) -> tuple[torch.Tensor, torch.Tensor]:
+    return torch.from_numpy(arrays["images"]), torch.from_numpy(arrays["labels"])
+
+
+def pen_digit_bank(path: os.PathLike | str, widths_per_drawing: int, seed: int,
+                   progress=_no_progress, say=None) -> tuple[torch.Tensor, torch.Tensor]:
     """Pen-drawn digits of the training writers (never pendigits.EVAL_WRITERS) rendered at random widths."""
-    try:
-        digits = pendigits.load(path)
-    except pendigits.PendigitsError as error:
-        raise DataError(str(error)) from None
-    train = [d for d in digits if d.writer not in pendigits.EVAL_WRITERS]
-    return render_bank([d.fitted(CANVAS) for d in train], [d.label for d in train], widths_per_drawing, seed)
+    def build() -> dict[str, np.ndarray]:
+        try:
+            digits = pendigits.load(path)
+        except pendigits.PendigitsError as error:
+            raise DataError(str(error)) from None
+        train = [d for d in digits if d.writer not in pendigits.EVAL_WRITERS]
+        return _as_arrays(render_bank([d.fitted(CANVAS) for d in train], [d.label for d in train],
+                                      widths_per_drawing, seed, progress=progress))
+    return _as_tensors(cache.cached("pendigits", _bank_key(path, widths_per_drawing, seed), build, say))
 
 
-def corrections_bank(path: os.PathLike | str, widths_per_drawing: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+def corrections_bank(path: os.PathLike | str, widths_per_drawing: int, seed: int,
+                     progress=_no_progress, say=None) -> tuple[torch.Tensor, torch.Tensor]:
     """The user's corrections rescaled to a 280 px canvas and rendered at random widths."""
-    try:
-        records, _skipped = corrections_store.load(path)
-    except corrections_store.CorrectionsError as error:
-        raise DataError(str(error)) from None
-    drawings = [[np.asarray(s, np.float64) * (CANVAS / r.canvas_size) for s in r.strokes] for r in records]
-    return render_bank(drawings, [r.label for r in records], widths_per_drawing, seed)
+    def build() -> dict[str, np.ndarray]:
+        try:
+            records, _skipped = corrections_store.load(path)
+        except corrections_store.CorrectionsError as error:
+            raise DataError(str(error)) from None
+        drawings = [[np.asarray(s, np.float64) * (CANVAS / r.canvas_size) for s in r.strokes] for r in records]
+        return _as_arrays(render_bank(drawings, [r.label for r in records], widths_per_drawing, seed, progress=progress))
+    if not Path(path).exists():
+        return _as_tensors(build())
+    return _as_tensors(cache.cached("corrections", _bank_key(path, widths_per_drawing, seed), build, say))
+
+
+def heldout_pen_renders(path: os.PathLike | str, widths: tuple, progress=_no_progress,
+                        say=None) -> tuple[np.ndarray, np.ndarray]:
+    """The evaluation writers' pen digits rendered at each brush width through the real preprocessing.
+
+    Returns uint8 images (len(widths), N, 28, 28) and labels (N,): exactly what the Recognizer feeds its
+    model for these strokes, rendered once and cached, so the final evaluation is inference only.
+    """
+    def build() -> dict[str, np.ndarray]:
+        try:
+            digits = [d for d in pendigits.load(path) if d.writer in pendigits.EVAL_WRITERS]
+        except pendigits.PendigitsError as error:
+            raise DataError(str(error)) from None
+        drawings = [d.fitted(CANVAS) for d in digits]
+        images = np.zeros((len(widths), len(drawings), 28, 28), np.uint8)
+        for row, width in enumerate(widths):
+            progress(row / len(widths))
+            for column, strokes in enumerate(drawings):
+                images[row, column] = to_mnist(rasterize(strokes, float(width), CANVAS)).image
+        return {"images": images, "labels": np.array([d.label for d in digits], np.int64)}
+    key = dict(_bank_key(path, 0, 0), heldout_widths=[float(w) for w in widths])
+    arrays = cache.cached("pendigits-heldout", key, build, say)
+    return arrays["images"], arrays["labels"]

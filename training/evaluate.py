@@ -86,6 +86,17 @@ def heldout_pen_digits(path: os.PathLike | str, limit: int | None = None) -> lis
     return digits[:limit] if limit else digits
 
 
+def pen_figures(per_width: dict[float, float], count: int) -> dict:
+    """The pen-digit figures (per width, mean, worst, spread, which set) from accuracies per width."""
+    figures: dict = {f"pendigits_w{width}_accuracy": accuracy for width, accuracy in per_width.items()}
+    figures["pendigits_mean_accuracy"] = float(np.mean(list(per_width.values())))
+    figures["pendigits_worst_width_accuracy"] = min(per_width.values())
+    figures["pendigits_spread_points"] = 100 * (max(per_width.values()) - min(per_width.values()))
+    writers = ",".join(str(w) for w in sorted(pendigits.EVAL_WRITERS))
+    figures["pendigits_set"] = f"held-out writers {writers} ({count} digits), canvas {CANVAS} px"
+    return figures
+
+
 def evaluate_model(recognizer: Recognizer, data_dir: os.PathLike | str | None = None,
                    pendigits_file: os.PathLike | str | None = None, limit: int | None = None,
                    thickness: bool = True, corrections_file: os.PathLike | str | None = None,
@@ -106,14 +117,7 @@ def evaluate_model(recognizer: Recognizer, data_dir: os.PathLike | str | None = 
     if has_pen_file and not digits:  # no figure rather than the NaN of an empty mean
         figures["pendigits_note"] = f"{pendigits_file} holds no digits by the held-out writers: no pen-digit figures"
     if digits:
-        per_width = pen_accuracies(recognizer, digits)
-        for width, accuracy in per_width.items():
-            figures[f"pendigits_w{width}_accuracy"] = accuracy
-        figures["pendigits_mean_accuracy"] = float(np.mean(list(per_width.values())))
-        figures["pendigits_worst_width_accuracy"] = min(per_width.values())
-        figures["pendigits_spread_points"] = 100 * (max(per_width.values()) - min(per_width.values()))
-        writers = ",".join(str(w) for w in sorted(pendigits.EVAL_WRITERS))
-        figures["pendigits_set"] = f"held-out writers {writers} ({len(digits)} digits), canvas {CANVAS} px"
+        figures.update(pen_figures(pen_accuracies(recognizer, digits), len(digits)))
         if tutorial_pipeline:
             for width, accuracy in pen_accuracies(recognizer, digits, tutorial_pipeline=True).items():
                 figures[f"pendigits_tutorial_w{width}_accuracy"] = accuracy

@@ -1,7 +1,8 @@
 """Progress reporters: a tqdm bar for people, JSON lines on stdout for the GUI.
 
 JSON events, one object per line, flushed (the GUI depends on this schema):
-    start, progress, eval, done, cancelled, error (see training/train.py for when each is sent).
+    stage (loading or evaluating: stage, fraction), start, progress, eval, done, cancelled, error
+(see training/train.py for when each is sent). The first stage event comes as soon as the process runs.
 """
 from __future__ import annotations
 
@@ -11,7 +12,17 @@ import sys
 from tqdm import tqdm
 
 
-SUMMARY = ("mnist_test_accuracy", "pendigits_mean_accuracy", "pendigits_worst_width_accuracy")
+SUMMARY = ("mnist_test_accuracy", "pendigits_mean_accuracy", "pendigits_worst_width_accuracy", "corrections_accuracy")
+SUMMARY_WORDS = {"mnist_test_accuracy": "MNIST test", "pendigits_mean_accuracy": "pen digits (mean over widths)",
+                 "pendigits_worst_width_accuracy": "pen digits (worst width)",
+                 "corrections_accuracy": "your drawings (mean over widths)"}
+
+
+def before_after(figures: dict, baseline: dict) -> list[str]:
+    """Lines "name: before -> after" for the summary figures both hold."""
+    return [f"{SUMMARY_WORDS[key]}: {baseline[key]:.2%} before, {figures[key]:.2%} after "
+            f"({100 * (figures[key] - baseline[key]):+.2f} points)"
+            for key in SUMMARY if key in figures and key in baseline]
 
 
 class JsonReporter:
@@ -19,6 +30,10 @@ class JsonReporter:
 
     def _emit(self, event: str, **fields) -> None:
         print(json.dumps({"event": event, **fields}), flush=True)
+
+    def stage(self, stage: str, fraction: float) -> None:
+        """Loading or evaluating: what is being done and how far (0..1)."""
+        self._emit("stage", stage=stage, fraction=round(fraction, 3))
 
     def start(self, **info) -> None:
         """Training is about to begin: arch, epochs, time_budget, device, train_size."""
@@ -35,9 +50,9 @@ class JsonReporter:
     def note(self, message: str) -> None:
         """Free text for people; JSON consumers need not see it."""
 
-    def done(self, path: str, figures: dict, seconds: float) -> None:
-        """The model is saved at `path`."""
-        self._emit("done", path=path, figures=figures, seconds=seconds)
+    def done(self, path: str, figures: dict, seconds: float, baseline: dict | None = None) -> None:
+        """The model is saved at `path`; `baseline` holds the figures of the model it was fine-tuned from."""
+        self._emit("done", path=path, figures=figures, seconds=seconds, baseline=baseline)
 
     def cancelled(self, message: str) -> None:
         """Stopped by the user; nothing was saved."""
@@ -56,9 +71,20 @@ class BarReporter(JsonReporter):
 
     def __init__(self):
         self._bar: tqdm | None = None
+        self._stage: str | None = None
+
+    def stage(self, stage: str, fraction: float) -> None:
+        """A bar per loading or evaluation stage."""
+        if stage != self._stage:
+            self.close()
+            self._stage = stage
+            self._bar = tqdm(total=1000, desc=stage, file=sys.stderr, dynamic_ncols=True, bar_format="{l_bar}{bar}| {elapsed}")
+        self._bar.n = int(fraction * 1000)
+        self._bar.refresh()
 
     def start(self, **info) -> None:
         """Open the bar."""
+        self.close()
         budget = f", budget {info['time_budget']:.0f} s" if info.get("time_budget") else ""
         epochs = f"{info['epochs']} epochs" if info.get("epochs") else "epochs to fit the budget"
         self.note(f"training {info['arch']} on {info['device']}: {info['train_size']:,} images, {epochs}{budget}")
@@ -83,11 +109,13 @@ class BarReporter(JsonReporter):
         """A line for people, above the bar."""
         tqdm.write(message, file=sys.stderr)
 
-    def done(self, path: str, figures: dict, seconds: float) -> None:
-        """Print where the model went and its figures."""
+    def done(self, path: str, figures: dict, seconds: float, baseline: dict | None = None) -> None:
+        """Print where the model went and its figures (before and after, when fine-tuned)."""
         self.close()
         shown = ", ".join(f"{k} {figures[k]:.2%}" for k in SUMMARY if k in figures)
         print(f"saved {path} after {seconds:.0f} s: {shown}", flush=True)
+        for line in before_after(figures, baseline or {}):
+            print(f"  {line}", flush=True)
 
     def cancelled(self, message: str) -> None:
         """Say that nothing was saved."""
@@ -104,6 +132,7 @@ class BarReporter(JsonReporter):
         if self._bar is not None:
             self._bar.close()
             self._bar = None
+        self._stage = None
 
 
 def reporter(kind: str) -> JsonReporter:

@@ -5,28 +5,30 @@ images never compete with drawing. Two models can be compared on one chart.
 """
 from __future__ import annotations
 
-import json
 import sys
+from pathlib import Path
 
 import pyqtgraph as pg
-from PySide6.QtCore import QObject, QProcess, Signal
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QComboBox, QDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from .. import paths
 from .chart_style import LegendRow, percent_plot
 from .settings import settings
+from .training_process import JsonLinesProcess, Outcome
 
 MODEL_PENS = ("#2e86ab", "#d1495b")
 
 
 def evaluation_command(model: str, data_dir: str, corrections_file: str) -> list[str]:
-    """The argv of one background evaluation."""
+    """The argv of one background evaluation; the user's drawings join in once there are any."""
+    drawings = ["--corrections", corrections_file] if Path(corrections_file).is_file() else []
     return [sys.executable, "-m", "training.evaluate", "--model", model, "--data-dir", data_dir,
-            "--corrections", corrections_file, "--json", "--low-priority"]
+            *drawings, "--json", "--low-priority"]
 
 
 class EvaluationRun(QObject):
-    """One evaluation process; emits its figures or a message."""
+    """One evaluation process (a JsonLinesProcess); emits its figures or a message."""
 
     finished = Signal(str, dict)   # model, the evaluation's JSON (figures, thickness_px)
     failed = Signal(str, str)      # model, message
@@ -34,32 +36,22 @@ class EvaluationRun(QObject):
     def __init__(self, model: str, command: list[str], parent: QObject | None = None):
         super().__init__(parent)
         self.model = model
-        self.process = QProcess(self)
-        self.process.finished.connect(self._done)
-        self.process.errorOccurred.connect(self._error)
-        self.process.start(command[0], command[1:])
+        self.process = JsonLinesProcess(self)
+        self.process.ended.connect(self._done)
+        self.process.start(command)
 
-    def _error(self, error: QProcess.ProcessError) -> None:
-        if error == QProcess.ProcessError.FailedToStart:
-            self.failed.emit(self.model, f"could not start the evaluation: {self.process.errorString()}")
-
-    def _done(self, exit_code: int, status: QProcess.ExitStatus) -> None:
-        out = bytes(self.process.readAllStandardOutput()).decode(errors="replace").strip().splitlines()
-        err = bytes(self.process.readAllStandardError()).decode(errors="replace").strip().splitlines()
-        try:
-            result = json.loads(out[-1]) if exit_code == 0 and out else None
-            result = result if isinstance(result.get("figures"), dict) else None
-        except (ValueError, AttributeError):
-            result = None
-        if result is None:
-            self.failed.emit(self.model, (err[-1] if err else f"the evaluation stopped (exit code {exit_code})"))
-        else:
+    def _done(self, outcome: Outcome) -> None:
+        result = outcome.last_event
+        if outcome.exit_code == 0 and isinstance(result.get("figures"), dict):
             self.finished.emit(self.model, result)
+        elif outcome.exit_code == -1:
+            self.failed.emit(self.model, f"the evaluation {outcome.error}")
+        else:
+            self.failed.emit(self.model, outcome.error or f"the evaluation stopped (exit code {outcome.exit_code})")
 
     def stop(self) -> None:
-        if self.process.state() != QProcess.ProcessState.NotRunning:
-            self.process.kill()
-            self.process.waitForFinished(2000)
+        """End the evaluation now."""
+        self.process.kill()
 
 
 class AccuracyDialog(QDialog):

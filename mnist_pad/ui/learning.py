@@ -1,19 +1,24 @@
 """Learning from the app: corrections, retraining and the accuracy view, attached to the main window.
 
 Kept apart from the main window so drawing and recognising stay readable on their own; this
-module wires the Model menu entries, the "Wrong? It was a …" row and their dialogs.
+module wires the Model menu entries (deleting a saved model too), the "Wrong? It was a …" row, their
+dialogs, and the status-bar view of a training run, which also makes quitting during a run ask first.
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QApplication, QMainWindow
+from PySide6.QtWidgets import QApplication, QMainWindow, QMessageBox
 
 from .. import corrections, paths
 from .accuracy_dialog import AccuracyDialog
 from .canvas import CANVAS_SIZE
 from .corrections_view import CorrectionBar, MyDrawingsDialog
 from .retrain_dialog import RetrainDialog
+from .training_process import TRAINING_PROGRAM, TrainingRun
+from .training_status import TrainingStatus
 
 
 class Learning(QObject):
@@ -22,7 +27,6 @@ class Learning(QObject):
     def __init__(self, window: QMainWindow):
         super().__init__(window)
         self.window = window
-        self.retrain_dialog: RetrainDialog | None = None
         self.drawings_dialog: MyDrawingsDialog | None = None
         self.accuracy_dialog: AccuracyDialog | None = None
         self._count: int | None = None  # corrections in the file: read once, then kept up to date
@@ -41,6 +45,15 @@ class Learning(QObject):
         accuracy = QAction("Accuracy vs brush width…", window, objectName="actionAccuracy", triggered=self.open_accuracy)
         window.model_menu.trailing[-1:-1] = [drawings, accuracy]
         window.model_menu.rebuild()
+        window.model_menu.delete_requested.connect(self.delete_saved_model)
+        self.retrain_dialog: RetrainDialog | None = None  # made on first use (its chart is costly)
+        self.training_program = TRAINING_PROGRAM  # what Retrain… runs; tests set a stand-in
+        self.run = TrainingRun(self)
+        self.run.succeeded.connect(lambda _event: window.refresh_saved_models())
+        window.model_changed.connect(self._on_model_changed)
+        self.training_status = TrainingStatus(self.run, self._current_figures, window)
+        self.training_status.show_dialog.connect(self.open_retrain)
+        window.statusBar().addPermanentWidget(self.training_status)
         app = QApplication.instance()
         if app is not None:
             app.aboutToQuit.connect(self.shutdown)
@@ -77,16 +90,63 @@ class Learning(QObject):
     def open_retrain(self) -> RetrainDialog:
         """Show the (single) retrain dialog; a run keeps going while it is hidden."""
         if self.retrain_dialog is None:
-            self.retrain_dialog = RetrainDialog(self.window)
+            self.retrain_dialog = RetrainDialog(self.window, self.training_program, self.run)
             self.retrain_dialog.use_model.connect(self.window.set_recognizer_from_path)
-            self.retrain_dialog.run.succeeded.connect(lambda _event: self.window.refresh_saved_models())
-        info = self.window.model_info
-        if info is not None:
-            self.retrain_dialog.set_current_model(info.source, info.card)
+            self.retrain_dialog.hidden_while_running.connect(lambda: self.window.statusBar().showMessage(
+                "Training goes on in the background; its progress is shown here.", 5000))
+            if self.window.model_info is not None:
+                self._on_model_changed(self.window.model_info)
         self.retrain_dialog.set_corrections_count(self.corrections_count())
         self.retrain_dialog.show()
         self.retrain_dialog.raise_()
         return self.retrain_dialog
+
+    def training_running(self) -> bool:
+        """Whether a training run is going."""
+        return self.run.running
+
+    def may_close(self) -> bool:
+        """Asked before the window closes: with training going, the user decides whether to stop it."""
+        if not self.training_running():
+            return True
+        answer = QMessageBox.question(
+            self.window, "Training is running",
+            "A training run is still going. Quit anyway? It will be stopped and nothing of it saved; "
+            "your current model stays as it is.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
+        return answer == QMessageBox.StandardButton.Yes
+
+    def delete_saved_model(self, path: str) -> bool:
+        """Delete one of the user's saved models after confirmation; never a shipped one or the one in use."""
+        target = Path(path).resolve()
+        if target.parent != paths.user_models_dir().resolve():
+            self.window.show_error(f"{target.name} is not one of your saved models; only those can be deleted.")
+            return False
+        info = self.window.model_info
+        if info is not None and Path(info.source).resolve() == target:
+            self.window.show_error(f"{target.name} is the model in use. Switch to another model first, then delete it.")
+            return False
+        answer = QMessageBox.question(
+            self.window, "Delete saved model", f"Delete {target.name} for good? This cannot be undone.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
+        if answer != QMessageBox.StandardButton.Yes:
+            return False
+        try:
+            target.unlink()
+        except OSError as error:
+            self.window.show_error(f"Could not delete {target}: {error.strerror or error}")
+            return False
+        self.window.statusBar().showMessage(f"Deleted {target.name}", 5000)
+        self.window.refresh_saved_models()
+        return True
+
+    def _on_model_changed(self, info) -> None:
+        if self.retrain_dialog is not None:
+            self.retrain_dialog.set_current_model(info.name, info.source, info.card)
+
+    def _current_figures(self) -> dict:
+        info = self.window.model_info
+        return dict(info.card.get("figures", {})) if info is not None else {}
 
     def open_my_drawings(self) -> MyDrawingsDialog:
         if self.drawings_dialog is None:
@@ -115,10 +175,9 @@ class Learning(QObject):
 
     def _refresh_counts(self, count: int) -> None:
         self._count = count
-        if self.retrain_dialog is not None and not self.retrain_dialog.run.running:
+        if self.retrain_dialog is not None and not self.run.running:
             self.retrain_dialog.set_corrections_count(count)
 
     def shutdown(self) -> None:
         """Quitting the app ends a training run (its partial output is never kept)."""
-        if self.retrain_dialog is not None:
-            self.retrain_dialog.run.kill()
+        self.run.kill()

@@ -497,6 +497,9 @@ class MainWindow(QMainWindow):
         stored.sync()
 
     def closeEvent(self, event) -> None:
+        if not self.learning.may_close():  # a training run is going and the user chose to keep it
+            event.ignore()
+            return
         self.save_settings()
         self.inference.stop()
         super().closeEvent(event)

@@ -1,4 +1,5 @@
-"""Model menu: the shipped models, the user's saved models, and the model actions after them."""
+"""Model menu: the shipped models, the user's saved models, the model actions after them, and a
+"Delete saved model" submenu (the user's models only: shipped ones are never offered)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -15,6 +16,7 @@ class ModelMenu(QMenu):
     """One checkable entry per model (shipped first, then "My models"); emits what was chosen."""
 
     model_chosen = Signal(str)  # a shipped model's name or a checkpoint path
+    delete_requested = Signal(str)  # path of a saved model the user wants deleted (confirmation is the handler's)
 
     def __init__(self, trailing: list[QAction], parent: QWidget | None = None):
         super().__init__("&Model", parent)
@@ -40,6 +42,7 @@ class ModelMenu(QMenu):
             action.setChecked(action.data() == spec)
 
     def rebuild(self) -> None:
+        """List every model, then the trailing actions and the delete submenu."""
         self.clear()
         for action in self.group.actions():
             self.group.removeAction(action)
@@ -58,4 +61,10 @@ class ModelMenu(QMenu):
             self.addAction(action)
         self.addSeparator()
         self.addActions(self.trailing)
+        self.delete_menu = self.addMenu("Delete saved model")
+        self.delete_menu.setObjectName("deleteModelMenu")
+        self.delete_menu.setEnabled(bool(self.saved))
+        for entry in self.saved:
+            action = self.delete_menu.addAction(f"{entry.label}…")
+            action.triggered.connect(lambda _=False, path=entry.path: self.delete_requested.emit(path))
         self.set_current(self.current)

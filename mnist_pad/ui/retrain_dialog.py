@@ -1,49 +1,42 @@
 """Model → Retrain…: choose a recipe, watch training in its own process, then swap the model in.
 
-The dialog is modeless: the user keeps drawing while training runs, and closing it leaves
-the run going (reopen it to watch); only Cancel or quitting the app stops training. A new model is saved
-under a versioned name in the user's models folder; the shipped models are never written.
+The dialog is modeless: the user keeps drawing while training runs, and closing it (Esc too) leaves
+the run going, shown in the main window's status bar (reopen it to watch); only Cancel or quitting the
+app (which asks first) stops training. A new model is saved under a versioned name in the user's models
+folder; the shipped models are never written. The recipe is a typed `Recipe`, made into arguments once.
 """
 from __future__ import annotations
-
 
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QDialog, QFileDialog, QFormLayout, QGridLayout, QGroupBox, QHBoxLayout,
+    QCheckBox, QComboBox, QDialog, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout,
     QLabel, QLineEdit, QProgressBar, QPushButton, QRadioButton, QSpinBox, QVBoxLayout, QWidget,
 )
 
 from .. import model_store, paths
+from ..recipe import FINETUNE_BUDGET_S, Recipe
+from .retrain_result import ResultTable
 from .settings import settings
-from .training_process import TrainingRun, training_command
-
-FIGURE_LABELS = {
-    "mnist_test_accuracy": "MNIST test accuracy",
-    "pendigits_worst_width_accuracy": "pen digits, worst brush width",
-    "pendigits_mean_accuracy": "pen digits, mean over widths",
-}
-
-
-def _format_eta(seconds: float | None) -> str:
-    if seconds is None or seconds != seconds:
-        return "…"
-    minutes, secs = divmod(int(round(seconds)), 60)
-    return f"{minutes}:{secs:02d}"
+from .training_process import TRAINING_PROGRAM, TrainingRun, training_command
+from .training_status import format_eta
 
 
 class RetrainDialog(QDialog):
     """Recipe, progress with ETA, a live loss/accuracy chart, cancel, and the swap offer."""
 
     use_model = Signal(str)  # path of the new model the user chose to switch to
+    hidden_while_running = Signal()  # closed (or Esc) with training still going
 
-    def __init__(self, parent: QWidget | None = None):
+    def __init__(self, parent: QWidget | None = None, program: tuple[str, ...] = TRAINING_PROGRAM,
+                 run: TrainingRun | None = None):
         super().__init__(parent)
+        self.program = tuple(program)  # the training CLI; tests pass a stand-in program
         self.setObjectName("retrainDialog")
         self.setWindowTitle("Retrain the model")
         self.setModal(False)
-        self.run = TrainingRun(self)
-        self._current_path, self._current_card = "", {}
+        self.run = run if run is not None else TrainingRun(self)
+        self._current_name, self._current_path, self._current_card = "", "", {}
         self._new_path: str | None = None
         self._steps: list[float] = []
         self._losses: list[float] = []
@@ -92,7 +85,8 @@ class RetrainDialog(QDialog):
         self.start_button.setDefault(True)
         self.finetune_button = QPushButton("Quick fine-tune on my drawings")
         self.finetune_button.setObjectName("retrainFinetune")
-        self.finetune_button.setToolTip("About 20 seconds: the current model, nudged towards your corrections")
+        self.finetune_button.setToolTip(f"About {FINETUNE_BUDGET_S} seconds: the model in use, taught your corrections "
+                                        "while it keeps practising on the original data")
         self.cancel_button = QPushButton("Cancel training")
         self.cancel_button.setObjectName("retrainCancel")
         self.cancel_button.setEnabled(False)
@@ -122,9 +116,7 @@ class RetrainDialog(QDialog):
         self.chart.setXRange(0, 100)
         self.chart.getAxis("bottom").enableAutoSIPrefix(False)
 
-        self.result = QGroupBox("Result")
-        self.result.setObjectName("retrainResult")
-        self.result_grid = QGridLayout(self.result)
+        self.result = ResultTable()
         self.result.hide()
 
         layout = QVBoxLayout(self)
@@ -140,6 +132,8 @@ class RetrainDialog(QDialog):
         self.start_button.clicked.connect(self.start_training)
         self.finetune_button.clicked.connect(self.start_finetune)
         self.cancel_button.clicked.connect(self.cancel_training)
+        self.result.use_clicked.connect(self._use_new_model)
+        self.run.staged.connect(self._on_stage)
         self.run.started.connect(lambda e: self._say(f"Training {e.get('arch', '')} on {e.get('device', '?')}…"))
         self.run.progress.connect(self._on_progress)
         self.run.evaluated.connect(self._on_eval)
@@ -150,46 +144,55 @@ class RetrainDialog(QDialog):
         self._sync_enabled()
 
     # -- public --------------------------------------------------------------------------
-    def set_current_model(self, path: str, card: dict) -> None:
+    def set_current_model(self, name: str, path: str, card: dict) -> None:
         """The model in use now: fine-tuning starts from it, results are compared with it."""
-        self._current_path, self._current_card = path, dict(card or {})
+        self._current_name, self._current_path, self._current_card = name, path, dict(card or {})
+        self._sync_enabled()
 
     def set_corrections_count(self, count: int) -> None:
+        """How many corrections the user has saved (fine-tuning needs some)."""
         self.include_corrections.setText(f"include my corrections ({count} drawings)")
         self.include_corrections.setEnabled(count > 0)
         self.include_corrections.setChecked(count > 0)
-        self.finetune_button.setEnabled(count > 0 and not self.run.running)
+        self._sync_enabled()
 
-    def recipe_options(self) -> list[str]:
-        """The training CLI options for the chosen recipe."""
-        options = ["--augment", self.augment.currentText(), "--device", self.device.currentText(),
-                   "--data-dir", self.data_dir.text().strip()]
-        if self.by_budget.isChecked():
-            options += ["--time-budget", str(self.budget.value())]
-        else:
-            options += ["--epochs", str(self.epochs.value())]
-        if self.include_corrections.isEnabled() and self.include_corrections.isChecked():
-            options += ["--corrections", str(paths.corrections_file())]
-        return options
+    def recipe(self) -> Recipe:
+        """The recipe chosen in the dialog."""
+        by_budget = self.by_budget.isChecked()
+        use_corrections = self.include_corrections.isEnabled() and self.include_corrections.isChecked()
+        return Recipe(data_dir=self.data_dir.text().strip(), augment=self.augment.currentText(),
+                      device=self.device.currentText(),
+                      time_budget=float(self.budget.value()) if by_budget else None,
+                      epochs=None if by_budget else self.epochs.value(),
+                      corrections=str(paths.corrections_file()) if use_corrections else None)
 
     def start_training(self) -> bool:
         """Train a new model from scratch with the chosen recipe."""
-        return self._start("retrained", self.recipe_options())
+        return self._start("retrained", self.recipe())
 
     def start_finetune(self) -> bool:
-        """Fine-tune the current model on the user's corrections, within a 20 s budget."""
-        options = ["--init", self._current_path, "--corrections", str(paths.corrections_file()),
-                   "--time-budget", "20", "--augment", "full", "--device", self.device.currentText(),
-                   "--data-dir", self.data_dir.text().strip()]
-        return self._start("finetuned", options)
+        """Fine-tune the model in use on the user's corrections, within a short budget."""
+        if not self._current_path:
+            self._say("No model is in use to fine-tune: pick one in the Model menu first.", error=True)
+            return False
+        recipe = Recipe.finetune(self._current_path, str(paths.corrections_file()),
+                                 data_dir=self.data_dir.text().strip(), device=self.device.currentText())
+        return self._start("finetuned", recipe)
 
     def cancel_training(self) -> None:
+        """Stop the run; nothing is saved."""
         if self.run.running:
             self._say("Cancelling…")
             self.run.cancel()
 
     # -- run lifecycle -------------------------------------------------------------------
-    def _start(self, stem: str, options: list[str]) -> bool:
+    def reject(self) -> None:
+        """Esc or the close button: the dialog goes, a run keeps going and the main window shows it."""
+        super().reject()
+        if self.run.running:
+            self.hidden_while_running.emit()
+
+    def _start(self, stem: str, recipe: Recipe) -> bool:
         if self.run.running:
             self._say("A training run is already going: one at a time.")
             return False
@@ -202,14 +205,19 @@ class RetrainDialog(QDialog):
         self.progress.setValue(0)
         self.progress.setFormat("starting…")
         self._say("Starting the training process…")
-        started = self.run.start(training_command(out, options), out)
+        started = self.run.start(training_command(recipe, out, self.program), out)
         self._sync_enabled()
         return started
+
+    def _on_stage(self, event: dict) -> None:
+        fraction = float(event.get("fraction", 0.0))
+        self.progress.setValue(int(fraction * 1000))
+        self.progress.setFormat(f"{event.get('stage', 'preparing')}…  {fraction:.0%}")
 
     def _on_progress(self, event: dict) -> None:
         fraction = float(event.get("fraction", 0.0))
         self.progress.setValue(int(fraction * 1000))
-        self.progress.setFormat(f"{fraction:.0%}  ·  ETA {_format_eta(event.get('eta_s'))}")
+        self.progress.setFormat(f"{fraction:.0%}  ·  ETA {format_eta(event.get('eta_s'))}")
         self._steps.append(fraction * 100)
         self._losses.append(float(event.get("loss", float("nan"))))
         self._accuracies.append(float(event.get("accuracy", float("nan"))))
@@ -226,7 +234,11 @@ class RetrainDialog(QDialog):
         self.progress.setValue(1000)
         self.progress.setFormat("done")
         self._say(f"Saved as {self._new_path}. It is listed in the Model menu; switch to it now or later.")
-        self._show_comparison(event.get("figures", {}))
+        baseline = event.get("baseline")
+        if isinstance(baseline, dict):  # fine-tuned: the model it started from, measured on the same data
+            self.result.show_result(self._current_name, baseline, event.get("figures", {}), "before")
+        else:
+            self.result.show_result(self._current_name, self._current_card.get("figures", {}), event.get("figures", {}))
         self._sync_enabled()
 
     def _on_failure(self, message: str) -> None:
@@ -245,31 +257,10 @@ class RetrainDialog(QDialog):
     def _use_new_model(self) -> None:
         if self._new_path:
             self.use_model.emit(self._new_path)
+            self.result.mark_used()
             self._say("Switched to the new model. The Model menu can switch back at any time.")
 
     # -- helpers -------------------------------------------------------------------------
-    def _show_comparison(self, new_figures: dict) -> None:
-        while self.result_grid.count():
-            self.result_grid.takeAt(0).widget().deleteLater()
-        current_figures = self._current_card.get("figures", {})
-        headers = ["", f"current ({self._current_card.get('name', 'model')})", "new"]
-        for column, text in enumerate(headers):
-            self.result_grid.addWidget(QLabel(f"<b>{text}</b>"), 0, column)
-        row = 1
-        for key, label in FIGURE_LABELS.items():
-            if key not in new_figures and key not in current_figures:
-                continue
-            self.result_grid.addWidget(QLabel(label), row, 0)
-            for column, figures in ((1, current_figures), (2, new_figures)):
-                value = figures.get(key)
-                self.result_grid.addWidget(QLabel(f"{value:.2%}" if isinstance(value, (int, float)) else "—"), row, column)
-            row += 1
-        self.use_button = QPushButton("Use the new model")
-        self.use_button.setObjectName("retrainUse")
-        self.use_button.clicked.connect(self._use_new_model)
-        self.result_grid.addWidget(self.use_button, row, 0, 1, 3)
-        self.result.show()
-
     def _choose_data_dir(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Folder holding MNIST/raw", self.data_dir.text())
         if folder:
@@ -278,7 +269,7 @@ class RetrainDialog(QDialog):
     def _sync_enabled(self) -> None:
         running = self.run.running
         self.start_button.setEnabled(not running)
-        self.finetune_button.setEnabled(not running and self.include_corrections.isEnabled())
+        self.finetune_button.setEnabled(not running and self.include_corrections.isEnabled() and bool(self._current_path))
         self.cancel_button.setEnabled(running)
         self.budget.setEnabled(self.by_budget.isChecked())
         self.epochs.setEnabled(not self.by_budget.isChecked())

@@ -1,0 +1,54 @@
+"""A training recipe: the options of `python -m training`, typed, shared by the CLI and the Retrain dialog.
+
+The CLI builds one from its parsed arguments (`Recipe.from_args`) and takes its defaults from here;
+the app builds one from the dialog's widgets and turns it into arguments with `to_argv()`, so
+no argument string is ever spelled out by hand twice.
+"""
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass, fields, replace
+
+FINETUNE_BUDGET_S = 30  # a quick fine-tune: long enough to learn the corrections, short enough to wait for
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """What to train and how; None means "the CLI's default" (see training/train.py)."""
+
+    data_dir: str | None = None
+    time_budget: float | None = None
+    epochs: int | None = None
+    augment: str = "full"
+    device: str = "auto"
+    arch: str = "padnet"
+    init: str | None = None            # fine-tune from this checkpoint
+    corrections: str | None = None     # the user's corrections .jsonl
+    pendigits: str = "auto"
+    lr: float | None = None
+    batch_size: int = 256
+    schedule: str = "onecycle"
+    seed: int = 0
+
+    def to_argv(self) -> list[str]:
+        """The command-line options that reproduce this recipe (unset ones left out)."""
+        argv: list[str] = []
+        for item in fields(self):
+            value = getattr(self, item.name)
+            if value is None:
+                continue
+            text = f"{value:g}" if isinstance(value, float) else str(value)
+            argv += [f"--{item.name.replace('_', '-')}", text]
+        return argv
+
+    @classmethod
+    def from_args(cls, args: argparse.Namespace) -> Recipe:
+        """The recipe in parsed CLI arguments."""
+        return cls(**{item.name: getattr(args, item.name) for item in fields(cls)})
+
+    @classmethod
+    def finetune(cls, init: str, corrections: str, **options) -> Recipe:
+        """A quick fine-tune of the model at `init` on the user's corrections."""
+        if not init:
+            raise ValueError("fine-tuning needs the model in use; none is loaded")
+        return replace(cls(**options), init=init, corrections=corrections, time_budget=FINETUNE_BUDGET_S)

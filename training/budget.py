@@ -1,0 +1,143 @@
+"""A time budget for the whole command, planned from measurements rather than guesses.
+
+`--time-budget S` covers everything from the process start to the saved file. Before training,
+the final evaluation is timed on a slice of its data and extrapolated; while training, the speed
+is measured continuously, so the training deadline (budget minus the evaluation and saving reserve)
+and the learning-rate schedule follow the machine as it is now, busy or idle. When the speed
+measured leaves too few steps for a useful model, TooSlow says so with a budget that would work.
+"""
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+from mnist_pad import corrections
+from mnist_pad.recognizer import Recognizer
+
+from . import evaluate
+
+SAVE_S = 1.0            # writing a checkpoint (about 1 MB, fsynced) and exiting, with room to spare
+RESERVE_SAFETY = 1.3    # the measured evaluation cost times this, so a noisy slice cannot overrun
+SLICE_IMAGES, SLICE_DIGITS = 1000, 20
+SPEED_SMOOTHING = 0.1   # weight of the newest step in the moving average of the speed
+WARMUP_STEPS = 5        # steps, and seconds, before the speed measured is trusted (the first ones are slow)
+WARMUP_S = 3.0
+
+
+class TooSlow(Exception):
+    """The machine, as measured, cannot make a useful model within the budget; the message says what would."""
+
+
+@dataclass
+class EvaluationSet:
+    """What the final evaluation measures, loaded once: MNIST test, held-out pen digits, the user's drawings.
+
+    The pen digits come pre-rendered at each of evaluate.BRUSH_WIDTHS (data.heldout_pen_renders): the same
+    28x28 images the Recognizer would make, so the figures equal `python -m training.evaluate`'s.
+    """
+
+    images: torch.Tensor
+    labels: torch.Tensor
+    pen_images: np.ndarray | None = None    # (len(BRUSH_WIDTHS), N, 28, 28) uint8
+    pen_labels: np.ndarray | None = None
+    drawings: list[corrections.Correction] = field(default_factory=list)
+
+    def figures(self, recognizer: Recognizer, progress=lambda fraction: None) -> dict:
+        """All final figures for `recognizer` (accuracies in 0..1)."""
+        figures = {"mnist_test_accuracy": evaluate.mnist_accuracy(recognizer, self.images, self.labels)}
+        progress(0.5)
+        if self.pen_images is not None:
+            per_width = {width: float((recognizer.predict_mnist(images).argmax(axis=1) == self.pen_labels).mean())
+                         for width, images in zip(evaluate.BRUSH_WIDTHS, self.pen_images)}
+            figures.update(evaluate.pen_figures(per_width, len(self.pen_labels)))
+        progress(0.9)
+        if self.drawings:
+            per_width = evaluate.drawing_accuracies(recognizer, self.drawings)
+            figures.update({f"corrections_w{width}_accuracy": value for width, value in per_width.items()})
+            figures["corrections_accuracy"] = float(np.mean(list(per_width.values())))
+            figures["corrections_count"] = len(self.drawings)
+        return figures
+
+    def cost_s(self, recognizer: Recognizer) -> float:
+        """Seconds the full evaluation takes now, extrapolated from a timed run on a slice of it."""
+        evaluate.mnist_accuracy(recognizer, self.images[:100], self.labels[:100])  # warm-up, not timed
+        count = min(SLICE_IMAGES, len(self.images))
+        begun = time.perf_counter()
+        evaluate.mnist_accuracy(recognizer, self.images[:count], self.labels[:count])
+        per_image = (time.perf_counter() - begun) / max(1, count)
+        pen_count = 0 if self.pen_images is None else self.pen_images.shape[0] * self.pen_images.shape[1]
+        seconds = per_image * (len(self.images) + pen_count)
+        if self.drawings:
+            part = self.drawings[:SLICE_DIGITS]
+            begun = time.perf_counter()
+            evaluate.drawing_accuracies(recognizer, part)
+            seconds += (time.perf_counter() - begun) * len(self.drawings) / len(part)
+        return seconds
+
+
+class Budget:
+    """The training deadline within `seconds` of `started`, kept up to date with the speed measured."""
+
+    def __init__(self, started: float, seconds: float, evaluation_s: float, min_steps: int):
+        self.started, self.seconds, self.min_steps = started, seconds, min_steps
+        self.evaluation_s = evaluation_s
+        self.loop_start = time.perf_counter()
+        self.speed = 0.0        # steps per second, moving average
+        self.peak_speed = 0.0   # the fastest the average has been: a drop means the machine got busier
+        self.steps = 0
+        self._last = self.loop_start
+
+    def reserve_s(self) -> float:
+        """Evaluation and saving, scaled by how much slower the machine is now than at its best."""
+        slowdown = self.peak_speed / self.speed if self.speed > 0 else 1.0
+        return self.evaluation_s * RESERVE_SAFETY * max(1.0, slowdown) + SAVE_S
+
+    def deadline(self) -> float:
+        """When training must stop (perf_counter time)."""
+        return self.started + self.seconds - self.reserve_s()
+
+    def fraction(self, now: float) -> float:
+        """How far through the training time we are (0..1), for the schedule."""
+        return (now - self.loop_start) / max(1e-6, self.deadline() - self.loop_start)
+
+    def step_done(self, now: float) -> None:
+        """Record one optimizer step; refuse when the speed measured leaves too few steps."""
+        self.steps += 1
+        rate = 1.0 / max(1e-6, now - self._last)
+        self._last = now
+        if self.steps == 1:
+            return  # the first step pays for one-off set-up
+        self.speed = rate if self.speed == 0 else (1 - SPEED_SMOOTHING) * self.speed + SPEED_SMOOTHING * rate
+        if self.steps >= WARMUP_STEPS and now - self.loop_start >= WARMUP_S:
+            self.peak_speed = max(self.peak_speed, self.speed)
+            self.check(now)
+
+    def check(self, now: float) -> None:
+        """Raise TooSlow when the steps done plus those still possible are fewer than a useful model needs."""
+        remaining = max(0.0, self.deadline() - now)
+        possible = self.steps + remaining * self.speed if self.speed else self.steps
+        if possible < self.min_steps:
+            raise TooSlow(self.advice())
+
+    def check_start(self) -> None:
+        """Raise TooSlow when loading has already used the time training needed."""
+        if time.perf_counter() >= self.deadline():
+            raise TooSlow(self.advice())
+
+    def advice(self) -> str:
+        """Why the budget cannot work, and the budget that would."""
+        loading = self.loop_start - self.started
+        if self.speed:
+            needed = loading + self.reserve_s() + self.min_steps / self.speed
+            speed = f"this machine now makes about {self.speed:.1f} training steps/s, "
+        else:
+            needed = loading + self.reserve_s() + self.min_steps * 0.5
+            speed = ""
+        return (f"--time-budget {self.seconds:g} s is too short on this machine to train a useful model: "
+                f"{speed}loading took {loading:.0f} s and the final evaluation needs about {self.reserve_s():.0f} s, "
+                f"which leaves fewer than the {self.min_steps} steps a useful model needs. Nothing was saved; "
+                f"give it at least {10 * math.ceil(needed * 1.2 / 10):.0f} s (or close other programs).")
