@@ -28,7 +28,7 @@ class Recognizer:
         self.session = session
         self.card = card or {}
         self.arch = str(self.card.get("arch", ""))
-        self.source = source
+        self.source = source  # the model file asked for (a checkpoint, or its ONNX form)
 
     @classmethod
     def load(cls, path: os.PathLike | str | None = None, threads: int = 1) -> "Recognizer":
@@ -40,12 +40,13 @@ class Recognizer:
         if path is None:
             path = paths.DEFAULT_MODEL
         if isinstance(path, str) and path in paths.SHIPPED_MODELS:
-            model = engine.read_sidecar(paths.shipped_model(path).with_suffix(".json"))
+            path = paths.shipped_model(path)
+            model = engine.read_sidecar(path.with_suffix(".json"))
         elif Path(path).suffix in (".onnx", ".json"):
             model = engine.read_sidecar(Path(path).with_suffix(".json"))
         else:
             model = engine.converted_form(path)
-        return cls(engine.create_session(model, threads), model.card, str(model.onnx))
+        return cls(engine.create_session(model, threads), model.card, str(path))
 
     @property
     def name(self) -> str:

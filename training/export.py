@@ -29,6 +29,7 @@ from mnist_pad.card import validate_card
 from mnist_pad.files import write_atomic
 from mnist_pad.preprocess import to_mnist
 from mnist_pad.raster import rasterize
+from mnist_pad.recognizer import Recognizer
 
 from . import data
 
@@ -127,6 +128,20 @@ def convert(path: str | Path, out: str | Path | None = None, data_dir: str | Pat
     say(f"reading {path.name}")
     loaded = checkpoint.load(path)
     return export(loaded.model, dict(loaded.card, arch=loaded.arch), Path(out) if out else path, path, data_dir, say)
+
+
+def recognizer_of(net: nn.Module, arch: str) -> Recognizer:
+    """A Recognizer running this network's ONNX form, held in memory (to evaluate a model before saving it)."""
+    return Recognizer(engine.session_from_bytes(to_onnx(net), f"the {arch} being trained"), {"arch": arch})
+
+
+def load_recognizer(spec: str | Path, data_dir: str | Path | None = None) -> Recognizer:
+    """Recognizer.load, first converting a checkpoint that has no ONNX form yet (torch is here anyway)."""
+    try:
+        return Recognizer.load(spec)
+    except engine.ConversionNeeded as need:
+        convert(need.checkpoint, need.target, data_dir)
+        return Recognizer.load(spec)
 
 
 def main(argv: list[str] | None = None) -> int:

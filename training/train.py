@@ -23,9 +23,8 @@ import torch.nn.functional as F
 
 from mnist_pad import checkpoint, model as models, paths, pendigits
 from mnist_pad.preprocess import PREPROCESS_VERSION
-from mnist_pad.recognizer import Recognizer
 
-from . import augment, data, evaluate
+from . import augment, data, evaluate, export
 from .priority import lower_priority
 from .progress import reporter
 
@@ -287,13 +286,13 @@ def run(args: argparse.Namespace, argv: list[str], report) -> int:
     best_state, val_accuracy = train(args, net, images, labels, val_images, val_labels, device, report, started)
     net.load_state_dict(best_state)
     net = net.cpu().eval()
-    recognizer = Recognizer(checkpoint.Checkpoint(net, arch), device="cpu")
+    recognizer = export.recognizer_of(net, arch)  # the figures are the app's engine's
     test_limit = args.limit or None
     figures = evaluate.evaluate_model(recognizer, args.data_dir, eval_pen_file(args), test_limit, thickness=False)
     figures["val_accuracy"] = val_accuracy
     card = model_card(args, argv, arch, used, figures)
     try:
-        checkpoint.save(args.out, net, arch, card)
+        export.save_model(args.out, net, arch, card, args.data_dir)  # the .pt, then its checked ONNX form
     except OSError as error:
         report.error(f"cannot save the model to {args.out}: {error.strerror or error}; "
                      "any earlier file there is unchanged. Free some space or choose another --out.")
@@ -315,7 +314,7 @@ def main(argv: list[str] | None = None) -> int:
     except Cancelled as stop:
         report.cancelled(str(stop))
         return 130
-    except (data.DataError, checkpoint.CheckpointError, SetupError) as error:
+    except (data.DataError, checkpoint.CheckpointError, export.ExportError, SetupError) as error:
         report.error(str(error))
         return 2
     finally:
