@@ -6,7 +6,7 @@ __all__ = ["Drawing", "Recognizer", "__version__"]
 
 
 def __getattr__(name: str):
-    # Recognizer imports torch (seconds): load it on first use so the GUI can show its window first.
+    # Recognizer imports ONNX Runtime (a few tenths of a second): load it on first use, so the GUI shows first.
     if name == "Recognizer":
         from .recognizer import Recognizer
 

@@ -1,8 +1,11 @@
 """`python -m mnist_pad.bench` (`make bench`): every speed and memory figure, printed.
 
-Figures come from here, never from timed tests. Sections: recognition latency (core),
-the GUI (start-up, event-loop stalls, memory), and training throughput (a real
-`--time-budget` run on MNIST). Each prints as it finishes; `--json` adds one JSON line.
+Figures come from here, never from timed tests. Sections: recognition latency (core, ONNX
+Runtime), the reference (the seed tutorials' pipeline and the same model in PyTorch, measured in a
+separate process so no figure of this one carries torch), the GUI (start-up, event-loop stalls,
+memory), and training throughput (a real `--time-budget` run on MNIST). Latencies are also given
+as ratios to the tutorials' pipeline measured in the same run, so machines can be compared.
+Each section prints as it finishes; `--json` adds one JSON line.
 """
 from __future__ import annotations
 
@@ -21,7 +24,7 @@ import numpy as np
 
 def machine() -> str:
     """A one-line description of the machine the figures come from."""
-    import torch
+    import onnxruntime
 
     cpu = platform.processor() or platform.machine()
     try:
@@ -31,7 +34,7 @@ def machine() -> str:
                 break
     except OSError:
         pass
-    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, torch {torch.__version__}"
+    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, onnxruntime {onnxruntime.__version__}"
 
 
 def forty_point_drawing(canvas_size: int = 280) -> list[list[tuple[float, float]]]:
@@ -70,6 +73,61 @@ def bench_recognizer(model: str | None = None, repeats: int = 2000) -> dict[str,
     figures = {f"predict_strokes_{k}": v for k, v in _percentiles(single).items()}
     figures["sweep16_p50_ms"] = _percentiles(sweeps)["p50_ms"]
     return figures
+
+
+def bench_engines(model: str | None, repeats: int = 1000) -> dict[str, float]:
+    """ONNX Runtime here vs PyTorch in its own process: forward at batch 1 and 16, import and load, memory."""
+    import onnxruntime as ort
+
+    from . import engine, paths
+    from .recognizer import Recognizer
+
+    spec = model or paths.DEFAULT_MODEL
+    command = [sys.executable, "-m", "training.bench_reference", "--model", spec, "--repeats", str(repeats),
+               "--strokes", json.dumps([[list(p) for p in s] for s in forty_point_drawing()])]
+    reference = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    if reference.returncode != 0:
+        raise RuntimeError(f"the PyTorch reference failed: {reference.stderr.strip()[-500:]}")
+    figures = {k: v for k, v in json.loads(reference.stdout).items() if isinstance(v, float)}
+    session = Recognizer.load(model).session
+    for batch in (1, 16):
+        images = np.random.default_rng(0).random((batch, 1, 28, 28), np.float32)
+        figures[f"onnx_forward_batch{batch}_p50_ms"] = _p50_ms(lambda: engine.run(session, images), repeats)
+    probe = subprocess.run([sys.executable, "-c", ONNX_LOAD_PROBE, spec], capture_output=True, text=True, timeout=120)
+    figures.update({k: float(v) for k, v in json.loads(probe.stdout or "{}").items()})
+    figures["onnxruntime_version"] = ort.__version__
+    for batch in (1, 16):
+        figures[f"forward_batch{batch}_torch_over_onnx"] = (figures[f"torch_forward_batch{batch}_p50_ms"]
+                                                             / figures[f"onnx_forward_batch{batch}_p50_ms"])
+    return figures
+
+
+ONNX_LOAD_PROBE = """
+import json, resource, sys, time
+start = time.perf_counter()
+from mnist_pad.recognizer import Recognizer
+Recognizer.load(sys.argv[1]).predict_mnist(__import__("numpy").zeros((1, 28, 28), "uint8"))
+print(json.dumps({"onnx_import_and_load_s": time.perf_counter() - start,
+                  "onnx_process_peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def _p50_ms(call, repeats: int) -> float:
+    for _ in range(max(5, repeats // 20)):
+        call()
+    samples = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        call()
+        samples.append(time.perf_counter() - start)
+    return float(np.median(samples) * 1e3)
+
+
+def ratios(figures: dict, reference_ms: float) -> dict[str, float]:
+    """Each latency (a *_ms figure) divided by the tutorials' pipeline measured in the same run."""
+    return {f"{name[:-3]}_x_tutorial": value / reference_ms for name, value in figures.items()
+            if name.endswith("_ms") and isinstance(value, (int, float)) and "tutorial" not in name
+            and not name.startswith(("torch_", "onnx_", "event_interval"))}
 
 
 def bench_training(data_dir: str, budget: float = 60) -> dict[str, float]:
@@ -116,12 +174,18 @@ def main(argv: list[str] | None = None) -> int:
 
     print(f"machine: {machine()}")
     figures = bench_recognizer(args.model)
-    _print("recognition", figures)
+    _print("recognition (ONNX Runtime, one thread)", figures)
+    engines = bench_engines(args.model)
+    _print("reference: the seed tutorials' pipeline, and PyTorch vs ONNX Runtime (torch in its own process)", engines)
+    figures.update(engines)
+    reference_ms = engines["tutorial_pipeline_p50_ms"]
+    _print("recognition / tutorials' pipeline", ratios(figures, reference_ms))
     if "gui" not in args.skip:
         from .ui.bench import measure_gui
 
         gui = measure_gui(model=args.model)
         _print("gui", gui)
+        _print("gui / tutorials' pipeline", ratios(gui, reference_ms))
         figures.update(gui)
         if "training" not in args.skip:
             busy = gui_while_training(args.data_dir, args.model)
@@ -137,6 +201,7 @@ def main(argv: list[str] | None = None) -> int:
                 reached.append(budget)
         figures["train_smallest_budget_reaching_99_s"] = float(min(reached)) if reached else math.nan
         _print("training", {"smallest_budget_reaching_99_s": figures["train_smallest_budget_reaching_99_s"]})
+    figures.update(ratios(figures, reference_ms))
     if args.json:
         print(json.dumps(figures))
     return 0

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -34,39 +36,80 @@ def main(argv: list[str] | None = None) -> int:
     return gui_main(["--model", args.model] if getattr(args, "model", None) else [])
 
 
-def predict_files(files: list[str], model: str | None) -> int:
-    """Classify each file; unreadable ones are reported and the rest still processed."""
-    from .checkpoint import CheckpointError
-    from .images import ImageError, read_gray
-    from .picture import PictureError
+BATCH = 256  # files decoded, prepared and predicted together: bounded memory, one network call each
+
+
+def load_recognizer(model: str | None):
+    """The Recognizer for `model`, converting an older checkpoint first; None (after a message) if it cannot load."""
+    from .engine import ConversionNeeded, ModelError
     from .recognizer import Recognizer
 
     try:
-        recognizer = Recognizer.load(model)
-    except (CheckpointError, ValueError) as error:
+        try:
+            return Recognizer.load(model)
+        except ConversionNeeded as need:
+            convert(need)
+            return Recognizer.load(model)
+    except (ModelError, ValueError) as error:
         print(f"mnist-pad: cannot load the model: {error}", file=sys.stderr)
+        return None
+
+
+def predict_files(files: list[str], model: str | None) -> int:
+    """Classify each file, in batches; unreadable ones are reported and the rest still processed."""
+    recognizer = load_recognizer(model)
+    if recognizer is None:
         return 2
     failures = 0
     print("file\tdigit\tconfidence\t" + "\t".join(f"p{d}" for d in range(10)))
-    for name in files:
-        try:
-            probabilities = recognizer.predict_image(read_gray(name))
-        except ImageError as error:
-            print(f"mnist-pad: {error}", file=sys.stderr)
-            failures += 1
-            continue
-        except PictureError as error:
-            print(f"mnist-pad: {name}: {error}", file=sys.stderr)
-            failures += 1
-            continue
-        cell = tsv_field(name)
-        if not probabilities.any():
-            print(f"{cell}\t-\tno digit found (blank picture)\t" + "\t".join("0.000" for _ in range(10)))
-            continue
-        digit = int(probabilities.argmax())
-        cells = "\t".join(f"{p:.3f}" for p in probabilities)
-        print(f"{cell}\t{digit}\t{probabilities[digit]:.3f}\t{cells}")
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:  # decoding releases the GIL
+        for start in range(0, len(files), BATCH):
+            names = files[start:start + BATCH]
+            prepared = list(pool.map(lambda name: _prepare(recognizer, name), names))
+            readable = [(name, item) for name, item in zip(names, prepared) if not isinstance(item, str)]
+            rows = iter(recognizer.predict_inputs([item for _, item in readable]))
+            for name, item in zip(names, prepared):
+                if isinstance(item, str):
+                    print(f"mnist-pad: {item}", file=sys.stderr)
+                    failures += 1
+                else:
+                    _print_row(name, next(rows))
     return 1 if failures else 0
+
+
+def convert(need) -> None:
+    """Make a checkpoint's ONNX form in a separate process (torch stays out of this one); ModelError if refused."""
+    from .engine import ModelError
+
+    print(f"mnist-pad: converting {need.checkpoint} for ONNX Runtime (once per file)…", file=sys.stderr)
+    command = [sys.executable, "-m", "training.export", str(need.checkpoint), "--out", str(need.target)]
+    result = subprocess.run(command, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise ModelError(need.checkpoint, (result.stderr.strip().splitlines() or ["the conversion failed"])[-1]
+                         .removeprefix(f"{need.checkpoint}: "))
+
+
+def _prepare(recognizer, name: str):
+    """The model's input for one file, or the message saying why it cannot be read."""
+    from .images import ImageError, read_gray
+    from .picture import PictureError
+
+    try:
+        return recognizer.prepare_image(read_gray(name))
+    except ImageError as error:
+        return str(error)
+    except PictureError as error:
+        return f"{name}: {error}"
+
+
+def _print_row(name: str, probabilities) -> None:
+    name = tsv_field(name)
+    if not probabilities.any():
+        print(f"{name}\t-\tno digit found (blank picture)\t" + "\t".join("0.000" for _ in range(10)))
+        return
+    digit = int(probabilities.argmax())
+    cells = "\t".join(f"{p:.3f}" for p in probabilities)
+    print(f"{name}\t{digit}\t{probabilities[digit]:.3f}\t{cells}")
 
 
 def tsv_field(text: str) -> str:

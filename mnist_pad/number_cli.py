@@ -6,14 +6,12 @@ import sys
 
 def read_number_files(files: list[str], model: str | None) -> int:
     """Print each file's number, then every digit with its confidence; unreadable files are reported."""
-    from .checkpoint import CheckpointError
+    from .cli import load_recognizer, tsv_field
     from .images import ImageError, read_gray
-    from .recognizer import Recognizer
+    from .picture import PictureError
 
-    try:
-        recognizer = Recognizer.load(model)
-    except (CheckpointError, ValueError) as error:
-        print(f"mnist-pad: cannot load the model: {error}", file=sys.stderr)
+    recognizer = load_recognizer(model)
+    if recognizer is None:
         return 2
     failures = 0
     print("file\tnumber\tbest guess\tdigits (digit:confidence)")
@@ -24,6 +22,11 @@ def read_number_files(files: list[str], model: str | None) -> int:
             print(f"mnist-pad: {error}", file=sys.stderr)
             failures += 1
             continue
+        except PictureError as error:
+            print(f"mnist-pad: {name}: {error}", file=sys.stderr)
+            failures += 1
+            continue
+        name = tsv_field(name)
         if not reading.digits:
             print(f"{name}\t-\t-\tno digits found (blank picture)")
             continue

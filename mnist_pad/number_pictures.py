@@ -13,7 +13,8 @@ import cv2
 import numpy as np
 
 from .numbers import DigitReading, NumberReading, boundaries_between, find_separators, widened
-from .preprocess import ink_from_picture, to_mnist
+from .picture import ink_from_picture
+from .preprocess import to_mnist
 
 if TYPE_CHECKING:
     from .recognizer import Recognizer

@@ -1,7 +1,8 @@
 """The Recognizer: the one public entry from strokes or pictures to ten probabilities.
 
 The GUI, the CLI, the benchmarks and the evaluation all go through it, so the pixels the
-model sees are always made the same way: rasterize -> to_mnist -> ConvNet.
+model sees are always made the same way: rasterize -> to_mnist -> ConvNet (run by ONNX Runtime,
+see mnist_pad.engine; PyTorch stays in training).
 """
 from __future__ import annotations
 
@@ -9,34 +10,49 @@ import os
 from pathlib import Path
 from typing import Sequence
 
+import cv2
 import numpy as np
-import torch
+import onnxruntime as ort
 
-from . import checkpoint, number_pictures, numbers, paths
+from . import engine, number_pictures, numbers, paths
 from .drawing import Strokes
 from .picture import ink_from_picture
 from .preprocess import EMPTY, MnistInput, to_mnist
 from .raster import rasterize
 
+# The images here are small (28x28 to a 280 px canvas): OpenCV's thread pool costs more than it saves
+# on them (to_mnist takes ~40% less CPU without it) and its workers would compete with the UI thread.
+cv2.setNumThreads(1)
+
 
 class Recognizer:
     """A loaded model plus the preprocessing it expects. Thread-safe for one caller at a time."""
 
-    def __init__(self, ckpt: checkpoint.Checkpoint, source: str = "", device: str = "cpu"):
-        self.model = ckpt.model.to(device).eval()
-        self.arch = ckpt.arch
-        self.card = ckpt.card
-        self.source = source
-        self.device = torch.device(device)
+    device = "cpu"
+
+    def __init__(self, session: ort.InferenceSession, card: dict | None = None, source: str = ""):
+        self.session = session
+        self.card = card or {}
+        self.arch = str(self.card.get("arch", ""))
+        self.source = source  # the model file asked for (a checkpoint, or its ONNX form)
 
     @classmethod
-    def load(cls, path: os.PathLike | str | None = None, device: str = "cpu") -> "Recognizer":
-        """The shipped default model, a shipped model by name ('robust', 'plain') or a checkpoint file."""
+    def load(cls, path: os.PathLike | str | None = None, threads: int = 1) -> "Recognizer":
+        """The shipped default model, a shipped model by name ('robust', 'plain') or a model file.
+
+        A file is a checkpoint (.pt) whose ONNX form exists (else engine.ConversionNeeded), or
+        the ONNX form itself (.onnx or its .json). Any other problem raises engine.ModelError.
+        """
         if path is None:
             path = paths.DEFAULT_MODEL
         if isinstance(path, str) and path in paths.SHIPPED_MODELS:
             path = paths.shipped_model(path)
-        return cls(checkpoint.load(path), source=str(path), device=device)
+            model = engine.read_sidecar(path.with_suffix(".json"))
+        elif Path(path).suffix in (".onnx", ".json"):
+            model = engine.read_sidecar(Path(path).with_suffix(".json"))
+        else:
+            model = engine.converted_form(path)
+        return cls(engine.create_session(model, threads), model.card, str(path))
 
     @property
     def name(self) -> str:
@@ -58,8 +74,8 @@ class Recognizer:
         result = np.zeros((len(inputs), 10), np.float32)
         drawn = [i for i, item in enumerate(inputs) if not item.empty]
         if drawn:
-            batch = np.stack([inputs[i].as_float() for i in drawn])[:, None]
-            result[drawn] = self._probabilities(batch)
+            batch = np.stack([inputs[i].image for i in drawn])[:, None]
+            result[drawn] = self._probabilities(batch.astype(np.float32) / 255.0)
         return result
 
     def predict_strokes(self, strokes: Strokes, brush_width: float = 12.0, canvas_size: int = 280) -> np.ndarray:
@@ -71,7 +87,7 @@ class Recognizer:
         return self.predict_inputs([self.prepare_strokes(s, brush_width, canvas_size) for s in drawings])
 
     def sweep(self, strokes: Strokes, widths: Sequence[float], canvas_size: int = 280) -> np.ndarray:
-        """Probabilities (len(widths), 10): the same strokes rendered at each brush width."""
+        """Probabilities (len(widths), 10): the same strokes rendered at each brush width, one batch."""
         return self.predict_inputs([self.prepare_strokes(strokes, w, canvas_size) for w in widths])
 
     def read_number(self, strokes: Strokes, brush_width: float = 12.0, canvas_size: int | tuple[int, int] = 280,
@@ -98,7 +114,5 @@ class Recognizer:
             raise ValueError("expected finite pixel values from 0 to 255 (uint8)")
         return self._probabilities(images.astype(np.float32)[:, None] / 255.0)
 
-    @torch.inference_mode()
     def _probabilities(self, batch: np.ndarray) -> np.ndarray:
-        logits = self.model(torch.from_numpy(batch).to(self.device))
-        return torch.softmax(logits.float(), dim=1).cpu().numpy()
+        return engine.run(self.session, batch)

@@ -30,14 +30,15 @@ def _isolated_user_dirs(tmp_path_factory, monkeypatch, _training_cache):
 
 @pytest.fixture(scope="session")
 def tiny_model_path(tmp_path_factory) -> Path:
-    """An untrained PadNet checkpoint: right shapes, meaningless predictions."""
+    """An untrained PadNet checkpoint with its ONNX form beside it: right shapes, meaningless predictions."""
     import torch
 
-    from mnist_pad import checkpoint, model
+    from mnist_pad import model
+    from training import export
 
     torch.manual_seed(0)
     path = tmp_path_factory.mktemp("models") / "tiny.pt"
-    checkpoint.save(path, model.build("padnet"), "padnet", {"name": "tiny", "figures": {}})
+    export.save_model(path, model.build("padnet"), "padnet", {"name": "tiny", "figures": {}}, data_dir=None)
     return path
 
 

@@ -8,7 +8,9 @@ from mnist_pad.ui.bench import measure_gui
 def test_the_benchmark_prints_every_recognition_figure(tiny_model_path, capsys):
     assert bench.main(["--model", str(tiny_model_path), "--skip", "gui", "training"]) == 0
     out = capsys.readouterr().out
-    for name in ("machine:", "predict_strokes_p50_ms", "predict_strokes_p99_ms", "sweep16_p50_ms"):
+    for name in ("machine:", "predict_strokes_p50_ms", "predict_strokes_p99_ms", "sweep16_p50_ms",
+                 "tutorial_pipeline_p50_ms", "sweep16_p50_x_tutorial", "torch_forward_batch16_p50_ms",
+                 "onnx_forward_batch16_p50_ms", "torch_import_and_load_s", "onnx_import_and_load_s", "onnx_process_peak_mb"):
         assert name in out
 
 
@@ -17,4 +19,4 @@ def test_the_gui_benchmark_measures_stalls_latency_start_up_and_memory(qtbot, ti
     assert figures["events"] > 50 and figures["predictions_shown"] > 0
     assert figures["stall_max_ms"] > 0 and figures["latency_p95_ms"] > 0
     assert figures["startup_visible_s"] > 0 and figures["startup_model_ready_s"] > 0
-    assert figures["app_resident_memory_mb"] > 50
+    assert figures["app_resident_memory_mb"] > 50 and figures["app_imported_torch"] is False

@@ -56,8 +56,16 @@ def test_a_correction_saves_strokes_label_and_width(qtbot, window):
 
 def test_retrain_swap_and_rollback(qtbot, window, tiny_model_path, tmp_path):
     fake_training(window, tmp_path, f"""
-        shutil.copyfile({str(tiny_model_path)!r}, out)
-        say(event="done", path=out, figures={{"mnist_test_accuracy": 0.99}}, seconds=1)
+        from pathlib import Path
+        from mnist_pad.engine import file_sha256
+        tiny, out = Path({str(tiny_model_path)!r}), Path(out)
+        shutil.copyfile(tiny, out)  # the checkpoint and its ONNX form, as training saves them
+        shutil.copyfile(tiny.with_suffix(".onnx"), out.with_suffix(".onnx"))
+        described = json.loads(tiny.with_suffix(".json").read_text())
+        described["onnx"]["file"] = out.with_suffix(".onnx").name
+        described["source"] = {{"file": out.name, "sha256": file_sha256(out)}}
+        out.with_suffix(".json").write_text(json.dumps(described))
+        say(event="done", path=str(out), figures={{"mnist_test_accuracy": 0.99}}, seconds=1)
     """)
     before = window.model_info.source
     window.retrain_action.trigger()

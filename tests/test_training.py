@@ -48,7 +48,8 @@ def test_tiny_run_reports_json_progress_and_saves_a_loadable_model(shared_data, 
     assert all(0 <= e["fraction"] <= 1 for e in progress)
     done = events[-1]
     assert Path(done["path"]) == out.resolve() and 0 <= done["figures"]["mnist_test_accuracy"] <= 1
-    assert [p.name for p in tmp_path.iterdir() if p.suffix != ".jsonl"] == ["tiny.pt"], "no temp files left"
+    assert sorted(p.name for p in tmp_path.iterdir() if p.suffix != ".jsonl") == ["tiny.json", "tiny.onnx", "tiny.pt"], \
+        "the checkpoint, its ONNX form, and no temp files"
     recognizer = Recognizer.load(out)
     card = recognizer.card
     assert card["recipe"]["command"].startswith("python -m training ") and card["preprocess_version"] >= 1

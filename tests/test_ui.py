@@ -284,8 +284,11 @@ def test_a_missing_model_leaves_the_app_usable_for_drawing(qtbot, tmp_path):
 def test_saved_models_are_listed_and_can_be_chosen(qtbot, window, tiny_model_path):
     from mnist_pad import model_store
 
-    target = model_store.next_path("retrained")
-    target.write_bytes(tiny_model_path.read_bytes())
+    from mnist_pad import model
+    from training import export
+
+    target = model_store.next_path("retrained")  # as a retraining saves it: checkpoint and ONNX form
+    export.save_model(target, model.build("padnet"), "padnet", {"name": "retrained"}, data_dir=None)
     with qtbot.waitSignal(window.saved_models_changed, timeout=10000):
         window.refresh_saved_models()
     assert [entry.path for entry in window.saved_models] == [str(target)]
@@ -295,6 +298,38 @@ def test_saved_models_are_listed_and_can_be_chosen(qtbot, window, tiny_model_pat
     assert window.model_info.source == str(target) and action.isChecked()
     assert window.findChild(QWidget, "actionRetrain") is None  # an action, not a widget
     assert window.retrain_action.objectName() == "actionRetrain"
+
+
+def test_an_older_checkpoint_is_converted_in_another_process_and_a_hostile_one_refused(qtbot, window, tiny_model_path,
+                                                                                       tmp_path):
+    import pickle
+    older = tmp_path / "older.pt"
+    older.write_bytes(tiny_model_path.read_bytes())  # a checkpoint without its ONNX form
+    messages = []
+    window.inference.conversion_progress.connect(messages.append)
+    with qtbot.waitSignal(window.model_changed, timeout=90000):
+        window.load_model(older)
+    assert window.model_info.source == str(older) and any("Converting older.pt" in m for m in messages)
+    marker = tmp_path / "pwned"
+    evil = tmp_path / "evil.pt"
+    evil.write_bytes(pickle.dumps({"format": "mnist-pad", "card": _Payload(marker)}, protocol=2))
+    with qtbot.waitSignal(window.model_load_failed, timeout=90000):
+        window.load_model(evil)
+    qtbot.waitUntil(lambda: bool(error_text(window)), timeout=5000)
+    assert "evil.pt" in error_text(window) and "refused" in error_text(window)
+    assert not marker.exists(), "the pickled code ran"
+    assert window.model_info.source == str(older), "the current model stays in use"
+
+
+class _Payload:
+    """Unpickling this would run a shell command: the test proves it never happens."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        import os
+        return (os.system, (f"touch {self.marker}",))
 
 
 def test_a_pen_draws_like_the_mouse(qtbot, window):

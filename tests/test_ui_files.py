@@ -125,7 +125,7 @@ def test_about_and_model_card_do_not_block(qtbot, window):
     window.show_model_card()
     boxes = [box for box in window.findChildren(QMessageBox) if box.isVisible()]
     texts = " ".join(box.text() for box in boxes)
-    assert "PySide6" in texts and "PyTorch" in texts and "tiny" in texts and "padnet" in texts
+    assert "PySide6" in texts and "ONNX Runtime" in texts and "tiny" in texts and "padnet" in texts
     for box in boxes:
         box.close()
 

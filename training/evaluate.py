@@ -18,11 +18,11 @@ import cv2
 import numpy as np
 import torch
 
-from mnist_pad import checkpoint, corrections, paths, pendigits
+from mnist_pad import checkpoint, corrections, engine, paths, pendigits
 from mnist_pad.raster import rasterize
 from mnist_pad.recognizer import Recognizer
 
-from . import augment, data
+from . import augment, data, export
 from .priority import lower_priority
 
 BRUSH_WIDTHS = (4, 8, 12, 18, 25, 35, 50)
@@ -181,20 +181,21 @@ def main(argv: list[str] | None = None) -> int:
         lower_priority()
     pen_file = args.pendigits or Path(args.data_dir) / "pendigits" / "pendigits-orig.tra"
     try:
-        recognizer = Recognizer.load(args.model)
+        if args.corrections and not Path(args.corrections).exists():
+            parser.error(f"--corrections {args.corrections}: no such file")
+        recognizer = export.load_recognizer(args.model, args.data_dir)
         if args.update_card and paths.is_shipped(recognizer.source):
             parser.error(f"--update-card: {recognizer.source} is a model shipped with the app and is never rewritten; "
                          "update a copy of it instead")
-        if args.corrections and not Path(args.corrections).exists():
-            parser.error(f"--corrections {args.corrections}: no such file")
         figures = evaluate_model(recognizer, args.data_dir, pen_file, args.limit, corrections_file=args.corrections,
                                  tutorial_pipeline=args.tutorial_pipeline)
         if args.update_card:
-            loaded = checkpoint.load(recognizer.source)
+            source = paths.shipped_model(args.model) if args.model in paths.SHIPPED_MODELS else Path(args.model)
+            loaded = checkpoint.load(source)
             command = "python -m training.evaluate " + shlex.join(argv if argv is not None else sys.argv[1:])
             card = dict(loaded.card, figures={**loaded.card.get("figures", {}), **figures}, figures_command=command)
-            checkpoint.save(recognizer.source, loaded.model, loaded.arch, card)
-    except (checkpoint.CheckpointError, data.DataError, pendigits.PendigitsError, corrections.CorrectionsError, OSError) as error:
+            export.save_model(source, loaded.model, loaded.arch, card, args.data_dir)
+    except (checkpoint.CheckpointError, engine.ModelError, export.ExportError, data.DataError, pendigits.PendigitsError, corrections.CorrectionsError, OSError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     if args.json:

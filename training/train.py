@@ -28,9 +28,8 @@ import torch.nn.functional as F
 from mnist_pad import checkpoint, corrections as corrections_store, model as models, paths, pendigits
 from mnist_pad.preprocess import PREPROCESS_VERSION
 from mnist_pad.recipe import Recipe
-from mnist_pad.recognizer import Recognizer
 
-from . import augment, data, evaluate
+from . import augment, data, evaluate, export
 from .budget import Budget, EvaluationSet, TooSlow
 from .priority import lower_priority
 from .progress import reporter
@@ -345,7 +344,7 @@ def run(args: argparse.Namespace, argv: list[str], report, started: float) -> in
     images, labels, val_images, val_labels, used = training_pool(args, report)
     evaluation = evaluation_set(args, report)
     report.stage("timing the evaluation", 0.0)
-    recognizer = Recognizer(checkpoint.Checkpoint(net.eval(), arch), device="cpu")
+    recognizer = export.recognizer_of(net.eval(), arch)  # the starting weights, for timing (and the baseline)
     baseline = None
     if args.init:  # the model it starts from, measured alike; that also times the final evaluation exactly
         begun = time.perf_counter()
@@ -366,12 +365,12 @@ def run(args: argparse.Namespace, argv: list[str], report, started: float) -> in
     net.load_state_dict(best_state)
     net = net.cpu().eval()
     report.stage("evaluating the new model", 0.0)
-    recognizer = Recognizer(checkpoint.Checkpoint(net, arch), device="cpu")
+    recognizer = export.recognizer_of(net, arch)  # the figures are the app's engine's
     figures = evaluation.figures(recognizer, lambda f: report.stage("evaluating the new model", f))
     figures["val_accuracy"] = val_accuracy
     card = model_card(args, argv, arch, used, figures)
     try:
-        checkpoint.save(args.out, net, arch, card)
+        export.save_model(args.out, net, arch, card, args.data_dir)  # the .pt, then its checked ONNX form
     except OSError as error:
         report.error(f"cannot save the model to {args.out}: {error.strerror or error}; "
                      "any earlier file there is unchanged. Free some space or choose another --out.")
@@ -401,7 +400,7 @@ def main(argv: list[str] | None = None) -> int:
     except Cancelled as stop:
         report.cancelled(str(stop))
         return 130
-    except (data.DataError, checkpoint.CheckpointError, SetupError, TooSlow, BrokenModel) as error:
+    except (data.DataError, checkpoint.CheckpointError, export.ExportError, SetupError, TooSlow, BrokenModel) as error:
         report.error(str(error))
         return 2
     finally:

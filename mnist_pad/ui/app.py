@@ -1,6 +1,6 @@
 """Start the drawing pad: check for a display, show the window at once, load the model behind it.
 
-torch is not imported here: the inference worker imports it while the window is already up.
+The model runs in ONNX Runtime in the inference worker; torch never enters this process.
 """
 from __future__ import annotations
 

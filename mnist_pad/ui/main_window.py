@@ -99,6 +99,7 @@ class MainWindow(QMainWindow):
         results.model_failed.connect(self._on_model_failed)
         results.models_listed.connect(self._on_models_listed)
         results.request_failed.connect(self._on_request_failed)
+        results.conversion_progress.connect(self.statusBar().showMessage)
         self._restore_settings()
         app = QApplication.instance()
         if app is not None:  # quitting without closing the window must still end the worker thread
@@ -407,8 +408,8 @@ class MainWindow(QMainWindow):
         self.sweep_shown.emit(seq)
 
     def _on_model_loaded(self, info: ModelInfo) -> None:
-        # torch brought in ~10^6 long-lived objects: keep the collector from rescanning them
-        # mid-stroke (a full collection otherwise stalls the UI for 50-100 ms now and then).
+        # Qt, NumPy and the model left long-lived objects: keep the collector from rescanning them
+        # mid-stroke (a full collection otherwise stalls the UI now and then).
         gc.freeze()
         self.model_info = info
         self._fallback = None
@@ -464,7 +465,7 @@ class MainWindow(QMainWindow):
 
     def _choose_model_file(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Load a model checkpoint", str(paths.user_models_dir()),
-                                              "mnist-pad checkpoints (*.pt);;All files (*)")
+                                              "mnist-pad models (*.pt *.onnx);;All files (*)")
         if path:
             self.load_model(path)
 

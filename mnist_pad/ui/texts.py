@@ -4,7 +4,6 @@ from __future__ import annotations
 import html
 import re
 import platform
-import sys
 from typing import Any
 
 from .. import __version__
@@ -13,8 +12,9 @@ from .worker import ModelInfo
 
 
 def versions() -> list[tuple[str, str]]:
-    """(component, version) for the About box; torch only once it is loaded (it loads in the worker)."""
+    """(component, version) for the About box."""
     import numpy
+    import onnxruntime
     import PySide6
     import pyqtgraph
     from PySide6.QtCore import qVersion
@@ -22,8 +22,7 @@ def versions() -> list[tuple[str, str]]:
     found = [("mnist-pad", __version__), ("Python", platform.python_version()),
              ("Qt", qVersion()), ("PySide6", PySide6.__version__), ("pyqtgraph", pyqtgraph.__version__),
              ("NumPy", numpy.__version__)]
-    torch = sys.modules.get("torch")
-    found.append(("PyTorch", torch.__version__ if torch else "loading…"))
+    found.append(("ONNX Runtime", onnxruntime.__version__))
     return found
 
 

@@ -2,7 +2,8 @@
 
 Requests go into a mailbox that keeps only the newest request of each kind (latest wins, never a
 backlog); each carries a sequence number so the UI can drop results older than what it shows.
-torch itself is imported here, in the worker thread, so the window appears before it loads.
+The model runs in ONNX Runtime; a checkpoint without its ONNX form is converted in a separate
+process (see conversion.py), so this process never imports torch.
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ import numpy as np
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from ..drawing import Strokes
-from ..memory import release_library_pages
+from .conversion import Conversion
 
 # Handled in this order: a new model first, so the drawing is then predicted with it.
 KINDS = ("load", "list_models", "picture", "predict", "number", "sweep", "explain", "match", "compare")
@@ -33,7 +34,7 @@ class ModelInfo:
     name: str
     source: str
     card: dict[str, Any] = field(default_factory=dict)
-    device: str = "cpu"
+    device: str = "cpu (ONNX Runtime)"
 
 
 @dataclass(frozen=True)
@@ -98,7 +99,7 @@ class InferenceWorker(QObject):
     matched = Signal(int, object)             # seq, the brush width matching MNIST's thickness (None: no ink)
     compared = Signal(int, str, str, object, object)  # seq, spec, model name, widths (W,), probabilities (W, 10)
     comparison_failed = Signal(str, str)      # spec, why it could not be loaded
-    library_pages_released = False            # once per process, see _release_startup_memory
+    conversion_needed = Signal(str, object, str, str)  # spec, fallback, checkpoint, target (.json)
 
     def __init__(self, mailbox: Mailbox, canvas_size: int):
         super().__init__()
@@ -118,34 +119,28 @@ class InferenceWorker(QObject):
                 self.request_failed.emit(kind, f"{type(error).__name__}: {error}")
 
     def _load(self, spec: str, fallback: str | None) -> None:
-        import torch  # here, not at module level: importing torch takes seconds
-
-        from ..checkpoint import CheckpointError
+        from ..engine import ConversionNeeded, ModelError
         from ..recognizer import Recognizer
 
-        torch.set_num_threads(1)  # one drawing at a time: more threads only contend with the UI
         for candidate in (spec, fallback):
             if candidate is None:
                 continue
             try:
-                self.recognizer = Recognizer.load(candidate)
-            except (CheckpointError, ValueError) as error:
+                recognizer = Recognizer.load(candidate)
+            except ConversionNeeded as need:
+                later = fallback if candidate == spec else None
+                self.conversion_needed.emit(candidate, later, str(need.checkpoint), str(need.target))
+                return
+            except (ModelError, ValueError) as error:
                 self.model_failed.emit(candidate, str(error))
                 continue
-            rec = self.recognizer
-            if not InferenceWorker.library_pages_released:
-                self._release_startup_memory()
-            self.model_loaded.emit(ModelInfo(candidate, rec.name, rec.source, dict(rec.card), str(rec.device)))
+            # One prediction and one sweep step first: ONNX Runtime sizes its buffers on the first run.
+            stroke = [[(60.0, 60.0), (220.0, 220.0)]]
+            recognizer.predict_strokes(stroke, 12.0, self.canvas_size)
+            recognizer.sweep(stroke, [4.0] * SWEEP_CHUNK, self.canvas_size)
+            self.recognizer = recognizer
+            self.model_loaded.emit(ModelInfo(candidate, recognizer.name, recognizer.source, dict(recognizer.card)))
             return
-
-    def _release_startup_memory(self) -> None:
-        """Once per process: page out torch's start-up pages, then predict once so the pages a
-        prediction needs are back before the user draws (see mnist_pad.memory)."""
-        InferenceWorker.library_pages_released = True
-        release_library_pages()
-        stroke = [[(60.0, 60.0), (220.0, 220.0)]]
-        self.recognizer.predict_strokes(stroke, 12.0, self.canvas_size)
-        self.recognizer.sweep(stroke, [4.0] * SWEEP_CHUNK, self.canvas_size)
 
     def _list_models(self) -> None:
         from .. import model_store
@@ -211,13 +206,13 @@ class InferenceWorker(QObject):
 
     def _compare(self, seq: int, spec: str, strokes: Strokes, widths: np.ndarray) -> None:
         """The comparison model's sweep, in steps like _sweep; the model loads once per choice."""
-        from ..checkpoint import CheckpointError
+        from ..engine import ModelError
         from ..recognizer import Recognizer
 
         if self.comparison is None or self.comparison[0] != spec:
             try:
                 self.comparison = (spec, Recognizer.load(spec))
-            except (CheckpointError, ValueError) as error:
+            except (ModelError, ValueError) as error:  # ConversionNeeded too: it converts once chosen as the model
                 self.comparison = None
                 self.comparison_failed.emit(spec, str(error))
                 return
@@ -246,6 +241,7 @@ class Inference(QObject):
     matched = Signal(int, object)
     compared = Signal(int, str, str, object, object)
     comparison_failed = Signal(str, str)
+    conversion_progress = Signal(str)  # a status line while a checkpoint is converted
     _wake = Signal()
 
     def __init__(self, canvas_size: int, parent: QObject | None = None):
@@ -260,6 +256,12 @@ class Inference(QObject):
         for name in ("predicted", "swept", "number_read", "model_loaded", "model_failed", "models_listed",
                      "request_failed", "explained", "matched", "compared", "comparison_failed"):
             getattr(self.worker, name).connect(getattr(self, name))
+        self.conversion = Conversion(self)
+        self._converted: set[str] = set()  # checkpoints converted in this session: never twice
+        self.worker.conversion_needed.connect(self._convert)
+        self.conversion.progress.connect(self.conversion_progress)
+        self.conversion.succeeded.connect(self._converted_now)
+        self.conversion.failed.connect(self._conversion_failed)
         # The worker's Python steps must hand the GIL back to the UI thread within a frame, not 5 ms later.
         sys.setswitchinterval(min(sys.getswitchinterval(), 0.001))
         self.thread.start()
@@ -299,10 +301,26 @@ class Inference(QObject):
         self._post("compare", seq, spec, strokes, widths)
 
     def stop(self) -> None:
-        """Drop pending work and end the thread (waits for the request in progress)."""
+        """Drop pending work, end a conversion and the thread (waits for the request in progress)."""
+        self.conversion.stop()
         self.mailbox.clear()
         self.thread.quit()
         self.thread.wait()
+
+    def _convert(self, spec: str, fallback: str | None, checkpoint: str, target: str) -> None:
+        if checkpoint in self._converted:
+            self._conversion_failed(spec, fallback, f"{checkpoint}: converted, yet its ONNX form is still not found")
+            return
+        self.conversion.start(spec, fallback, checkpoint, target)
+
+    def _converted_now(self, spec: str, fallback: str | None, checkpoint: str) -> None:
+        self._converted.add(checkpoint)
+        self.load(spec, fallback)
+
+    def _conversion_failed(self, spec: str, fallback: str | None, message: str) -> None:
+        self.model_failed.emit(spec, message)
+        if fallback is not None:
+            self.load(fallback)
 
     def _post(self, kind: str, *request) -> None:
         if self.mailbox.put(kind, *request):
