@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 import torch
 
-from mnist_pad import checkpoint
+from mnist_pad import checkpoint, corrections
 from mnist_pad.recognizer import Recognizer
 from mnist_pad.recipe import Recipe
 from training import cache, data, evaluate, train
@@ -238,8 +238,10 @@ def test_the_pen_digit_bank_comes_from_the_cache_the_second_time(pendigits_file,
     assert torch.equal(first[0], second[0]) and torch.equal(first[1], second[1])
 
 
-def test_the_recipe_round_trips_through_the_command_line():
-    recipe = Recipe(data_dir="/d", time_budget=60.0, augment="thickness", corrections="/c.jsonl", init="/m.pt")
+def test_the_recipe_round_trips_through_the_command_line(tmp_path):
+    drawings = tmp_path / "c.jsonl"  # the command line checks that the user's drawings are there and readable
+    corrections.append(drawings, corrections.make([[(10.0, 10.0), (200.0, 200.0)]], 1, 12.0, 280))
+    recipe = Recipe(data_dir="/d", time_budget=60.0, augment="thickness", corrections=str(drawings), init="/m.pt")
     assert Recipe.from_args(train.parse_args(recipe.to_argv())) == replace(recipe, lr=train.LR_FINETUNE)
     assert "--init" not in Recipe(time_budget=60.0).to_argv()
     with pytest.raises(ValueError, match="none is loaded"):
