@@ -10,7 +10,7 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of `mnist-pad` and `python -m mnist_pad`."""
     parser = argparse.ArgumentParser(prog="mnist-pad", description=__doc__)
     commands = parser.add_subparsers(dest="command")
-    predict = commands.add_parser("predict", help="print the digit and ten probabilities for each image")
+    predict = commands.add_parser("predict", help="print the digit, ten calibrated probabilities and the reading (the digit, \"unsure: 4 or 9?\" or \"doesn't look like a digit\") for each image")
     predict.add_argument("images", nargs="+", metavar="IMAGE")
     predict.add_argument("--model", default=None, help="robust (default), plain, or a checkpoint file")
     gui = commands.add_parser("gui", help="open the drawing pad (the default)")
@@ -32,6 +32,7 @@ def predict_files(files: list[str], model: str | None) -> int:
     """Classify each file; unreadable ones are reported and the rest still processed."""
     from .checkpoint import CheckpointError
     from .images import ImageError, read_gray
+    from .nondigit import DetectorError
     from .picture import PictureError
     from .recognizer import Recognizer
 
@@ -41,10 +42,10 @@ def predict_files(files: list[str], model: str | None) -> int:
         print(f"mnist-pad: cannot load the model: {error}", file=sys.stderr)
         return 2
     failures = 0
-    print("file\tdigit\tconfidence\t" + "\t".join(f"p{d}" for d in range(10)))
+    print("file\tdigit\tconfidence\t" + "\t".join(f"p{d}" for d in range(10)) + "\treading")
     for name in files:
         try:
-            probabilities = recognizer.predict_image(read_gray(name))
+            reading = recognizer.read_image(read_gray(name))
         except ImageError as error:
             print(f"mnist-pad: {error}", file=sys.stderr)
             failures += 1
@@ -53,13 +54,16 @@ def predict_files(files: list[str], model: str | None) -> int:
             print(f"mnist-pad: {name}: {error}", file=sys.stderr)
             failures += 1
             continue
+        except DetectorError as error:
+            print(f"mnist-pad: {error}", file=sys.stderr)
+            return 2
         cell = tsv_field(name)
-        if not probabilities.any():
-            print(f"{cell}\t-\tno digit found (blank picture)\t" + "\t".join("0.000" for _ in range(10)))
+        if reading.empty:
+            print(f"{cell}\t-\tno digit found (blank picture)\t" + "\t".join("0.000" for _ in range(10)) + "\t-")
             continue
-        digit = int(probabilities.argmax())
-        cells = "\t".join(f"{p:.3f}" for p in probabilities)
-        print(f"{cell}\t{digit}\t{probabilities[digit]:.3f}\t{cells}")
+        digit = int(reading.probabilities.argmax())
+        cells = "\t".join(f"{p:.3f}" for p in reading.probabilities)
+        print(f"{cell}\t{digit}\t{reading.confidence:.3f}\t{cells}\t{reading.text}")
     return 1 if failures else 0
 
 
