@@ -96,14 +96,14 @@ def not_a_digit_lines(recognizer: Recognizer, digits, logits, widths, count: int
     names = list(nondigits.CATEGORIES)
     lines = [f"not a digit: {count} non-digits (seed {nondigits.EVAL_SEED}) x brush {', '.join(map(str, NONDIGIT_WIDTHS))} px; "
              f"digits of the held-out writers x {len(BRUSH_WIDTHS)} widths",
-             "  non-digits flagged          " + "".join(f"{n:>12}" for n in names) + "         all",
+             "  non-digits flagged                   " + "".join(f"{n:>12}" for n in names) + "         all",
              ]
     for name, (flagged, _) in rows.items():
-        lines.append(f"  {name:27} " + "".join(f"{flagged[categories == n].mean():12.1%}" for n in names)
+        lines.append(f"  {name:36} " + "".join(f"{flagged[categories == n].mean():12.1%}" for n in names)
                      + f"{flagged.mean():12.1%}")
-    lines.append("  real digits flagged, brush " + "".join(f"{w:>8}" for w in BRUSH_WIDTHS) + "       all")
+    lines.append("  real digits flagged, brush          " + "".join(f"{w:>8}" for w in BRUSH_WIDTHS) + "       all")
     for name, (_, flagged) in rows.items():
-        lines.append(f"  {name:27} " + "".join(f"{flagged[widths == w].mean():8.2%}" for w in BRUSH_WIDTHS)
+        lines.append(f"  {name:36} " + "".join(f"{flagged[widths == w].mean():8.2%}" for w in BRUSH_WIDTHS)
                      + f"{flagged.mean():10.2%}")
     return lines
 

@@ -51,13 +51,13 @@ def render(drawings: list, rng: np.random.Generator) -> np.ndarray:
     return np.stack([to_mnist(rasterize(strokes, float(w), CANVAS)).image for strokes, w in zip(drawings, widths)])
 
 
-def training_set(data_dir: Path, pen_file: Path, mnist_count: int, nondigit_count: int, seed: int):
+def training_set(data_dir: Path, pen_file: Path, mnist_count: int, nondigit_count: int, pen_copies: int, seed: int):
     """Images (N, 28, 28) uint8 and labels (1 = not a digit) from training writers and TRAIN_SEED only."""
     rng = np.random.default_rng(seed)
     images, _ = data.load_mnist(data_dir, train=True, download=False)
     mnist = images.numpy()[rng.choice(len(images), mnist_count, replace=False)]
     pen = [d for d in pendigits.load(pen_file) if d.writer not in pendigits.EVAL_WRITERS]
-    pen_images = render([d.fitted(CANVAS) for d in pen] * 2, rng)
+    pen_images = render([d.fitted(CANVAS) for d in pen] * pen_copies, rng)
     others = render([strokes for _, strokes in nondigits.generate(nondigit_count, nondigits.TRAIN_SEED, pen)], rng)
     x = np.concatenate([mnist, pen_images, others])
     y = np.r_[np.zeros(len(mnist) + len(pen_images)), np.ones(len(others))].astype(np.float32)
@@ -72,7 +72,8 @@ def train(x: np.ndarray, y: np.ndarray, epochs: int, seed: int) -> NonDigitNet:
     steps = epochs * ((len(images) + 255) // 256)
     optimiser = torch.optim.Adam(net.parameters(), lr=3e-3)
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, max_lr=3e-3, total_steps=steps)
-    loss_fn = nn.BCEWithLogitsLoss()
+    # A real digit called "not a digit" costs more than the reverse: the non-digit side counts half.
+    loss_fn = nn.BCEWithLogitsLoss(pos_weight=torch.tensor(0.5))
     for epoch in range(epochs):
         order = torch.randperm(len(images))
         total = 0.0
@@ -105,14 +106,15 @@ def main(argv: list[str] | None = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data-dir", default=str(paths.mnist_cache_dir()))
     parser.add_argument("--out", default=str(nondigit.shipped_path()))
-    parser.add_argument("--epochs", type=int, default=6)
+    parser.add_argument("--epochs", type=int, default=8)
     parser.add_argument("--mnist", type=int, default=20000, help="MNIST training images used as digits")
     parser.add_argument("--nondigits", type=int, default=24000, help="generated non-digits")
+    parser.add_argument("--pen-copies", type=int, default=4, help="renders of each training writer's pen digit")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     torch.set_num_threads(2)
     pen_file = Path(args.data_dir) / "pendigits" / "pendigits-orig.tra"
-    x, y = training_set(Path(args.data_dir), pen_file, args.mnist, args.nondigits, args.seed)
+    x, y = training_set(Path(args.data_dir), pen_file, args.mnist, args.nondigits, args.pen_copies, args.seed)
     print(f"training on {int((y == 0).sum())} digits and {int(y.sum())} non-digits", flush=True)
     net = train(x, y, args.epochs, args.seed)
     command = "python -m training.train_nondigit " + shlex.join(argv if argv is not None else sys.argv[1:])
@@ -122,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
         "arch": "NonDigitNet (training/train_nondigit.py)",
         "recipe": {"command": command, "seed": args.seed, "epochs": args.epochs},
         "training_data": [f"MNIST train, {args.mnist:,} images", f"UCI pen digits, writers except "
-                          f"{','.join(map(str, sorted(pendigits.EVAL_WRITERS)))}, each rendered twice at brush widths 3-55 px",
+                          f"{','.join(map(str, sorted(pendigits.EVAL_WRITERS)))}, each rendered {args.pen_copies} times at brush widths 3-55 px",
                           f"training/nondigits.py seed {nondigits.TRAIN_SEED}, {args.nondigits:,} drawings"],
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
     }
