@@ -3,12 +3,14 @@
 A card comes from a file anyone can write, so every size it could declare is bounded before a
 value is formatted or displayed: how deep it nests, how many values it holds (shared references
 counted at each use, so `x = [x] * 10` nested 25 deep is refused, not walked for ever), how long a
-string is, and the types of the fields the app reads.
+string is, and the types of the fields the app reads (`calibration`: see mnist_pad.confidence).
 """
 from __future__ import annotations
 
 import math
 from typing import Any
+
+from .confidence import check_calibration
 
 MAX_DEPTH = 8
 MAX_VALUES = 5_000
@@ -33,6 +35,8 @@ def validate_card(card: object) -> dict[str, Any]:
     for key in ("recipe", "figures"):
         if key in card and not isinstance(card[key], dict):
             raise ValueError(f"the model card's {key!r} is a {type(card[key]).__name__}, not a dictionary")
+    if "calibration" in card:
+        check_calibration(card["calibration"])
     for name, value in card.get("figures", {}).items():
         if isinstance(value, bool) or not isinstance(value, (int, float, str)):
             raise ValueError(f"the model card's figure {name!r} is a {type(value).__name__}, not a number")

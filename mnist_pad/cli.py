@@ -12,7 +12,7 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of `mnist-pad` and `python -m mnist_pad`."""
     parser = argparse.ArgumentParser(prog="mnist-pad", description=__doc__)
     commands = parser.add_subparsers(dest="command")
-    predict = commands.add_parser("predict", help="print the digit and ten probabilities for each image")
+    predict = commands.add_parser("predict", help="print the digit, ten calibrated probabilities and the reading (the digit, \"unsure: 4 or 9?\" or \"doesn't look like a digit\") for each image")
     predict.add_argument("images", nargs="+", metavar="IMAGE")
     predict.add_argument("--model", default=None, help="robust (default), plain, or a checkpoint file")
     predict.add_argument("--number", action="store_true",
@@ -60,20 +60,26 @@ def predict_files(files: list[str], model: str | None) -> int:
     recognizer = load_recognizer(model)
     if recognizer is None:
         return 2
+    from .nondigit import DetectorError
+
     failures = 0
-    print("file\tdigit\tconfidence\t" + "\t".join(f"p{d}" for d in range(10)))
+    print("file\tdigit\tconfidence\t" + "\t".join(f"p{d}" for d in range(10)) + "\treading")
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:  # decoding releases the GIL
         for start in range(0, len(files), BATCH):
             names = files[start:start + BATCH]
             prepared = list(pool.map(lambda name: _prepare(recognizer, name), names))
-            readable = [(name, item) for name, item in zip(names, prepared) if not isinstance(item, str)]
-            rows = iter(recognizer.predict_inputs([item for _, item in readable]))
+            readable = [item for item in prepared if not isinstance(item, str)]
+            try:
+                readings = iter(recognizer.read_inputs(readable))
+            except DetectorError as error:
+                print(f"mnist-pad: {error}", file=sys.stderr)
+                return 2
             for name, item in zip(names, prepared):
                 if isinstance(item, str):
                     print(f"mnist-pad: {item}", file=sys.stderr)
                     failures += 1
                 else:
-                    _print_row(name, next(rows))
+                    _print_row(name, next(readings))
     return 1 if failures else 0
 
 
@@ -102,14 +108,14 @@ def _prepare(recognizer, name: str):
         return f"{name}: {error}"
 
 
-def _print_row(name: str, probabilities) -> None:
+def _print_row(name: str, reading) -> None:
     name = tsv_field(name)
-    if not probabilities.any():
-        print(f"{name}\t-\tno digit found (blank picture)\t" + "\t".join("0.000" for _ in range(10)))
+    if reading.empty:
+        print(f"{name}\t-\tno digit found (blank picture)\t" + "\t".join("0.000" for _ in range(10)) + "\t-")
         return
-    digit = int(probabilities.argmax())
-    cells = "\t".join(f"{p:.3f}" for p in probabilities)
-    print(f"{name}\t{digit}\t{probabilities[digit]:.3f}\t{cells}")
+    digit = int(reading.probabilities.argmax())
+    cells = "\t".join(f"{p:.3f}" for p in reading.probabilities)
+    print(f"{name}\t{digit}\t{reading.confidence:.3f}\t{cells}\t{reading.text}")
 
 
 def tsv_field(text: str) -> str:

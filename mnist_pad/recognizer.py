@@ -2,7 +2,8 @@
 
 The GUI, the CLI, the benchmarks and the evaluation all go through it, so the pixels the
 model sees are always made the same way: rasterize -> to_mnist -> ConvNet (run by ONNX Runtime,
-see mnist_pad.engine; PyTorch stays in training).
+see mnist_pad.engine; PyTorch stays in training). Probabilities are calibrated by the temperature
+in the model card; `read_*` also says "unsure" or "not a digit".
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import cv2
 import numpy as np
 import onnxruntime as ort
 
-from . import engine, number_pictures, numbers, paths
+from . import confidence, engine, nondigit, number_pictures, numbers, paths
 from .drawing import Strokes
 from .picture import ink_from_picture
 from .preprocess import EMPTY, MnistInput, to_mnist
@@ -35,6 +36,8 @@ class Recognizer:
         self.card = card or {}
         self.arch = str(self.card.get("arch", ""))
         self.source = source  # the model file asked for (a checkpoint, or its ONNX form)
+        self.temperature = confidence.card_temperature(self.card)  # 1.0 when the card has no calibration
+        self._not_a_digit_detector = None  # loaded on the first read_*: see mnist_pad.nondigit
 
     @classmethod
     def load(cls, path: os.PathLike | str | None = None, threads: int = 1) -> "Recognizer":
@@ -70,7 +73,7 @@ class Recognizer:
 
     # -- predicting -----------------------------------------------------------------------
     def predict_inputs(self, inputs: Sequence[MnistInput]) -> np.ndarray:
-        """Probabilities (N, 10) for prepared inputs; an empty input gives a row of zeros."""
+        """Calibrated probabilities (N, 10) for prepared inputs (the card's temperature applied); an empty input gives a row of zeros."""
         result = np.zeros((len(inputs), 10), np.float32)
         drawn = [i for i, item in enumerate(inputs) if not item.empty]
         if drawn:
@@ -114,5 +117,46 @@ class Recognizer:
             raise ValueError("expected finite pixel values from 0 to 255 (uint8)")
         return self._probabilities(images.astype(np.float32)[:, None] / 255.0)
 
+    def logits_inputs(self, inputs: Sequence[MnistInput]) -> np.ndarray:
+        """Raw logits (N, 10) before calibration, for fitting a temperature; an empty input gives a row of zeros."""
+        result = np.zeros((len(inputs), 10), np.float32)
+        drawn = [i for i, item in enumerate(inputs) if not item.empty]
+        if drawn:
+            result[drawn] = self._logits(np.stack([inputs[i].as_float() for i in drawn])[:, None])
+        return result
+
+    # -- reading: digit, unsure, or not a digit (mnist_pad.confidence) ----------------------
+    def read_inputs(self, inputs: Sequence[MnistInput]) -> list[confidence.Reading]:
+        """A Reading per prepared input: calibrated probabilities, unsure with candidates, or not a digit."""
+        probabilities = self.predict_inputs(inputs)
+        not_digit = self.not_a_digit_detector().probabilities(np.stack([item.image for item in inputs])) if inputs else []
+        return [confidence.read(p, float(q)) for p, q in zip(probabilities, not_digit)]
+
+    def read_strokes(self, strokes: Strokes, brush_width: float = 12.0, canvas_size: int = 280) -> confidence.Reading:
+        """The Reading of one drawing at a brush width."""
+        return self.read_inputs([self.prepare_strokes(strokes, brush_width, canvas_size)])[0]
+
+    def read_image(self, gray: np.ndarray) -> confidence.Reading:
+        """The Reading of a picture of one digit (grey uint8, either polarity, any size)."""
+        return self.read_inputs([self.prepare_image(gray)])[0]
+
+    def not_a_digit_detector(self) -> "nondigit.NotADigitDetector":
+        """The shipped non-digit detector, loaded once (it runs on ONNX Runtime, whatever engine this model uses)."""
+        if self._not_a_digit_detector is None:
+            self._not_a_digit_detector = nondigit.NotADigitDetector.load()
+        return self._not_a_digit_detector
+
     def _probabilities(self, batch: np.ndarray) -> np.ndarray:
-        return engine.run(self.session, batch)
+        probabilities = engine.run(self.session, batch)
+        if self.temperature == 1.0:
+            return probabilities
+        return confidence.softmax(self._log_probabilities(probabilities), self.temperature)
+
+    def _logits(self, batch: np.ndarray) -> np.ndarray:
+        return self._log_probabilities(engine.run(self.session, batch))
+
+    @staticmethod
+    def _log_probabilities(probabilities: np.ndarray) -> np.ndarray:
+        # The ONNX form ends in a softmax: log-probabilities are the logits less a constant per row,
+        # which neither a softmax nor a temperature fitted on it can tell apart.
+        return np.log(np.maximum(probabilities, np.finfo(np.float32).tiny))

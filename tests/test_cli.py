@@ -20,7 +20,7 @@ def test_predict_prints_each_good_file_and_reports_bad_ones(tmp_path, tiny_model
     assert code == 1
     rows = {line.split("\t")[0]: line.split("\t") for line in out.splitlines()[1:]}
     assert set(rows) == {str(good), str(blank)}
-    probabilities = [float(v) for v in rows[str(good)][3:]]
+    probabilities = [float(v) for v in rows[str(good)][3:13]]
     assert len(probabilities) == 10 and abs(sum(probabilities) - 1) < 0.01
     assert int(rows[str(good)][1]) == int(np.argmax(probabilities))
     assert "no digit" in rows[str(blank)][2]

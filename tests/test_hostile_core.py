@@ -103,7 +103,7 @@ def test_a_newline_in_a_file_name_cannot_forge_rows(tmp_path, tiny_model_path, c
     _digit_png(forged)
     assert main(["predict", str(forged), "--model", str(tiny_model_path)]) == 0
     rows = capsys.readouterr().out.splitlines()
-    assert len(rows) == 2 and len(rows[1].split("\t")) == 13
+    assert len(rows) == 2 and len(rows[1].split("\t")) == 14
     assert rows[1].split("\t")[0] == str(forged).replace("\n", "\\n").replace("\t", "\\t")
 
 

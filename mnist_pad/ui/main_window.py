@@ -19,6 +19,7 @@ from superqt import QLabeledSlider
 from superqt.utils import create_worker
 
 from .. import paths
+from ..confidence import Reading
 from ..files import write_atomic
 from ..images import ImageError, read_gray
 from ..raster import rasterize
@@ -389,7 +390,7 @@ class MainWindow(QMainWindow):
             self.inference.sweep(self._seq, strokes, SWEEP_WIDTHS)
 
     # -- results --------------------------------------------------------------------------
-    def _on_predicted(self, seq: int, image: np.ndarray, probabilities: np.ndarray) -> None:
+    def _on_predicted(self, seq: int, image: np.ndarray, reading: Reading) -> None:
         if seq == self._seq:
             self._in_flight = False
         if self._pending:
@@ -397,7 +398,7 @@ class MainWindow(QMainWindow):
         if seq < self._floor or seq <= self._shown_seq:
             return
         self._shown_seq = seq
-        self.results.show_result(image, probabilities)
+        self.results.show_result(image, reading)
         self.prediction_shown.emit(seq)
 
     def _on_swept(self, seq: int, widths: np.ndarray, probabilities: np.ndarray) -> None:

@@ -6,6 +6,8 @@ from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPaintEvent
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
+from ..confidence import Reading
+
 # One colour per digit, shared by the bars and the thickness chart (Tableau 10's hues, darkened),
 # placed so that digits often mistaken for each other (2/7, 1/7, 4/9, 3/5/8, 5/6) differ clearly.
 # Each has a contrast of at least 3.5:1 on the light grey of the window and the bars' track
@@ -61,6 +63,19 @@ class PredictionPanel(QWidget):
         self.digit.setStyleSheet(f"color: {DIGIT_COLOURS[digit]}; font-weight: 600;")
         self.confidence.setStyleSheet("")
         self.confidence.setText(f"{percent(float(probabilities[digit]))} sure")
+
+    def show_reading(self, reading: Reading) -> None:
+        """The digit with its confidence; "unsure: 4 or 9?" when the model is, "doesn't look like a digit" for non-digits."""
+        if reading.not_a_digit:
+            self.digit.setText("?")
+            self.digit.setStyleSheet(f"color: {MUTED}; font-weight: 300;")
+            self.confidence.setStyleSheet("")
+            self.confidence.setText(reading.text)
+        elif reading.unsure:
+            self.show_probabilities(reading.probabilities)
+            self.confidence.setText(reading.text)
+        else:
+            self.show_probabilities(reading.probabilities)
 
     def show_hint(self, text: str) -> None:
         """No guess: an empty canvas, a model still loading, or none loaded."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
+from ..confidence import Reading
 from .panels import PredictionPanel, Preview28, ProbabilityBars
 from .thickness_chart import ThicknessChart
 
@@ -47,14 +48,14 @@ class ResultsPanel(QWidget):
         layout.addLayout(compare_row)
         self.setFixedWidth(WIDTH)
 
-    def show_result(self, image: np.ndarray, probabilities: np.ndarray) -> None:
-        """A prediction: the image the model saw and its ten probabilities (all zero: no ink found)."""
+    def show_result(self, image: np.ndarray, reading: Reading) -> None:
+        """A prediction: the image the model saw and its reading (digit, unsure, not a digit, or no ink found)."""
         self.preview.set_image(image)
-        self.bars.set_values(probabilities)
-        if probabilities.any():
-            self.prediction.show_probabilities(probabilities)
-        else:
+        self.bars.set_values(reading.probabilities)
+        if reading.empty:
             self.prediction.show_hint("No ink found in the picture")
+        else:
+            self.prediction.show_reading(reading)
 
     def show_empty(self, hint: str) -> None:
         """No guess at all: an empty canvas, a model still loading, or none loaded."""

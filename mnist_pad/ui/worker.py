@@ -88,7 +88,7 @@ class Mailbox:
 class InferenceWorker(QObject):
     """Lives in the worker thread: loads models and answers requests, newest first."""
 
-    predicted = Signal(int, object, object)   # seq, 28x28 uint8 image the model saw, probabilities (10,)
+    predicted = Signal(int, object, object)   # seq, 28x28 uint8 image the model saw, its confidence.Reading
     swept = Signal(int, object, object)       # seq, widths (W,), probabilities (W, 10)
     number_read = Signal(int, object)         # seq, numbers.NumberReading
     model_loaded = Signal(object)             # ModelInfo
@@ -151,7 +151,7 @@ class InferenceWorker(QObject):
         if self.recognizer is None:
             return
         prepared = self.recognizer.prepare_strokes(strokes, brush_width, self.canvas_size)
-        self.predicted.emit(seq, prepared.image, self.recognizer.predict_inputs([prepared])[0])
+        self.predicted.emit(seq, prepared.image, self.recognizer.read_inputs([prepared])[0])
 
     def _number(self, seq: int, strokes: Strokes, brush_width: float, canvas_size: tuple[int, int], boundaries) -> None:
         if self.recognizer is not None:
@@ -161,7 +161,7 @@ class InferenceWorker(QObject):
         if self.recognizer is None:
             return
         prepared = self.recognizer.prepare_image(gray)
-        self.predicted.emit(seq, prepared.image, self.recognizer.predict_inputs([prepared])[0])
+        self.predicted.emit(seq, prepared.image, self.recognizer.read_inputs([prepared])[0])
 
     def _sweep(self, seq: int, strokes: Strokes, widths: np.ndarray) -> None:
         """A sweep in small steps: live predictions never wait for a whole sweep, a newer sweep replaces it."""
