@@ -68,8 +68,14 @@ def save_with_calibration(path, calibration) -> None:
 
 
 def test_the_card_temperature_is_stored_and_applied(tmp_path, tiny_model_path):
+    import torch
+
+    from training import export
+
     path = tmp_path / "calibrated.pt"
-    save_with_calibration(path, {"temperature": 2.0, "fitted_on": "a test"})
+    torch.manual_seed(0)
+    card = {"name": "calibrated", "calibration": {"temperature": 2.0, "fitted_on": "a test"}}
+    export.save_model(path, model.build("padnet"), "padnet", card, data_dir=None)  # with its ONNX form, as training saves
     calibrated, plain = Recognizer.load(path), Recognizer.load(tiny_model_path)
     assert (calibrated.temperature, plain.temperature) == (2.0, 1.0)
     inputs = [calibrated.prepare_strokes(SEVEN)]
