@@ -11,6 +11,7 @@ import numpy as np
 from PySide6.QtCore import QEvent, QObject, Signal
 from PySide6.QtWidgets import QApplication, QHBoxLayout, QLabel, QMainWindow, QPushButton, QWidget
 
+from .. import confidence
 from ..numbers import NumberReading
 from .canvas import CANVAS_SIZE
 from .number_canvas import NUMBER_CANVAS, NumberCanvas
@@ -83,7 +84,7 @@ class NumberMode(QObject):
         self.canvas.selected = index
         self.canvas.update()
         digit = self.reading.digits[index]
-        self.window.results.show_result(digit.image, digit.probabilities)
+        self.window.results.show_result(digit.image, confidence.read(digit.probabilities))
         self._sweep_seq += 1
         slider = self.window.brush_slider
         widths = np.arange(slider.minimum(), slider.maximum() + 1, 2, dtype=float)
