@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QComboBox, QDialog, QHBoxLayout, QLabel, QPushButt
 
 from .. import paths
 from .chart_style import LegendRow, percent_plot
-from .settings import settings
+from .settings import Keys, settings
 from .training_process import JsonLinesProcess, Outcome
 
 MODEL_PENS = ("#2e86ab", "#d1495b")
@@ -128,7 +128,7 @@ class AccuracyDialog(QDialog):
         for chart in (self.width_chart, self.morph_chart):
             chart.clear()
             chart.legend_row.set_entries([])
-        data_dir = str(settings().value("retrain/data_dir", str(paths.mnist_cache_dir())))
+        data_dir = str(settings().value(Keys.MNIST_DIR, str(paths.mnist_cache_dir())))
         self.order = list(dict.fromkeys(self.selected_models()))
         for spec in self.order:
             run = EvaluationRun(spec, evaluation_command(spec, data_dir, str(paths.corrections_file())), self)

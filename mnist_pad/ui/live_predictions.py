@@ -53,7 +53,7 @@ class LivePredictions(QObject):
         self._last_sent = 0.0
         self._in_flight = False  # a live prediction is being computed
         self._pending = False    # the drawing changed since the last request
-        self._throttle = QTimer(self, singleShot=True, timeout=self._request_now)
+        self._throttle = QTimer(self, singleShot=True, timeout=self.request_now)
         inference.predicted.connect(self._on_predicted)
         inference.swept.connect(self._on_swept)
         inference.request_failed.connect(self._on_request_failed)

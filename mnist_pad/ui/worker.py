@@ -7,7 +7,6 @@ process (see conversion.py), so this process never imports torch.
 """
 from __future__ import annotations
 
-import sys
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -262,8 +261,6 @@ class Inference(QObject):
         self.conversion.progress.connect(self.conversion_progress)
         self.conversion.succeeded.connect(self._converted_now)
         self.conversion.failed.connect(self._conversion_failed)
-        # The worker's Python steps must hand the GIL back to the UI thread within a frame, not 5 ms later.
-        sys.setswitchinterval(min(sys.getswitchinterval(), 0.001))
         self.thread.start()
 
     def load(self, spec: str | Path, fallback: str | None = None) -> None:
