@@ -26,7 +26,8 @@ cv2.setNumThreads(1)
 
 
 class Recognizer:
-    """A loaded model plus the preprocessing it expects. Thread-safe for one caller at a time."""
+    """A loaded model plus the preprocessing it expects. Use it from one thread at a time (in the app,
+    the inference worker owns it): its calls share one ONNX Runtime session sized for one caller."""
 
     device = "cpu"
 
