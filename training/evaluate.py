@@ -19,7 +19,7 @@ import numpy as np
 import torch
 
 from mnist_pad import checkpoint, corrections, engine, paths, pendigits
-from mnist_pad.raster import rasterize
+from mnist_pad.raster import CANVAS_SIZE, rasterize
 from mnist_pad.recognizer import Recognizer
 
 from . import augment, data, export
@@ -28,7 +28,6 @@ from .priority import lower_priority
 BRUSH_WIDTHS = (4, 8, 12, 18, 25, 35, 50)
 # augment.morph kernels and the stroke-width change each makes at 28x28, in pixels (about).
 THICKNESS_LEVELS = {-5: -2, -3: -1, 3: +1, 5: +2, 9: +4}
-CANVAS = 280
 MIN_DRAWINGS = 10  # fewer of the user's own drawings say little about accuracy
 
 
@@ -55,16 +54,16 @@ def pen_accuracies(recognizer: Recognizer, digits: list[pendigits.PenDigit], wid
     With `tutorial_pipeline`, for comparison only, the seed tutorials' input instead: the whole
     canvas shrunk to 28x28 (no crop, no centring, no ink stretch). The app never feeds the model so.
     """
-    drawings = [d.fitted(CANVAS) for d in digits]
+    drawings = [d.fitted(CANVAS_SIZE) for d in digits]
     labels = np.array([d.label for d in digits])
     result = {}
     for width in widths:
         if tutorial_pipeline:
-            images = np.stack([cv2.resize(rasterize(strokes, float(width), CANVAS), (28, 28), interpolation=cv2.INTER_AREA)
+            images = np.stack([cv2.resize(rasterize(strokes, float(width), CANVAS_SIZE), (28, 28), interpolation=cv2.INTER_AREA)
                                for strokes in drawings])
             probabilities = recognizer.predict_mnist(images)
         else:
-            probabilities = recognizer.predict_strokes_batch(drawings, brush_width=float(width), canvas_size=CANVAS)
+            probabilities = recognizer.predict_strokes_batch(drawings, brush_width=float(width), canvas_size=CANVAS_SIZE)
         result[width] = float((probabilities.argmax(axis=1) == labels).mean())
     return result
 
@@ -93,7 +92,7 @@ def pen_figures(per_width: dict[float, float], count: int) -> dict:
     figures["pendigits_worst_width_accuracy"] = min(per_width.values())
     figures["pendigits_spread_points"] = 100 * (max(per_width.values()) - min(per_width.values()))
     writers = ",".join(str(w) for w in sorted(pendigits.EVAL_WRITERS))
-    figures["pendigits_set"] = f"held-out writers {writers} ({count} digits), canvas {CANVAS} px"
+    figures["pendigits_set"] = f"held-out writers {writers} ({count} digits), canvas {CANVAS_SIZE} px"
     return figures
 
 
@@ -179,7 +178,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.low_priority:
         lower_priority()
-    pen_file = args.pendigits or Path(args.data_dir) / "pendigits" / "pendigits-orig.tra"
+    pen_file = args.pendigits or pendigits.file_in(args.data_dir)
     try:
         if args.corrections and not Path(args.corrections).exists():
             parser.error(f"--corrections {args.corrections}: no such file")

@@ -15,8 +15,8 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from ..drawing import Drawing, Stroke
+from ..raster import CANVAS_SIZE
 
-CANVAS_SIZE = 280
 PAPER = QColor("#ffffff")
 INK = QColor("#1d1d1f")
 EDGE = QColor("#c8c8cc")
