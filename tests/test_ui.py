@@ -361,6 +361,8 @@ def test_when_the_last_model_is_gone_the_default_is_tried(qtbot, tmp_path):
     spec, text = messages[0]
     assert spec == str(gone) and "retrained-v3.pt" in text and "Loading robust instead" in text
     qtbot.waitUntil(lambda: window.model_info is not None or len(messages) == 2, timeout=15000)
+    assert len(messages) == 1 and window.model_info is not None and window.model_info.spec == "robust"
+    assert settings().value(Keys.LAST_MODEL) == "robust"  # the next start does not try the lost file again
 
 
 def test_only_segments_near_the_repainted_rectangle_are_stroked():
