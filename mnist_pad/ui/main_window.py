@@ -3,6 +3,7 @@
 It lays out the parts and wires them: canvas → live predictions (ui/live_predictions.py) → results
 panel; files (ui/window_files.py), menus built from the actions the parts hand it
 (ui/window_menus.py), and switching models. Learning, Why and Number mode attach to it.
+About 350 lines: the layout and the wiring of every part meet here; each part's own logic is elsewhere.
 """
 from __future__ import annotations
 

@@ -3,7 +3,8 @@
 Requests go into a mailbox that keeps only the newest request of each kind (latest wins, never a
 backlog); each carries a sequence number so the UI can drop results older than what it shows.
 The model runs in ONNX Runtime; a checkpoint without its ONNX form is converted in a separate
-process (see conversion.py), so this process never imports torch.
+process (see conversion.py), so this process never imports torch. About 330 lines: the worker and
+its UI-side twin share one request vocabulary, kept side by side so the two cannot drift.
 """
 from __future__ import annotations
 
