@@ -17,6 +17,7 @@ run: $(STAMP)
 	$(PY) -m mnist_pad
 
 test: $(STAMP)
+	$(VENV)/bin/lint-imports
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
 
 bench: $(STAMP)

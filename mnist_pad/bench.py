@@ -1,9 +1,12 @@
 """`python -m mnist_pad.bench` (`make bench`): every speed and memory figure, printed.
 
-Figures come from here, never from timed tests. Sections: recognition latency (core, ONNX
-Runtime), the reference (the seed tutorials' pipeline and the same model in PyTorch, measured in a
-separate process so no figure of this one carries torch), the GUI (start-up, event-loop stalls,
-memory), and training throughput (a real `--time-budget` run on MNIST). Latencies are also given
+The benchmark driver: it sits above the core and the UI (see the import contracts in
+pyproject.toml) and is the one module of the package that may use both. Figures come from here,
+never from timed tests. Sections: recognition latency (core, ONNX Runtime), the "why" views
+(attribution map, stroke effects, MNIST likeness, Match MNIST), the reference (the seed tutorials'
+pipeline and the same model in PyTorch, measured in a separate process so no figure of this one
+carries torch), the GUI (start-up, event-loop stalls, memory), and training throughput (a real
+`--time-budget` run on MNIST). Latencies are also given
 as ratios to the tutorials' pipeline measured in the same run, so machines can be compared.
 Each section prints as it finishes; `--json` adds one JSON line.
 """
@@ -21,6 +24,10 @@ from pathlib import Path
 
 import numpy as np
 
+from .raster import CANVAS_SIZE
+
+WHY_WIDTH = 16.0  # the brush of the why views' drawing
+
 
 def machine() -> str:
     """A one-line description of the machine the figures come from."""
@@ -37,12 +44,23 @@ def machine() -> str:
     return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, onnxruntime {onnxruntime.__version__}"
 
 
-def forty_point_drawing(canvas_size: int = 280) -> list[list[tuple[float, float]]]:
+def forty_point_drawing(canvas_size: int = CANVAS_SIZE) -> list[list[tuple[float, float]]]:
     """A '2'-like drawing of 40 points, as a person would draw it on the pad."""
     t = np.linspace(0, 1, 40)
     x = 80 + 120 * t + 30 * np.sin(6 * t)
     y = 60 + 160 * t ** 0.7 + 20 * np.cos(9 * t)
-    return [list(zip(x * canvas_size / 280, y * canvas_size / 280))]
+    return [list(zip(x * canvas_size / CANVAS_SIZE, y * canvas_size / CANVAS_SIZE))]
+
+
+def _timed(function, repeats: int) -> dict[str, float]:
+    for _ in range(5):
+        function()
+    samples = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        function()
+        samples.append(time.perf_counter() - start)
+    return _percentiles(samples)
 
 
 def _percentiles(samples: list[float]) -> dict[str, float]:
@@ -58,20 +76,49 @@ def bench_recognizer(model: str | None = None, repeats: int = 2000) -> dict[str,
     strokes = forty_point_drawing()
     widths = list(np.geomspace(3, 50, 16))
     for _ in range(50):
-        recognizer.predict_strokes(strokes, 12.0, 280)
-        recognizer.sweep(strokes, widths, 280)
+        recognizer.predict_strokes(strokes, 12.0, CANVAS_SIZE)
+        recognizer.sweep(strokes, widths, CANVAS_SIZE)
     single = []
     for _ in range(repeats):
         start = time.perf_counter()
-        recognizer.predict_strokes(strokes, 12.0, 280)
+        recognizer.predict_strokes(strokes, 12.0, CANVAS_SIZE)
         single.append(time.perf_counter() - start)
     sweeps = []
     for _ in range(max(50, repeats // 10)):
         start = time.perf_counter()
-        recognizer.sweep(strokes, widths, 280)
+        recognizer.sweep(strokes, widths, CANVAS_SIZE)
         sweeps.append(time.perf_counter() - start)
     figures = {f"predict_strokes_{k}": v for k, v in _percentiles(single).items()}
     figures["sweep16_p50_ms"] = _percentiles(sweeps)["p50_ms"]
+    return figures
+
+
+def bench_why(model: str | None = None, repeats: int = 200) -> dict[str, float]:
+    """p50/p99 of the why views as the inference worker computes them after each shown prediction:
+    occlusion map, stroke effects (3 strokes), likeness measures and Match MNIST over 25 widths."""
+    from . import attribution, morphometry
+    from .recognizer import Recognizer
+
+    recognizer = Recognizer.load(model)  # ONNX Runtime, one thread, as in the app's worker
+    curve = forty_point_drawing()[0]
+    strokes = [curve[:20], curve[19:], [(90.0, 150.0), (190.0, 150.0)]]
+    widths = np.arange(2, 51, 2, dtype=float)
+
+    def occlusion():
+        attribution.occlusion(recognizer.prepare_strokes(strokes, WHY_WIDTH, CANVAS_SIZE), recognizer.predict_mnist)
+
+    def likeness():
+        morphometry.measure(recognizer.prepare_strokes(strokes, WHY_WIDTH, CANVAS_SIZE).image)
+
+    figures = {}
+    for name, function, count in (
+            ("why_occlusion", occlusion, repeats),
+            ("why_stroke_effects_3", lambda: attribution.stroke_effects(strokes, WHY_WIDTH, CANVAS_SIZE,
+                                                                        recognizer.predict_mnist), repeats),
+            ("why_likeness", likeness, repeats),
+            ("why_match_mnist_25_widths", lambda: morphometry.match_mnist_width(strokes, CANVAS_SIZE, widths),
+             max(10, repeats // 10))):
+        figures.update({f"{name}_{key}": value for key, value in _timed(function, count).items()})
     return figures
 
 
@@ -166,7 +213,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m mnist_pad.bench", description=__doc__)
     parser.add_argument("--model", default=None, help="robust (default), plain, or a checkpoint file")
     parser.add_argument("--data-dir", default=str(Path(__file__).resolve().parents[1].parent / "shared" / "data"))
-    parser.add_argument("--skip", nargs="*", default=[], choices=["gui", "training"], help="sections to leave out")
+    parser.add_argument("--skip", nargs="*", default=[], choices=["why", "gui", "training"], help="sections to leave out")
     parser.add_argument("--train-budgets", nargs="+", type=float, default=[45.0, 60.0], metavar="SECONDS",
                         help="time budgets of the training runs (default 45 60): how soon 99%% on MNIST test is reached")
     parser.add_argument("--json", action="store_true", help="also print all figures as one JSON line")
@@ -175,6 +222,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"machine: {machine()}")
     figures = bench_recognizer(args.model)
     _print("recognition (ONNX Runtime, one thread)", figures)
+    if "why" not in args.skip:
+        why = bench_why(args.model)
+        _print("why views (ONNX Runtime, one thread)", why)
+        figures.update(why)
     engines = bench_engines(args.model)
     _print("reference: the seed tutorials' pipeline, and PyTorch vs ONNX Runtime (torch in its own process)", engines)
     figures.update(engines)

@@ -20,7 +20,7 @@ import numpy as np
 
 from .drawing import Strokes
 from .preprocess import MnistInput, to_mnist
-from .raster import rasterize, stroke_arrays
+from .raster import CANVAS_SIZE, rasterize, stroke_arrays
 
 if TYPE_CHECKING:
     from .recognizer import Recognizer
@@ -134,7 +134,7 @@ def canvas_shape(canvas_size: int | tuple[int, int]) -> tuple[int, int]:
     return int(width), int(height)
 
 
-def segment(strokes: Strokes, canvas_size: int | tuple[int, int] = 280,
+def segment(strokes: Strokes, canvas_size: int | tuple[int, int] = CANVAS_SIZE,
             boundaries: Sequence[float] | None = None) -> Segmentation:
     """Group strokes into digits and separators; with `boundaries`, digits are the slots between them."""
     width, height = canvas_shape(canvas_size)
@@ -176,7 +176,7 @@ def group_input(group: Group, brush_width: float) -> MnistInput:
 
 
 def read_number(recognizer: "Recognizer", strokes: Strokes, brush_width: float,
-                canvas_size: int | tuple[int, int] = 280, boundaries: Sequence[float] | None = None) -> NumberReading:
+                canvas_size: int | tuple[int, int] = CANVAS_SIZE, boundaries: Sequence[float] | None = None) -> NumberReading:
     """Read the strokes as a number: segment, then one batch through the recognizer for every digit."""
     segmentation = segment(strokes, canvas_size, boundaries)
     groups = list(segmentation.groups)

@@ -8,12 +8,21 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
+
+from .raster import CANVAS_SIZE
 
 TABLET_SIZE = 500
 # Writers kept out of any training on pen-drawn digits, so evaluation on them measures unseen hands.
 EVAL_WRITERS = frozenset({5, 10, 15, 20, 25, 30})
+TRAINING_FILE = Path("pendigits") / "pendigits-orig.tra"  # inside a data folder, as the data README says
+
+
+def file_in(data_dir: os.PathLike | str) -> Path:
+    """Where the pen-digit training file lies in a data folder (DATA_DIR/pendigits/pendigits-orig.tra)."""
+    return Path(data_dir) / TRAINING_FILE
 
 
 class PendigitsError(ValueError):
@@ -26,7 +35,7 @@ class PenDigit:
     writer: int
     strokes: tuple[np.ndarray, ...]  # each (K, 2) float, screen coordinates (y down)
 
-    def fitted(self, canvas_size: int = 280, height: float = 200.0) -> list[np.ndarray]:
+    def fitted(self, canvas_size: int = CANVAS_SIZE, height: float = 200.0) -> list[np.ndarray]:
         """The strokes scaled so the digit is `height` px tall (width capped too), centred on the canvas."""
         points = np.concatenate(self.strokes)
         low, high = points.min(axis=0), points.max(axis=0)

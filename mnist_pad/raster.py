@@ -17,6 +17,9 @@ _SCALE = 1 << _SHIFT
 # Bounds on what a caller or a file can ask for: a 4096 px canvas is 16 MB of pixels; OpenCV's
 # thickness stops at 32767, and no brush wider than the largest canvas draws anything new.
 MAX_CANVAS = 4096
+# The drawing canvas: the app's, the corrections', and the one training and evaluation render pen
+# digits on (~200 px tall in it); MNIST's 20 px box is a tenth of that.
+CANVAS_SIZE = 280
 MAX_BRUSH = 4096.0
 MAX_STROKES = 100_000
 MAX_POINTS = 2_000_000  # in all strokes together
@@ -52,7 +55,7 @@ def stroke_arrays(strokes: Strokes, canvas_size: int) -> list[np.ndarray]:
     return arrays
 
 
-def rasterize(strokes: Strokes, brush_width: float, canvas_size: int = 280) -> np.ndarray:
+def rasterize(strokes: Strokes, brush_width: float, canvas_size: int = CANVAS_SIZE) -> np.ndarray:
     """Render strokes as white ink on black, uint8 (canvas_size, canvas_size).
 
     Round caps and joins, anti-aliased; a stroke of one point is a round dot of the brush's

@@ -19,7 +19,7 @@ from . import confidence, engine, nondigit, number_pictures, numbers, paths
 from .drawing import Strokes
 from .picture import ink_from_picture
 from .preprocess import EMPTY, MnistInput, to_mnist
-from .raster import rasterize
+from .raster import CANVAS_SIZE, rasterize
 
 # The images here are small (28x28 to a 280 px canvas): OpenCV's thread pool costs more than it saves
 # on them (to_mnist takes ~40% less CPU without it) and its workers would compete with the UI thread.
@@ -27,7 +27,8 @@ cv2.setNumThreads(1)
 
 
 class Recognizer:
-    """A loaded model plus the preprocessing it expects. Thread-safe for one caller at a time."""
+    """A loaded model plus the preprocessing it expects. Use it from one thread at a time (in the app,
+    the inference worker owns it): its calls share one ONNX Runtime session sized for one caller."""
 
     device = "cpu"
 
@@ -63,7 +64,7 @@ class Recognizer:
         return str(self.card.get("name") or Path(self.source).stem or self.arch)
 
     # -- preparing inputs ---------------------------------------------------------------
-    def prepare_strokes(self, strokes: Strokes, brush_width: float = 12.0, canvas_size: int = 280) -> MnistInput:
+    def prepare_strokes(self, strokes: Strokes, brush_width: float = 12.0, canvas_size: int = CANVAS_SIZE) -> MnistInput:
         """The 28x28 image the model sees for these strokes at this brush width."""
         return to_mnist(rasterize(strokes, brush_width, canvas_size))
 
@@ -81,19 +82,19 @@ class Recognizer:
             result[drawn] = self._probabilities(batch.astype(np.float32) / 255.0)
         return result
 
-    def predict_strokes(self, strokes: Strokes, brush_width: float = 12.0, canvas_size: int = 280) -> np.ndarray:
+    def predict_strokes(self, strokes: Strokes, brush_width: float = 12.0, canvas_size: int = CANVAS_SIZE) -> np.ndarray:
         """Probabilities (10,) summing to 1; all zeros when nothing is drawn."""
         return self.predict_inputs([self.prepare_strokes(strokes, brush_width, canvas_size)])[0]
 
-    def predict_strokes_batch(self, drawings: Sequence[Strokes], brush_width: float = 12.0, canvas_size: int = 280) -> np.ndarray:
+    def predict_strokes_batch(self, drawings: Sequence[Strokes], brush_width: float = 12.0, canvas_size: int = CANVAS_SIZE) -> np.ndarray:
         """Probabilities (N, 10), one row per drawing."""
         return self.predict_inputs([self.prepare_strokes(s, brush_width, canvas_size) for s in drawings])
 
-    def sweep(self, strokes: Strokes, widths: Sequence[float], canvas_size: int = 280) -> np.ndarray:
+    def sweep(self, strokes: Strokes, widths: Sequence[float], canvas_size: int = CANVAS_SIZE) -> np.ndarray:
         """Probabilities (len(widths), 10): the same strokes rendered at each brush width, one batch."""
         return self.predict_inputs([self.prepare_strokes(strokes, w, canvas_size) for w in widths])
 
-    def read_number(self, strokes: Strokes, brush_width: float = 12.0, canvas_size: int | tuple[int, int] = 280,
+    def read_number(self, strokes: Strokes, brush_width: float = 12.0, canvas_size: int | tuple[int, int] = CANVAS_SIZE,
                     boundaries: Sequence[float] | None = None) -> "numbers.NumberReading":
         """Read strokes as a number (see mnist_pad.numbers); `canvas_size` is a side or (width, height)."""
         return numbers.read_number(self, strokes, brush_width, canvas_size, boundaries)

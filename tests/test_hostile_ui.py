@@ -8,7 +8,7 @@ import pytest
 from PySide6.QtCore import QSettings
 
 from mnist_pad import corrections, paths
-from mnist_pad.ui import main_window
+from mnist_pad.ui import main_window, window_files
 from test_ui import SEVEN, drag, open_window
 from test_ui_files import error_text
 
@@ -44,9 +44,9 @@ def test_pictures_are_decoded_off_the_ui_thread(qtbot, window, tmp_path, monkeyp
     def slow_read(path):
         decoded_in.append(threading.current_thread())
         time.sleep(0.5)  # a large picture: the window must keep handling events meanwhile
-        raise main_window.ImageError(path, "too slow to matter")
+        raise window_files.ImageError(path, "too slow to matter")
 
-    monkeypatch.setattr(main_window, "read_gray", slow_read)
+    monkeypatch.setattr(window_files, "read_gray", slow_read)
     started = time.perf_counter()
     window.open_image(tmp_path / "big.png")
     assert time.perf_counter() - started < 0.3
@@ -90,12 +90,12 @@ def test_a_last_used_model_with_an_odd_header_falls_back_to_the_default(qtbot, t
     import torch
 
     from mnist_pad import model
-    from mnist_pad.ui.settings import settings
+    from mnist_pad.ui.settings import Keys, settings
 
     odd = tmp_path / "odd.pt"
     torch.save({"format": "mnist-pad", "version": 1, "arch": ["padnet"],
                 "state_dict": model.build("padnet").state_dict(), "card": {}}, odd)
-    settings().setValue("model/last", str(odd))
+    settings().setValue(Keys.LAST_MODEL, str(odd))
     window = main_window.MainWindow()
     qtbot.addWidget(window)
     qtbot.waitUntil(lambda: window.model_info is not None, timeout=30000)

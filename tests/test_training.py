@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 import torch
 
-from mnist_pad import checkpoint, corrections
+from mnist_pad import checkpoint, corrections, files
 from mnist_pad.recognizer import Recognizer
 from mnist_pad.recipe import Recipe
 from training import cache, data, evaluate, train
@@ -78,10 +78,19 @@ def test_a_full_disk_while_saving_is_an_error_and_keeps_the_old_file(shared_data
     out = tmp_path / "model.pt"
     out.write_bytes(b"the old model")
 
-    def disk_full(fd):
-        raise OSError(errno.ENOSPC, "No space left on device")
+    failed_writes = []
 
-    monkeypatch.setattr(checkpoint.os, "fsync", disk_full)
+    class FullDisk:
+        """os as mnist_pad.files sees it, on a disk that fills up as a file is made durable."""
+
+        def __getattr__(self, name):
+            return getattr(os, name)
+
+        def fsync(self, fd):
+            failed_writes.append(os.readlink(f"/proc/self/fd/{fd}"))
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(files, "os", FullDisk())  # only the atomic writes, where every file is saved
     code = train.main(["--data-dir", str(shared_data), "--limit", "200", "--epochs", "1", "--pendigits", "none",
                        "--progress", "json", "--out", str(out)])
     assert code == 1
@@ -89,6 +98,7 @@ def test_a_full_disk_while_saving_is_an_error_and_keeps_the_old_file(shared_data
     assert last["event"] == "error" and "No space left on device" in last["message"]
     assert out.read_bytes() == b"the old model"
     assert [p.name for p in tmp_path.iterdir()] == ["model.pt"]
+    assert Path(failed_writes[-1]).name.startswith(".model.pt.")  # what stopped the run: the model's own write
 
 
 def test_corrupted_mnist_files_are_refused_with_a_clear_message(tmp_path):

@@ -14,7 +14,7 @@ from superqt import QLabeledSlider
 from mnist_pad import Recognizer
 from mnist_pad.ui import MainWindow
 from mnist_pad.ui.canvas import CANVAS_SIZE
-from mnist_pad.ui.main_window import settings
+from mnist_pad.ui.settings import Keys, settings
 
 SEVEN = [(70, 60), (120, 58), (170, 57), (210, 60), (180, 120), (150, 180), (130, 235)]
 BAR = [(90, 150), (190, 150)]
@@ -246,7 +246,7 @@ def test_settings_round_trip(qtbot, tiny_model_path):
     qtbot.wait(10)
     geometry = first.saveGeometry()
     first.close()
-    assert settings().value("window/geometry") == geometry
+    assert settings().value(Keys.GEOMETRY) == geometry
     second = open_window(qtbot, None)  # no model given: the last one used
     assert second.brush_width == 31 and second.canvas.brush_width == 31
     qtbot.waitUntil(lambda: second.model_info is not None, timeout=15000)
@@ -262,7 +262,7 @@ def test_a_bad_model_file_is_named_and_the_current_model_stays(qtbot, window, tm
     bad = tmp_path / "broken.pt"
     bad.write_bytes(b"not a checkpoint at all")
     with qtbot.waitSignal(window.model_load_failed, timeout=10000):
-        window.set_recognizer_from_path(bad)
+        window.load_model(bad)
     assert "broken.pt" in error_text(window) and "not a readable PyTorch checkpoint" in error_text(window)
     assert window.model_info.name == "tiny"
     drag(window, SEVEN)
@@ -352,7 +352,7 @@ def test_a_pen_draws_like_the_mouse(qtbot, window):
 
 def test_when_the_last_model_is_gone_the_default_is_tried(qtbot, tmp_path):
     gone = tmp_path / "retrained-v3.pt"
-    settings().setValue("model/last", str(gone))
+    settings().setValue(Keys.LAST_MODEL, str(gone))
     window = MainWindow()
     qtbot.addWidget(window)
     messages = []
@@ -362,6 +362,8 @@ def test_when_the_last_model_is_gone_the_default_is_tried(qtbot, tmp_path):
     spec, text = messages[0]
     assert spec == str(gone) and "retrained-v3.pt" in text and "Loading robust instead" in text
     qtbot.waitUntil(lambda: window.model_info is not None or len(messages) == 2, timeout=15000)
+    assert len(messages) == 1 and window.model_info is not None and window.model_info.spec == "robust"
+    assert settings().value(Keys.LAST_MODEL) == "robust"  # the next start does not try the lost file again
 
 
 def test_only_segments_near_the_repainted_rectangle_are_stroked():

@@ -12,12 +12,13 @@ import math
 import torch
 import torch.nn.functional as F
 
-BOX, SIZE, CENTRE = 20.0, 28, 14.0
-INK = 8 / 255  # as preprocess.INK_THRESHOLD
+from mnist_pad.preprocess import BOX, INK_THRESHOLD, SIZE
+
+INK = INK_THRESHOLD / 255  # on images scaled to 0-1
 # Signed kernel sizes of grey-level morphology at twice the resolution: -5 thins a stroke by about
 # 2 px at 28x28, +9 thickens it by about 4 px, 0 leaves it. About a third of the images are
 # thinned (thin pens were misread most) and half thickened.
-THICKNESS_LEVELS = (-5, -3, 0, 3, 5, 7, 9)
+MORPH_KERNELS = (-5, -3, 0, 3, 5, 7, 9)
 THICKNESS_WEIGHTS = (0.15, 0.2, 0.2, 0.15, 0.1, 0.1, 0.1)
 CLEAN_SHARE = 0.25  # this share of each batch stays untouched MNIST, which keeps MNIST test accuracy up
 
@@ -47,7 +48,7 @@ def vary_thickness(images: torch.Tensor, generator: torch.Generator | None = Non
     weights = torch.tensor(THICKNESS_WEIGHTS)
     choice = torch.multinomial(weights, len(images), replacement=True, generator=generator).to(images.device)
     result = images.clone()
-    for index, kernel in enumerate(THICKNESS_LEVELS):
+    for index, kernel in enumerate(MORPH_KERNELS):
         picked = (choice == index).nonzero().flatten()
         if kernel != 0 and len(picked):
             changed = morph(images[picked], kernel)

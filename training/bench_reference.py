@@ -20,7 +20,7 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 from mnist_pad import checkpoint, model as models, paths  # noqa: E402
-from mnist_pad.raster import rasterize  # noqa: E402
+from mnist_pad.raster import CANVAS_SIZE, rasterize  # noqa: E402
 
 
 def p50_ms(call, repeats: int) -> float:
@@ -43,7 +43,7 @@ def tutorial_pipeline(strokes, repeats: int) -> float:
         net = models.build("tutorial").eval()  # same cost untrained
 
     def predict():
-        image = cv2.resize(rasterize(strokes, 12.0, 280), (28, 28), interpolation=cv2.INTER_AREA)
+        image = cv2.resize(rasterize(strokes, 12.0, CANVAS_SIZE), (28, 28), interpolation=cv2.INTER_AREA)
         with torch.inference_mode():
             return torch.softmax(net(torch.from_numpy(image).float()[None, None] / 255), dim=1).numpy()
 

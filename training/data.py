@@ -20,7 +20,7 @@ import torch
 from mnist_pad import corrections as corrections_store
 from mnist_pad import pendigits
 from mnist_pad.preprocess import PREPROCESS_VERSION, to_mnist
-from mnist_pad.raster import rasterize
+from mnist_pad.raster import CANVAS_SIZE, rasterize
 
 from . import cache
 
@@ -31,7 +31,6 @@ RAW_SHA256 = {
     "t10k-labels-idx1-ubyte": "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
 }
 SIZES = {True: 60_000, False: 10_000}
-CANVAS = 280
 BANK_VERSION = 1  # bump when render_bank changes what it produces
 PROGRESS_EVERY = 200  # drawings between progress reports while rendering
 
@@ -143,7 +142,7 @@ def render_bank(drawings: list, labels: list[int], widths_per_drawing: int, seed
         if index % PROGRESS_EVERY == 0:
             progress(index / max(1, len(drawings)))
         for width in np.exp(rng.uniform(np.log(min_width), np.log(max_width), widths_per_drawing)):
-            image = to_mnist(rasterize(strokes, float(width), CANVAS))
+            image = to_mnist(rasterize(strokes, float(width), CANVAS_SIZE))
             if not image.empty:
                 images.append(image.image)
                 kept.append(label)
@@ -159,7 +158,7 @@ def _bank_key(path: os.PathLike | str, widths_per_drawing: int, seed: int) -> di
     except OSError as error:
         raise DataError(f"cannot read {path}: {error.strerror or error}") from None
     return {"source_sha256": source, "preprocess_version": PREPROCESS_VERSION, "bank_version": BANK_VERSION,
-            "widths_per_drawing": widths_per_drawing, "seed": seed, "canvas": CANVAS,
+            "widths_per_drawing": widths_per_drawing, "seed": seed, "canvas": CANVAS_SIZE,
             "eval_writers": sorted(pendigits.EVAL_WRITERS)}
 
 
@@ -180,7 +179,7 @@ def pen_digit_bank(path: os.PathLike | str, widths_per_drawing: int, seed: int,
         except pendigits.PendigitsError as error:
             raise DataError(str(error)) from None
         train = [d for d in digits if d.writer not in pendigits.EVAL_WRITERS]
-        return _as_arrays(render_bank([d.fitted(CANVAS) for d in train], [d.label for d in train],
+        return _as_arrays(render_bank([d.fitted(CANVAS_SIZE) for d in train], [d.label for d in train],
                                       widths_per_drawing, seed, progress=progress))
     return _as_tensors(cache.cached("pendigits", _bank_key(path, widths_per_drawing, seed), build, say))
 
@@ -193,7 +192,7 @@ def corrections_bank(path: os.PathLike | str, widths_per_drawing: int, seed: int
             records, _skipped = corrections_store.load(path)
         except corrections_store.CorrectionsError as error:
             raise DataError(str(error)) from None
-        drawings = [[np.asarray(s, np.float64) * (CANVAS / r.canvas_size) for s in r.strokes] for r in records]
+        drawings = [[np.asarray(s, np.float64) * (CANVAS_SIZE / r.canvas_size) for s in r.strokes] for r in records]
         return _as_arrays(render_bank(drawings, [r.label for r in records], widths_per_drawing, seed, progress=progress))
     if not Path(path).exists():
         return _as_tensors(build())
@@ -212,12 +211,12 @@ def heldout_pen_renders(path: os.PathLike | str, widths: tuple, progress=_no_pro
             digits = [d for d in pendigits.load(path) if d.writer in pendigits.EVAL_WRITERS]
         except pendigits.PendigitsError as error:
             raise DataError(str(error)) from None
-        drawings = [d.fitted(CANVAS) for d in digits]
+        drawings = [d.fitted(CANVAS_SIZE) for d in digits]
         images = np.zeros((len(widths), len(drawings), 28, 28), np.uint8)
         for row, width in enumerate(widths):
             progress(row / len(widths))
             for column, strokes in enumerate(drawings):
-                images[row, column] = to_mnist(rasterize(strokes, float(width), CANVAS)).image
+                images[row, column] = to_mnist(rasterize(strokes, float(width), CANVAS_SIZE)).image
         return {"images": images, "labels": np.array([d.label for d in digits], np.int64)}
     key = dict(_bank_key(path, 0, 0), heldout_widths=[float(w) for w in widths])
     arrays = cache.cached("pendigits-heldout", key, build, say)

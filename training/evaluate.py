@@ -18,8 +18,8 @@ import cv2
 import numpy as np
 import torch
 
-from mnist_pad import checkpoint, corrections, engine, paths, pendigits
-from mnist_pad.raster import rasterize
+from mnist_pad import checkpoint, corrections, engine, figures as keys, paths, pendigits
+from mnist_pad.raster import CANVAS_SIZE, rasterize
 from mnist_pad.recognizer import Recognizer
 
 from . import augment, data, export
@@ -28,7 +28,6 @@ from .priority import lower_priority
 BRUSH_WIDTHS = (4, 8, 12, 18, 25, 35, 50)
 # augment.morph kernels and the stroke-width change each makes at 28x28, in pixels (about).
 THICKNESS_LEVELS = {-5: -2, -3: -1, 3: +1, 5: +2, 9: +4}
-CANVAS = 280
 MIN_DRAWINGS = 10  # fewer of the user's own drawings say little about accuracy
 
 
@@ -55,16 +54,16 @@ def pen_accuracies(recognizer: Recognizer, digits: list[pendigits.PenDigit], wid
     With `tutorial_pipeline`, for comparison only, the seed tutorials' input instead: the whole
     canvas shrunk to 28x28 (no crop, no centring, no ink stretch). The app never feeds the model so.
     """
-    drawings = [d.fitted(CANVAS) for d in digits]
+    drawings = [d.fitted(CANVAS_SIZE) for d in digits]
     labels = np.array([d.label for d in digits])
     result = {}
     for width in widths:
         if tutorial_pipeline:
-            images = np.stack([cv2.resize(rasterize(strokes, float(width), CANVAS), (28, 28), interpolation=cv2.INTER_AREA)
+            images = np.stack([cv2.resize(rasterize(strokes, float(width), CANVAS_SIZE), (28, 28), interpolation=cv2.INTER_AREA)
                                for strokes in drawings])
             probabilities = recognizer.predict_mnist(images)
         else:
-            probabilities = recognizer.predict_strokes_batch(drawings, brush_width=float(width), canvas_size=CANVAS)
+            probabilities = recognizer.predict_strokes_batch(drawings, brush_width=float(width), canvas_size=CANVAS_SIZE)
         result[width] = float((probabilities.argmax(axis=1) == labels).mean())
     return result
 
@@ -88,12 +87,12 @@ def heldout_pen_digits(path: os.PathLike | str, limit: int | None = None) -> lis
 
 def pen_figures(per_width: dict[float, float], count: int) -> dict:
     """The pen-digit figures (per width, mean, worst, spread, which set) from accuracies per width."""
-    figures: dict = {f"pendigits_w{width}_accuracy": accuracy for width, accuracy in per_width.items()}
-    figures["pendigits_mean_accuracy"] = float(np.mean(list(per_width.values())))
-    figures["pendigits_worst_width_accuracy"] = min(per_width.values())
-    figures["pendigits_spread_points"] = 100 * (max(per_width.values()) - min(per_width.values()))
+    figures: dict = {keys.width_key(keys.PEN, width): accuracy for width, accuracy in per_width.items()}
+    figures[keys.PEN_MEAN] = float(np.mean(list(per_width.values())))
+    figures[keys.PEN_WORST] = min(per_width.values())
+    figures[keys.PEN_SPREAD] = 100 * (max(per_width.values()) - min(per_width.values()))
     writers = ",".join(str(w) for w in sorted(pendigits.EVAL_WRITERS))
-    figures["pendigits_set"] = f"held-out writers {writers} ({count} digits), canvas {CANVAS} px"
+    figures[keys.PEN_SET] = f"held-out writers {writers} ({count} digits), canvas {CANVAS_SIZE} px"
     return figures
 
 
@@ -107,56 +106,56 @@ def evaluate_model(recognizer: Recognizer, data_dir: os.PathLike | str | None = 
         images, labels = data.load_mnist(data_dir, train=False, download=False)
         if limit:
             images, labels = images[:limit], labels[:limit]
-        figures["mnist_test_accuracy"] = mnist_accuracy(recognizer, images, labels)
+        figures[keys.MNIST_TEST] = mnist_accuracy(recognizer, images, labels)
         if thickness:
             for kernel in THICKNESS_LEVELS:
-                figures[f"mnist_morph{kernel:+d}_accuracy"] = mnist_accuracy(
+                figures[keys.kernel_key(kernel)] = mnist_accuracy(
                     recognizer, thickness_variant(images, kernel), labels)
     has_pen_file = pendigits_file is not None and Path(pendigits_file).exists()
     digits = heldout_pen_digits(pendigits_file, limit) if has_pen_file else []
     if has_pen_file and not digits:  # no figure rather than the NaN of an empty mean
-        figures["pendigits_note"] = f"{pendigits_file} holds no digits by the held-out writers: no pen-digit figures"
+        figures[keys.PEN_NOTE] = f"{pendigits_file} holds no digits by the held-out writers: no pen-digit figures"
     if digits:
         figures.update(pen_figures(pen_accuracies(recognizer, digits), len(digits)))
         if tutorial_pipeline:
             for width, accuracy in pen_accuracies(recognizer, digits, tutorial_pipeline=True).items():
-                figures[f"pendigits_tutorial_w{width}_accuracy"] = accuracy
+                figures[keys.width_key(keys.PEN_TUTORIAL, width)] = accuracy
     if corrections_file is not None:
         records, _ = corrections.load(corrections_file)
-        figures["corrections_count"] = len(records)
+        figures[keys.CORRECTIONS_COUNT] = len(records)
         if len(records) >= MIN_DRAWINGS:
             for width, accuracy in drawing_accuracies(recognizer, records).items():
-                figures[f"corrections_w{width}_accuracy"] = accuracy
+                figures[keys.width_key(keys.CORRECTIONS, width)] = accuracy
     return figures
 
 
 def format_table(name: str, figures: dict) -> str:
     """The figures as a plain-text table."""
     lines = [f"model: {name}"]
-    if "mnist_test_accuracy" in figures:
-        lines.append(f"  MNIST test                        {figures['mnist_test_accuracy']:.2%}")
+    if keys.MNIST_TEST in figures:
+        lines.append(f"  MNIST test                        {figures[keys.MNIST_TEST]:.2%}")
         for kernel in THICKNESS_LEVELS:
-            key = f"mnist_morph{kernel:+d}_accuracy"
+            key = keys.kernel_key(kernel)
             if key in figures:
                 change = "thinned" if kernel < 0 else "thickened"
                 pixels = THICKNESS_LEVELS[kernel]
                 lines.append(f"  MNIST test {change:9} by ~{abs(pixels)} px      {figures[key]:.2%}")
-    if "pendigits_set" in figures:
-        lines.append(f"  pen-drawn digits, {figures['pendigits_set']}:")
+    if keys.PEN_SET in figures:
+        lines.append(f"  pen-drawn digits, {figures[keys.PEN_SET]}:")
         lines.append("    brush width  " + "  ".join(f"{w:>6}" for w in BRUSH_WIDTHS))
-        lines.append("    accuracy     " + "  ".join(f"{figures[f'pendigits_w{w}_accuracy']:6.2%}" for w in BRUSH_WIDTHS))
-        if "pendigits_tutorial_w4_accuracy" in figures:
-            lines.append("    tutorials'   " + "  ".join(f"{figures[f'pendigits_tutorial_w{w}_accuracy']:6.2%}" for w in BRUSH_WIDTHS)
+        lines.append("    accuracy     " + "  ".join(f"{a:6.2%}" for a in keys.per_width(figures, keys.PEN).values()))
+        if tutorial := keys.per_width(figures, keys.PEN_TUTORIAL):
+            lines.append("    tutorials'   " + "  ".join(f"{a:6.2%}" for a in tutorial.values())
                          + "   (whole canvas resized to 28x28, for comparison)")
-        lines.append(f"    mean {figures['pendigits_mean_accuracy']:.2%}, worst {figures['pendigits_worst_width_accuracy']:.2%}, "
-                     f"best minus worst {figures['pendigits_spread_points']:.2f} points")
-    if "pendigits_note" in figures:
-        lines.append(f"  pen-drawn digits: {figures['pendigits_note']}")
-    if any(key.startswith("corrections_w") for key in figures):
-        lines.append(f"  your drawings ({figures['corrections_count']}), re-rendered at each brush width:")
-        lines.append("    accuracy     " + "  ".join(f"{figures[f'corrections_w{w}_accuracy']:6.2%}" for w in BRUSH_WIDTHS))
-    elif "corrections_count" in figures:
-        lines.append(f"  your drawings: {figures['corrections_count']} (at least {MIN_DRAWINGS} are needed for a figure)")
+        lines.append(f"    mean {figures[keys.PEN_MEAN]:.2%}, worst {figures[keys.PEN_WORST]:.2%}, "
+                     f"best minus worst {figures[keys.PEN_SPREAD]:.2f} points")
+    if keys.PEN_NOTE in figures:
+        lines.append(f"  pen-drawn digits: {figures[keys.PEN_NOTE]}")
+    if drawn := keys.per_width(figures, keys.CORRECTIONS):
+        lines.append(f"  your drawings ({figures[keys.CORRECTIONS_COUNT]}), re-rendered at each brush width:")
+        lines.append("    accuracy     " + "  ".join(f"{a:6.2%}" for a in drawn.values()))
+    elif keys.CORRECTIONS_COUNT in figures:
+        lines.append(f"  your drawings: {figures[keys.CORRECTIONS_COUNT]} (at least {MIN_DRAWINGS} are needed for a figure)")
     return "\n".join(lines)
 
 
@@ -179,7 +178,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.low_priority:
         lower_priority()
-    pen_file = args.pendigits or Path(args.data_dir) / "pendigits" / "pendigits-orig.tra"
+    pen_file = args.pendigits or pendigits.file_in(args.data_dir)
     try:
         if args.corrections and not Path(args.corrections).exists():
             parser.error(f"--corrections {args.corrections}: no such file")

@@ -19,6 +19,7 @@ import numpy as np
 
 from mnist_pad import paths, pendigits
 from mnist_pad.numbers import UNSURE_MARK
+from mnist_pad.raster import CANVAS_SIZE
 from mnist_pad.recognizer import Recognizer
 
 from .evaluate import heldout_pen_digits
@@ -26,7 +27,6 @@ from .priority import lower_priority
 
 BRUSH_WIDTHS = (4, 8, 12, 18, 25, 35, 50)
 DIGIT_HEIGHT = 200.0   # as on the single-digit canvas: 200 px tall on a 280 px high sheet
-CANVAS_HEIGHT = 280
 MARGIN = 30.0
 HEIGHT_JITTER = 0.08   # each digit's height varies by up to this share
 GAP = (-0.06, 0.25)    # space between neighbours' extents, in digit heights (negative: they overlap)
@@ -70,7 +70,7 @@ def make_number(digits: list[pendigits.PenDigit], rng: np.random.Generator, with
             text += "."
             x = centre[0] + rng.uniform(0.08, 0.15) * DIGIT_HEIGHT
     width = int(np.ceil(max(p[:, 0].max() for p in strokes) + MARGIN))
-    height = int(np.ceil(max(CANVAS_HEIGHT, max(p[:, 1].max() for p in strokes) + MARGIN / 2)))
+    height = int(np.ceil(max(CANVAS_SIZE, max(p[:, 1].max() for p in strokes) + MARGIN / 2)))
     shift = np.array([0.0, min(0.0, min(p[:, 1].min() for p in strokes) - 5)])
     return NumberSample(tuple(p - shift for p in strokes), (width, height), text, tuple(digit_strokes))
 
@@ -133,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m training.evaluate_numbers", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", default=paths.DEFAULT_MODEL, help="robust, plain, or a checkpoint file")
-    parser.add_argument("--pendigits", default=str(paths.mnist_cache_dir() / "pendigits" / "pendigits-orig.tra"),
+    parser.add_argument("--pendigits", default=str(pendigits.file_in(paths.mnist_cache_dir())),
                         help="pendigits-orig.tra (held-out writers only are used)")
     parser.add_argument("--count", type=int, default=500, help="numbers to build (default 500)")
     parser.add_argument("--length", type=int, default=4, help="digits per number (default 4)")

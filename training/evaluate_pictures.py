@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import time
-from pathlib import Path
 
 import cv2
 import numpy as np
@@ -21,7 +20,7 @@ import torchvision
 from mnist_pad import paths, pendigits
 from mnist_pad.picture import SeveralDigitsError, ink_from_picture
 from mnist_pad.preprocess import EMPTY, to_mnist
-from mnist_pad.raster import rasterize
+from mnist_pad.raster import CANVAS_SIZE, rasterize
 from mnist_pad.recognizer import Recognizer
 
 from . import pictures
@@ -48,7 +47,7 @@ def digit_inks(count: int, data_dir: str, pen_file: str, rng: np.random.Generato
     """`count` pen-drawn digits of held-out writers and `count` MNIST test digits, as (ink, label)."""
     pens = [d for d in pendigits.load(pen_file) if d.writer in pendigits.EVAL_WRITERS]
     chosen = [pens[i] for i in rng.choice(len(pens), count, replace=False)]
-    inks = [(rasterize(d.fitted(280), PEN_BRUSH, 280), d.label) for d in chosen]
+    inks = [(rasterize(d.fitted(CANVAS_SIZE), PEN_BRUSH, CANVAS_SIZE), d.label) for d in chosen]
     mnist = torchvision.datasets.MNIST(data_dir, train=False)
     for i in rng.choice(len(mnist), count, replace=False):
         image, label = mnist.data[i].numpy(), int(mnist.targets[i])
@@ -75,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     lower_priority()
     rng = np.random.default_rng(args.seed)
-    pen_file = args.pendigits or Path(args.data_dir) / "pendigits" / "pendigits-orig.tra"
+    pen_file = args.pendigits or pendigits.file_in(args.data_dir)
     inks = digit_inks(args.count, args.data_dir, str(pen_file), rng)
     labels = np.array([label for _, label in inks])
     recognizers = [Recognizer.load(name) for name in args.models]

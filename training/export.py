@@ -28,7 +28,7 @@ from mnist_pad import checkpoint, engine, paths
 from mnist_pad.card import validate_card
 from mnist_pad.files import write_atomic
 from mnist_pad.preprocess import to_mnist
-from mnist_pad.raster import rasterize
+from mnist_pad.raster import CANVAS_SIZE, rasterize
 from mnist_pad.recognizer import Recognizer
 
 from . import data
@@ -64,7 +64,7 @@ def parity_images(data_dir: str | Path | None) -> tuple[np.ndarray, str]:
     rng = np.random.default_rng(0)
     drawings = [[rng.uniform(20, 260, (rng.integers(2, 12), 2)) for _ in range(rng.integers(1, 4))]
                 for _ in range(SYNTHETIC_COUNT)]
-    images = np.stack([to_mnist(rasterize(d, float(rng.uniform(3, 50)), 280)).image for d in drawings])
+    images = np.stack([to_mnist(rasterize(d, float(rng.uniform(3, 50)), CANVAS_SIZE)).image for d in drawings])
     return images, f"rendered random strokes ({len(images)} images; MNIST test not found)"
 
 

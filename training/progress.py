@@ -11,11 +11,11 @@ import sys
 
 from tqdm import tqdm
 
+from mnist_pad import figures as keys
 
-SUMMARY = ("mnist_test_accuracy", "pendigits_mean_accuracy", "pendigits_worst_width_accuracy", "corrections_accuracy")
-SUMMARY_WORDS = {"mnist_test_accuracy": "MNIST test", "pendigits_mean_accuracy": "pen digits (mean over widths)",
-                 "pendigits_worst_width_accuracy": "pen digits (worst width)",
-                 "corrections_accuracy": "your drawings (mean over widths)"}
+SUMMARY = (keys.MNIST_TEST, keys.PEN_MEAN, keys.PEN_WORST, keys.CORRECTIONS_MEAN)
+SUMMARY_WORDS = {keys.MNIST_TEST: "MNIST test", keys.PEN_MEAN: "pen digits (mean over widths)",
+                 keys.PEN_WORST: "pen digits (worst width)", keys.CORRECTIONS_MEAN: "your drawings (mean over widths)"}
 
 
 def before_after(figures: dict, baseline: dict) -> list[str]:

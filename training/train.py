@@ -138,7 +138,7 @@ def pen_file(args: argparse.Namespace) -> Path | None:
     if args.pendigits == "none":
         return None
     if args.pendigits == "auto":
-        candidate = Path(args.data_dir) / "pendigits" / "pendigits-orig.tra"
+        candidate = pendigits.file_in(args.data_dir)
         return candidate if candidate.exists() else None
     return Path(args.pendigits)
 
@@ -147,7 +147,7 @@ def eval_pen_file(args: argparse.Namespace) -> Path | None:
     """The pendigits file whose held-out writers the final figures are measured on, if any."""
     if args.pendigits not in ("auto", "none"):
         return Path(args.pendigits)
-    candidate = Path(args.data_dir) / "pendigits" / "pendigits-orig.tra"
+    candidate = pendigits.file_in(args.data_dir)
     return candidate if candidate.exists() else None
 
 

@@ -9,12 +9,12 @@ import sys
 from pathlib import Path
 
 import pyqtgraph as pg
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QComboBox, QDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from .. import paths
+from .. import figures as keys, paths
 from .chart_style import LegendRow, percent_plot
-from .settings import settings
+from .settings import Keys, settings
 from .training_process import JsonLinesProcess, Outcome
 
 MODEL_PENS = ("#2e86ab", "#d1495b")
@@ -128,7 +128,7 @@ class AccuracyDialog(QDialog):
         for chart in (self.width_chart, self.morph_chart):
             chart.clear()
             chart.legend_row.set_entries([])
-        data_dir = str(settings().value("retrain/data_dir", str(paths.mnist_cache_dir())))
+        data_dir = str(settings().value(Keys.MNIST_DIR, str(paths.mnist_cache_dir())))
         self.order = list(dict.fromkeys(self.selected_models()))
         for spec in self.order:
             run = EvaluationRun(spec, evaluation_command(spec, data_dir, str(paths.corrections_file())), self)
@@ -161,17 +161,18 @@ class AccuracyDialog(QDialog):
                 self.status.setText(self._summary())
 
     def _plot(self, model: str, result: dict, colour: str) -> None:
-        figures, name = result["figures"], model.rsplit("/", 1)[-1]
-        for prefix, label, style in (("pendigits", "pen digits", 1), ("corrections", "my drawings", 3)):
-            points = [(float(width), figures[f"{prefix}_w{width}_accuracy"]) for width in result.get("brush_widths", [])
-                      if f"{prefix}_w{width}_accuracy" in figures]
+        figures, name = result["figures"], Path(model).name
+        for source, label, style in ((keys.PEN, "pen digits", Qt.PenStyle.SolidLine),
+                                     (keys.CORRECTIONS, "my drawings", Qt.PenStyle.DotLine)):
+            points = keys.per_width(figures, source)
             if points:
-                xs, ys = zip(*points)
-                pen = pg.mkPen(colour, width=2, style=pg.QtCore.Qt.PenStyle(style))
-                self._add_curve(self.width_chart, xs, ys, pen, colour, f"{name}: {label}", style != 1)
-        morph = [(0.0, figures["mnist_test_accuracy"])] if "mnist_test_accuracy" in figures else []
-        morph += [(float(change), figures[f"mnist_morph{kernel}_accuracy"])
-                  for kernel, change in result.get("thickness_px", {}).items() if f"mnist_morph{kernel}_accuracy" in figures]
+                pen = pg.mkPen(colour, width=2, style=style)
+                self._add_curve(self.width_chart, list(points), list(points.values()), pen, colour,
+                                f"{name}: {label}", style != Qt.PenStyle.SolidLine)
+        morph = [(0.0, figures[keys.MNIST_TEST])] if keys.MNIST_TEST in figures else []
+        changes = {int(kernel): change for kernel, change in result.get("thickness_px", {}).items()}
+        morph += [(float(changes[kernel]), accuracy) for kernel, accuracy in keys.per_kernel(figures).items()
+                  if kernel in changes]
         if morph:
             xs, ys = zip(*sorted(morph))
             self._add_curve(self.morph_chart, xs, ys, pg.mkPen(colour, width=2), colour, name, False)
@@ -179,11 +180,11 @@ class AccuracyDialog(QDialog):
     def _summary(self) -> str:
         parts = []
         for model, figures in self.results.items():
-            text = model.rsplit("/", 1)[-1]
-            if "mnist_test_accuracy" in figures:
-                text += f": MNIST {figures['mnist_test_accuracy']:.2%}"
-            if "corrections_count" in figures:
-                text += f", {figures['corrections_count']} of your drawings"
+            text = Path(model).name
+            if keys.MNIST_TEST in figures:
+                text += f": MNIST {figures[keys.MNIST_TEST]:.2%}"
+            if keys.CORRECTIONS_COUNT in figures:
+                text += f", {figures[keys.CORRECTIONS_COUNT]} of your drawings"
             parts.append(text)
         return "Done. " + "; ".join(parts)
 

@@ -5,6 +5,7 @@ The model runs in ONNX Runtime in the inference worker; torch never enters this 
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import re
 import sys
@@ -56,6 +57,15 @@ def missing_x11_library(plugin: Path | None = None) -> str | None:
     return None if ctypes.util.find_library("xcb-cursor") else "libxcb-cursor.so.0"
 
 
+def tune_process_for_drawing(window) -> None:
+    """Process-wide settings live drawing depends on; the app's start-up and the GUI bench call it."""
+    # The inference worker's Python steps must hand the GIL back to the UI thread within a frame, not 5 ms later.
+    sys.setswitchinterval(min(sys.getswitchinterval(), 0.001))
+    # Once a model is loaded, Qt, NumPy and ONNX Runtime have left long-lived objects: keep the collector
+    # from rescanning them mid-stroke (a full collection otherwise stalls the UI now and then).
+    window.model_changed.connect(lambda _info: gc.freeze())
+
+
 def main(argv: list[str] | None = None) -> int:
     """Open the drawing pad and run until it is closed; returns the exit status."""
     parser = argparse.ArgumentParser(prog="mnist-pad", description="Draw a digit and watch a ConvNet read it.")
@@ -75,6 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     app.setOrganizationName(paths.APP)
     app.setApplicationDisplayName("mnist-pad")
     window = MainWindow(model=args.model)
+    tune_process_for_drawing(window)
     window.show()
     return app.exec()
 

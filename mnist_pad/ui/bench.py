@@ -17,51 +17,6 @@ from pathlib import Path
 
 import numpy as np
 
-STARTUP_PROBE = """
-import sys, time
-import psutil
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication
-from mnist_pad.ui import MainWindow
-app = QApplication(sys.argv[:1])
-window = MainWindow(model=sys.argv[1])
-window.show()
-def visible():
-    if window.windowHandle() is not None and window.windowHandle().isExposed():
-        print("visible", time.time(), flush=True)
-    else:
-        QTimer.singleShot(1, visible)
-switches = iter(["plain", sys.argv[1], None])  # robust -> plain -> robust, as the memory figure says
-def draw_a_seven(info):
-    if not getattr(draw_a_seven, "ready", False):
-        draw_a_seven.ready = True
-        print("model", time.time(), flush=True)
-    canvas, button, none = window.canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
-    window.clear()
-    points = [canvas.to_widget(x, y).toPoint() for x, y in ((70, 60), (140, 58), (210, 60), (170, 150), (130, 235))]
-    QTest.mousePress(canvas, button, none, points[0])
-    for point in points[1:]:
-        QTest.mouseMove(canvas, point)
-    QTest.mouseRelease(canvas, button, none, points[-1])
-def switch(seq):
-    model = next(switches, None)
-    if model is None:
-        QTimer.singleShot(1000, memory)
-    else:
-        window.load_model(model)
-def memory():
-    print("resident_mb", psutil.Process().memory_info().rss / 2**20, flush=True)
-    print("torch_imported", int("torch" in sys.modules), flush=True)
-    window.close()
-QTimer.singleShot(0, visible)
-window.model_changed.connect(draw_a_seven)
-window.sweep_shown.connect(switch)  # a drawing recognised and swept: on to the next model
-window.model_load_failed.connect(lambda *a: window.close())
-app.exec()
-"""
-
-
 def measure_gui(duration_s: float = 5.0, model: str | None = None, event_interval_ms: float = 8.0,
                 startup: bool = True, retrain_data_dir: str | None = None, retrain_budget_s: int = 60) -> dict:
     """Draw continuously for `duration_s` with live prediction on and return the figures (ms, s).
@@ -142,9 +97,11 @@ def _drawing_figures(app, model_path: str, duration_s: float, event_interval_ms:
     from PySide6.QtGui import QMouseEvent
     from PySide6.QtWidgets import QApplication
 
+    from .app import tune_process_for_drawing
     from .main_window import MainWindow
 
     window = MainWindow(model=model_path)
+    tune_process_for_drawing(window)
     window.resize(1060, 720)
     window.show()
     _spin_until(app, lambda: window.model_info is not None, 60)
@@ -155,12 +112,7 @@ def _drawing_figures(app, model_path: str, duration_s: float, event_interval_ms:
 
     sent: dict[int, float] = {}
     shown: list[tuple[int, float]] = []
-    original_predict = window.inference.predict
-
-    def predict(seq, strokes, brush_width):
-        sent[seq] = time.perf_counter()
-        original_predict(seq, strokes, brush_width)
-    window.inference.predict = predict
+    window.live.requested.connect(lambda seq: sent.setdefault(seq, time.perf_counter()))
     window.prediction_shown.connect(lambda seq: shown.append((seq, time.perf_counter())))
 
     ticks: list[float] = []
@@ -265,7 +217,7 @@ def _startup_figures(model_path: str) -> dict:
     with tempfile.TemporaryDirectory() as home:
         env["XDG_CONFIG_HOME"] = home  # a first start: no stored settings
         started = time.time()
-        result = subprocess.run([sys.executable, "-c", STARTUP_PROBE, model_path], capture_output=True,
+        result = subprocess.run([sys.executable, "-m", "mnist_pad.ui.startup_probe", model_path], capture_output=True,
                                 text=True, timeout=120, env=env)
     marks = dict(line.split()[:2] for line in result.stdout.splitlines()
                  if line.startswith(("visible", "model", "resident", "torch_imported")))

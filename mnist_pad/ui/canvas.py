@@ -2,7 +2,8 @@
 
 Strokes live in a fixed logical canvas (CANVAS_SIZE px square) scaled to fit the widget, so
 resizing never loses the drawing and any brush width can be applied afterwards. The model never
-sees these pixels: it gets the strokes, rasterized by the core.
+sees these pixels: it gets the strokes, rasterized by the core. About 340 lines: input (mouse,
+tablet, wheel) and the cached, partial repaints that keep long drawings smooth belong together.
 """
 from __future__ import annotations
 
@@ -15,8 +16,8 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from ..drawing import Drawing, Stroke
+from ..raster import CANVAS_SIZE
 
-CANVAS_SIZE = 280
 PAPER = QColor("#ffffff")
 INK = QColor("#1d1d1f")
 EDGE = QColor("#c8c8cc")

@@ -6,9 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QIcon, QImage, QPixmap
+from PySide6.QtGui import QIcon, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView, QDialog, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QPushButton,
     QToolButton, QVBoxLayout, QWidget,
@@ -17,6 +16,7 @@ from superqt.utils import create_worker
 
 from .. import corrections
 from ..raster import rasterize
+from .qimages import gray_image
 
 THUMBNAIL = 64
 THUMBNAILS_PER_TICK = 12  # ~1 ms each: listed a few at a time so the window stays responsive
@@ -50,9 +50,7 @@ class CorrectionBar(QWidget):
 def thumbnail(correction: corrections.Correction) -> QPixmap:
     """The drawing as the user drew it, dark on light, scaled down for a list."""
     ink = rasterize(correction.strokes, correction.brush_width, correction.canvas_size)
-    paper = np.ascontiguousarray(255 - ink)
-    image = QImage(paper.data, paper.shape[1], paper.shape[0], paper.strides[0], QImage.Format.Format_Grayscale8)
-    return QPixmap.fromImage(image.copy()).scaled(THUMBNAIL, THUMBNAIL, Qt.AspectRatioMode.KeepAspectRatio,
+    return QPixmap.fromImage(gray_image(255 - ink)).scaled(THUMBNAIL, THUMBNAIL, Qt.AspectRatioMode.KeepAspectRatio,
                                                   Qt.TransformationMode.SmoothTransformation)
 
 

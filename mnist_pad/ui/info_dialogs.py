@@ -1,9 +1,10 @@
-"""Readable information windows: the model card as a table, keyboard shortcuts, how to read the window."""
+"""Readable information windows: the model card as a table, keyboard shortcuts, how to read the window, About."""
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView, QDialog, QDialogButtonBox, QHeaderView, QLabel, QPlainTextEdit, QPushButton, QTableWidget,
+    QAbstractItemView, QDialog, QDialogButtonBox, QHeaderView, QLabel, QMessageBox, QPlainTextEdit, QPushButton, QTableWidget,
     QTableWidgetItem, QTextBrowser, QVBoxLayout, QWidget,
 )
 
@@ -88,3 +89,12 @@ def reading_guide_dialog(parent: QWidget) -> QDialog:
     layout.insertWidget(0, browser, 1)
     dialog.resize(560, 460)
     return dialog
+
+
+def about_box(info: ModelInfo | None, parent: QWidget) -> QMessageBox:
+    """Help → About: what the app is, with the model in use."""
+    box = QMessageBox(QMessageBox.Icon.NoIcon, "About mnist-pad", texts.about_html(info),
+                      QMessageBox.StandardButton.Close, parent)
+    box.setTextFormat(Qt.TextFormat.RichText)
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    return box

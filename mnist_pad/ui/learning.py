@@ -1,8 +1,8 @@
 """Learning from the app: corrections, retraining and the accuracy view, attached to the main window.
 
 Kept apart from the main window so drawing and recognising stay readable on their own; this
-module wires the Model menu entries (deleting a saved model too), the "Wrong? It was a …" row, their
-dialogs, and the status-bar view of a training run, which also makes quitting during a run ask first.
+module makes the Model menu's learning actions (the window places them), handles deleting a saved
+model, the "Wrong? It was a …" row, their dialogs, and the status-bar view of a training run, which also makes quitting during a run ask first.
 """
 from __future__ import annotations
 
@@ -39,13 +39,10 @@ class Learning(QObject):
             action.setShortcut(QKeySequence(f"Ctrl+{digit}"))
             action.triggered.connect(lambda _=False, d=digit: self.save_correction(d))
             window.addAction(action)
-        window.retrain_action.setEnabled(True)
-        window.retrain_action.triggered.connect(self.open_retrain)
+        self.retrain_action = QAction("Retrain…", window, objectName="actionRetrain", triggered=self.open_retrain)
         drawings = QAction("My drawings…", window, objectName="actionMyDrawings", triggered=self.open_my_drawings)
         accuracy = QAction("Accuracy vs brush width…", window, objectName="actionAccuracy", triggered=self.open_accuracy)
-        window.model_menu.trailing[-1:-1] = [drawings, accuracy]
-        window.model_menu.rebuild()
-        window.model_menu.delete_requested.connect(self.delete_saved_model)
+        self.model_actions = [drawings, accuracy, self.retrain_action]  # the window places them in its Model menu
         self.retrain_dialog: RetrainDialog | None = None  # made on first use (its chart is costly)
         self.training_program = TRAINING_PROGRAM  # what Retrain… runs; tests set a stand-in
         self.run = TrainingRun(self)
@@ -91,7 +88,7 @@ class Learning(QObject):
         """Show the (single) retrain dialog; a run keeps going while it is hidden."""
         if self.retrain_dialog is None:
             self.retrain_dialog = RetrainDialog(self.window, self.training_program, self.run)
-            self.retrain_dialog.use_model.connect(self.window.set_recognizer_from_path)
+            self.retrain_dialog.use_model.connect(self.window.load_model)
             self.retrain_dialog.hidden_while_running.connect(lambda: self.window.statusBar().showMessage(
                 "Training goes on in the background; its progress is shown here.", 5000))
             if self.window.model_info is not None:

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPaintEvent
+from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from ..confidence import Reading
+from .qimages import gray_image
 
 # One colour per digit, shared by the bars and the thickness chart (Tableau 10's hues, darkened),
 # placed so that digits often mistaken for each other (2/7, 1/7, 4/9, 3/5/8, 5/6) differ clearly.
@@ -142,18 +143,14 @@ class Preview28(QWidget):
         super().__init__(parent)
         self.setObjectName("preview28")
         self.image = np.zeros((28, 28), np.uint8)
-        self._qimage = self._to_qimage(self.image)
+        self._qimage = gray_image(self.image)
         self.setFixedSize(28 * 4 + 2, 28 * 4 + 2)
         self.setToolTip("What the network sees: your drawing rasterized, shrunk to 20 px and centred in 28x28, as in MNIST")
 
     def set_image(self, image: np.ndarray) -> None:
         self.image = np.ascontiguousarray(image, np.uint8)
-        self._qimage = self._to_qimage(self.image)
+        self._qimage = gray_image(self.image)
         self.update()
-
-    @staticmethod
-    def _to_qimage(image: np.ndarray) -> QImage:
-        return QImage(image.data, 28, 28, 28, QImage.Format.Format_Grayscale8).copy()
 
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 from .. import model_store, paths
 from ..recipe import FINETUNE_BUDGET_S, Recipe
 from .retrain_result import ResultTable
-from .settings import settings
+from .settings import Keys, settings
 from .training_process import TRAINING_PROGRAM, TrainingRun, training_command
 from .training_status import format_eta
 
@@ -70,7 +70,7 @@ class RetrainDialog(QDialog):
         self.device = QComboBox()
         self.device.addItems(["auto", "cpu", "cuda"])
         form.addRow("Device", self.device)
-        self.data_dir = QLineEdit(str(stored.value("retrain/data_dir", str(paths.mnist_cache_dir()))))
+        self.data_dir = QLineEdit(str(stored.value(Keys.MNIST_DIR, str(paths.mnist_cache_dir()))))
         self.data_dir.setToolTip("The folder holding MNIST/raw/ (torchvision's layout). "
                                  "Missing files are downloaded when online.")
         browse = QPushButton("Choose…")
@@ -196,7 +196,7 @@ class RetrainDialog(QDialog):
         if self.run.running:
             self._say("A training run is already going: one at a time.")
             return False
-        settings().setValue("retrain/data_dir", self.data_dir.text().strip())
+        settings().setValue(Keys.MNIST_DIR, self.data_dir.text().strip())
         out = model_store.next_path(stem)
         self._steps, self._losses, self._accuracies = [], [], []
         self.loss_curve.setData([], [])

@@ -9,13 +9,15 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QGridLayout, QGroupBox, QLabel, QPushButton, QWidget
 
+from .. import figures as keys
+
 FIGURE_LABELS = {
-    "mnist_test_accuracy": "MNIST test accuracy",
-    "pendigits_worst_width_accuracy": "pen digits, worst brush width",
-    "pendigits_mean_accuracy": "pen digits, mean over widths",
-    "corrections_accuracy": "your drawings, mean over widths",
+    keys.MNIST_TEST: "MNIST test accuracy",
+    keys.PEN_WORST: "pen digits, worst brush width",
+    keys.PEN_MEAN: "pen digits, mean over widths",
+    keys.CORRECTIONS_MEAN: "your drawings, mean over widths",
 }
-DECIDING = ("mnist_test_accuracy", "pendigits_worst_width_accuracy")  # worse on either: not an improvement
+DECIDING = (keys.MNIST_TEST, keys.PEN_WORST)  # worse on either: not an improvement
 USE, USE_ANYWAY, IN_USE = "Use the new model", "Use it anyway", "In use"
 
 

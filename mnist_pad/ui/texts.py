@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 import html
-import re
 import platform
 from typing import Any
 
-from .. import __version__
+from .. import __version__, figures as keys
 from ..preprocess import PREPROCESS_VERSION
 from .worker import ModelInfo
 
@@ -26,28 +25,29 @@ def versions() -> list[tuple[str, str]]:
     return found
 
 
-# Figure names as a person reads them; {w} is a brush width, {k} an erosion/dilation kernel.
-FIGURE_NAMES = (
-    (re.compile(r"^mnist_test_accuracy$"), "MNIST test set"),
-    (re.compile(r"^val_accuracy$"), "validation set (held-out MNIST train)"),
-    (re.compile(r"^pendigits_w(?P<w>\d+)_accuracy$"), "pen-drawn digits, {w} px brush"),
-    (re.compile(r"^pendigits_mean_accuracy$"), "pen-drawn digits, mean over brush widths"),
-    (re.compile(r"^pendigits_worst_width_accuracy$"), "pen-drawn digits, worst brush width"),
-    (re.compile(r"^pendigits_spread_points$"), "pen-drawn digits, best − worst width (points)"),
-    (re.compile(r"^pendigits_set$"), "pen-drawn digits used"),
-    (re.compile(r"^mnist_morph-(?P<k>\d+)_accuracy$"), "MNIST test, strokes thinned (kernel {k})"),
-    (re.compile(r"^mnist_morph\+(?P<k>\d+)_accuracy$"), "MNIST test, strokes thickened (kernel {k})"),
-    (re.compile(r"^corrections_w(?P<w>\d+)_accuracy$"), "your drawings, {w} px brush"),
-    (re.compile(r"^corrections_count$"), "your drawings used"),
-)
+# Figure names as a person reads them.
+FIGURE_NAMES = {
+    keys.MNIST_TEST: "MNIST test set",
+    keys.VALIDATION: "validation set (held-out MNIST train)",
+    keys.PEN_MEAN: "pen-drawn digits, mean over brush widths",
+    keys.PEN_WORST: "pen-drawn digits, worst brush width",
+    keys.PEN_SPREAD: "pen-drawn digits, best − worst width (points)",
+    keys.PEN_SET: "pen-drawn digits used",
+    keys.CORRECTIONS_COUNT: "your drawings used",
+}
+PER_WIDTH_NAMES = {keys.PEN: "pen-drawn digits, {w} px brush", keys.CORRECTIONS: "your drawings, {w} px brush"}
 
 
 def figure_name(key: str) -> str:
     """A readable name for a model card figure key; unknown keys with _ as spaces."""
-    for pattern, name in FIGURE_NAMES:
-        match = pattern.match(key)
-        if match:
-            return name.format(**match.groupdict())
+    if key in FIGURE_NAMES:
+        return FIGURE_NAMES[key]
+    parsed = keys.parse(key)
+    if isinstance(parsed, keys.WidthKey) and parsed.source in PER_WIDTH_NAMES:
+        return PER_WIDTH_NAMES[parsed.source].format(w=f"{parsed.width:g}")
+    if isinstance(parsed, keys.KernelKey):
+        change = "thinned" if parsed.kernel < 0 else "thickened"
+        return f"MNIST test, strokes {change} (kernel {abs(parsed.kernel)})"
     return key.replace("_", " ")
 
 

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QVBoxLayout, QWi
 from .. import paths
 from ..morphometry import ReferenceError, reference
 from .canvas import CANVAS_SIZE
-from .settings import settings
+from .settings import Keys, settings
 from .why_views import MnistLikeness, StrokeEffects, WhyMap, heat_image
 
 COMPARE_DEFAULT = "plain"  # the tutorial model: its curves show the lesson a robust model hides
@@ -23,7 +23,7 @@ MATCH_MNIST_KEY = "Ctrl+M"
 
 
 class Why(QObject):
-    """Owns the why dock, the View menu's actions and the comparison chooser of one main window."""
+    """Owns the why dock, the View actions and the comparison chooser of one main window."""
 
     def __init__(self, window: QMainWindow, sweep_widths: np.ndarray, brush_range: tuple[int, int]):
         super().__init__(window)
@@ -85,14 +85,7 @@ class Why(QObject):
         self.match_action = QAction("Match MNIST's stroke thickness", window, objectName="actionMatchMnist")
         self.match_action.setShortcut(QKeySequence(MATCH_MNIST_KEY))
         self.match_action.triggered.connect(self.match_mnist)
-        for action in (self.show_action, self.match_action):
-            window.addAction(action)
-        view = window.menuBar().addMenu("&View")
-        view.setObjectName("viewMenu")
-        view.addActions([self.show_action, self.match_action])
-        help_menu = window.findChild(QObject, "helpMenu")
-        if help_menu is not None:  # View belongs before Help
-            window.menuBar().insertMenu(help_menu.menuAction(), view)
+        self.view_actions = [self.show_action, self.match_action]  # the window places them in its View menu
 
     # -- public ---------------------------------------------------------------------------
     def set_shown(self, shown: bool) -> None:
@@ -192,7 +185,7 @@ class Why(QObject):
     # -- the comparison chooser ------------------------------------------------------------------
     def _fill_compare_box(self, saved_models) -> None:
         box = self.compare_box
-        wanted = box.currentData() if box.count() else str(settings().value("compare/model", COMPARE_DEFAULT))
+        wanted = box.currentData() if box.count() else str(settings().value(Keys.COMPARE_MODEL, COMPARE_DEFAULT))
         box.blockSignals(True)
         box.clear()
         box.addItem("plain (tutorial model)", "plain")
@@ -207,7 +200,7 @@ class Why(QObject):
         box.blockSignals(False)
 
     def _compare_choice_changed(self, _index: int) -> None:
-        settings().setValue("compare/model", self.compare_box.currentData())
+        settings().setValue(Keys.COMPARE_MODEL, self.compare_box.currentData())
         self.request_comparison()
 
 

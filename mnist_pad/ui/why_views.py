@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QListWidget, QListWidgetItem, QSizePolicy, QWidget
 
 from ..morphometry import Morphometry, Reference
 from .panels import DIGIT_COLOURS, MUTED, TRACK, percent
+from .qimages import gray_image, rgba_image
 
 SUPPORTS = (215, 48, 31)    # red: hiding this part lowers the network's belief in its answer
 OPPOSES = (33, 102, 172)    # blue: hiding it raises that belief
@@ -31,8 +32,7 @@ def heat_image(heat: np.ndarray) -> QImage:
         strength = np.abs(heat) / peak
         rgba[..., :3] = np.where((heat >= 0)[..., None], SUPPORTS, OPPOSES)
         rgba[..., 3] = (strength * MAX_ALPHA).astype(np.uint8)
-    height, width = heat.shape
-    return QImage(rgba.data, width, height, 4 * width, QImage.Format.Format_RGBA8888).copy()
+    return rgba_image(rgba)
 
 
 class WhyMap(QWidget):
@@ -56,8 +56,7 @@ class WhyMap(QWidget):
         self.image = np.ascontiguousarray(image, np.uint8)
         self.heat = np.asarray(heat, np.float32)
         # Shown darker than the model sees it, so the colours stay visible over the ink.
-        dimmed = np.ascontiguousarray(self.image // 2)
-        self._input = QImage(dimmed.data, 28, 28, 28, QImage.Format.Format_Grayscale8).copy()
+        self._input = gray_image(self.image // 2)
         self._overlay = heat_image(self.heat)
         self.update()
 

@@ -3,11 +3,11 @@
 Requests go into a mailbox that keeps only the newest request of each kind (latest wins, never a
 backlog); each carries a sequence number so the UI can drop results older than what it shows.
 The model runs in ONNX Runtime; a checkpoint without its ONNX form is converted in a separate
-process (see conversion.py), so this process never imports torch.
+process (see conversion.py), so this process never imports torch. About 330 lines: the worker and
+its UI-side twin share one request vocabulary, kept side by side so the two cannot drift.
 """
 from __future__ import annotations
 
-import sys
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -112,11 +112,19 @@ class InferenceWorker(QObject):
     def drain(self) -> None:
         """Handle pending requests until the mailbox is empty."""
         while (item := self.mailbox.take()) is not None:
-            kind, request = item
-            try:
-                getattr(self, f"_{kind}")(*request)
-            except Exception as error:  # a bad request must never kill the worker thread
-                self.request_failed.emit(kind, f"{type(error).__name__}: {error}")
+            self._serve(*item)
+
+    def _serve(self, kind: str, request: tuple) -> None:
+        try:
+            getattr(self, f"_{kind}")(*request)
+        except Exception as error:  # a bad request must never kill the worker thread
+            self.request_failed.emit(kind, f"{type(error).__name__}: {error}")
+
+    def _serve_live(self) -> None:
+        """Between steps of a long request: answer the live requests waiting, each on its own (a
+        failed one is reported and the long request goes on)."""
+        while (live := self.mailbox.take(LIVE)) is not None:
+            self._serve(*live)
 
     def _load(self, spec: str, fallback: str | None) -> None:
         from ..engine import ConversionNeeded, ModelError
@@ -169,13 +177,11 @@ class InferenceWorker(QObject):
             return
         parts = []
         for start in range(0, len(widths), SWEEP_CHUNK):
-            while (live := self.mailbox.take(LIVE)) is not None:
-                getattr(self, f"_{live[0]}")(*live[1])
+            self._serve_live()
             if self.mailbox.has("sweep") or self.mailbox.has("load"):
                 return  # stale: the drawing or the model changed meanwhile
             parts.append(self.recognizer.sweep(strokes, widths[start:start + SWEEP_CHUNK], self.canvas_size))
         self.swept.emit(seq, widths, np.concatenate(parts))
-
 
     # -- why: attribution, Match MNIST, a comparison model's sweep ---------------------------
     def _explain(self, seq: int, strokes: Strokes, brush_width: float) -> None:
@@ -194,8 +200,7 @@ class InferenceWorker(QObject):
         an occlusion map is ~100 images, which must not hold back the prediction under the pen."""
         parts = []
         for start in range(0, len(images), EXPLAIN_CHUNK):
-            while (live := self.mailbox.take(LIVE)) is not None:
-                getattr(self, f"_{live[0]}")(*live[1])
+            self._serve_live()
             parts.append(self.recognizer.predict_mnist(images[start:start + EXPLAIN_CHUNK]))
         return np.concatenate(parts)
 
@@ -219,8 +224,7 @@ class InferenceWorker(QObject):
         model = self.comparison[1]
         parts = []
         for start in range(0, len(widths), SWEEP_CHUNK):
-            while (live := self.mailbox.take(LIVE)) is not None:
-                getattr(self, f"_{live[0]}")(*live[1])
+            self._serve_live()
             if self.mailbox.has("compare") or self.mailbox.has("load"):
                 return  # stale: a newer drawing or choice is waiting
             parts.append(model.sweep(strokes, widths[start:start + SWEEP_CHUNK], self.canvas_size))
@@ -262,8 +266,6 @@ class Inference(QObject):
         self.conversion.progress.connect(self.conversion_progress)
         self.conversion.succeeded.connect(self._converted_now)
         self.conversion.failed.connect(self._conversion_failed)
-        # The worker's Python steps must hand the GIL back to the UI thread within a frame, not 5 ms later.
-        sys.setswitchinterval(min(sys.getswitchinterval(), 0.001))
         self.thread.start()
 
     def load(self, spec: str | Path, fallback: str | None = None) -> None:

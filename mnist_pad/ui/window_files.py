@@ -1,0 +1,109 @@
+"""Files for the main window: open a picture (menu or drag and drop), save the drawing as PNG,
+choose a model file. Pictures are decoded in a worker thread so the window stays responsive."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QBuffer, QIODevice, QObject, Signal
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import QFileDialog, QMainWindow
+from superqt.utils import create_worker
+
+from .. import paths
+from ..drawing import Strokes
+from ..files import write_atomic
+from ..images import ImageError, read_gray
+from ..raster import rasterize
+from .canvas import CANVAS_SIZE
+from .qimages import gray_image
+
+IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.gif *.tif *.tiff *.webp);;All files (*)"
+MODEL_FILTER = "mnist-pad models (*.pt *.onnx);;All files (*)"
+
+
+class WindowFiles(QObject):
+    """File → Open image, Save drawing as PNG, Load model file, and pictures dropped on the window."""
+
+    picture_decoded = Signal(str, object)  # path, grey picture (uint8 H x W)
+    picture_failed = Signal(str, str)      # path, why it could not be opened
+    model_chosen = Signal(str)             # a model file picked in the file dialog
+    saved = Signal(str)                    # path of a PNG just written
+    save_failed = Signal(str)              # a message for the user
+
+    def __init__(self, window: QMainWindow):
+        super().__init__(window)
+        self.window = window
+        self._request = 0  # only the newest File → Open or drop is shown
+
+    def open_picture(self, path: str | Path) -> None:
+        """Decode a picture in a worker thread; picture_decoded or picture_failed follows."""
+        self._request += 1
+        decoding = create_worker(_decode_picture, self._request, str(path), _start_thread=False)
+        decoding.returned.connect(self._on_decoded)
+        decoding.start()
+
+    def save_png(self, path: str | Path, strokes: Strokes, brush_width: float) -> bool:
+        """Write the strokes at this brush width, dark ink on white, CANVAS_SIZE square (atomically)."""
+        buffer = QBuffer()
+        buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+        try:
+            if not gray_image(255 - rasterize(strokes, brush_width, CANVAS_SIZE)).save(buffer, "PNG"):
+                raise OSError("the PNG encoder failed")
+            write_atomic(path, bytes(buffer.data()))
+        except OSError as error:
+            self.save_failed.emit(f"Could not save the drawing to {path}: {error.strerror or error}\n\n"
+                                  "The drawing is still here.")
+            return False
+        self.saved.emit(str(path))
+        return True
+
+    def choose_picture(self) -> None:
+        """File → Open image…"""
+        path, _ = QFileDialog.getOpenFileName(self.window, "Open a picture of a digit", "", IMAGE_FILTER)
+        if path:
+            self.window.open_image(path)
+
+    def choose_png(self) -> None:
+        """File → Save drawing as PNG…"""
+        path, _ = QFileDialog.getSaveFileName(self.window, "Save drawing as PNG", "digit.png", "PNG image (*.png)")
+        if path:
+            self.window.save_png(path if path.lower().endswith(".png") else path + ".png")
+
+    def choose_model_file(self) -> None:
+        """Model → Load model file…"""
+        path, _ = QFileDialog.getOpenFileName(self.window, "Load a model checkpoint", str(paths.user_models_dir()),
+                                              MODEL_FILTER)
+        if path:
+            self.model_chosen.emit(path)
+
+    def accept_drag(self, event: QDragEnterEvent) -> None:
+        """The window's dragEnterEvent: accept local files."""
+        if any(url.isLocalFile() for url in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def drop(self, event: QDropEvent) -> None:
+        """The window's dropEvent: open the first local file dropped."""
+        files = [url.toLocalFile() for url in event.mimeData().urls() if url.isLocalFile()]
+        if files:
+            event.acceptProposedAction()
+            self.window.open_image(files[0])
+
+    def _on_decoded(self, result: tuple[int, str, np.ndarray | None, str]) -> None:
+        request, path, gray, problem = result
+        if request != self._request:
+            return  # another picture was asked for since
+        if gray is None:
+            self.picture_failed.emit(path, problem)
+        else:
+            self.picture_decoded.emit(path, gray)
+
+
+def _decode_picture(request: int, path: str) -> tuple[int, str, np.ndarray | None, str]:
+    """Runs in a worker thread: the request number, the path, the grey picture or None, and why not."""
+    try:
+        return request, path, read_gray(path), ""
+    except ImageError as error:
+        return request, path, None, str(error)
+    except MemoryError:
+        return request, path, None, f"{path}: too large to decode in the memory available"

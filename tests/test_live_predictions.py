@@ -1,0 +1,150 @@
+"""LivePredictions without a window: a stand-in for the inference worker records what is asked and
+answers when the test says so. And the worker serving live requests between a sweep's steps."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QObject, Signal
+
+from mnist_pad.ui.live_predictions import LivePredictions
+from mnist_pad.ui.worker import InferenceWorker, Mailbox
+
+SEVEN = ((60.0, 60.0), (220.0, 60.0), (130.0, 230.0))
+WIDTHS = np.array([4.0, 8.0])
+IMAGE = np.zeros((28, 28), np.uint8)
+
+
+class FakeInference(QObject):
+    """Records requests; the test answers them through the signals."""
+
+    predicted = Signal(int, object, object)
+    swept = Signal(int, object, object)
+    request_failed = Signal(str, str)
+
+    def __init__(self):
+        super().__init__()
+        self.asked: list[tuple] = []
+
+    def predict(self, seq, strokes, brush_width):
+        self.asked.append(("predict", seq, strokes, brush_width))
+
+    def predict_picture(self, seq, gray):
+        self.asked.append(("picture", seq))
+
+    def sweep(self, seq, strokes, widths):
+        self.asked.append(("sweep", seq))
+
+    def answer(self, seq: int, digit: int = 7) -> None:
+        self.predicted.emit(seq, IMAGE, np.eye(10, dtype=np.float32)[digit])
+
+
+@pytest.fixture
+def live(qapp):
+    drawing = {"strokes": (SEVEN,), "width": 16.0}
+    inference = FakeInference()
+    live = LivePredictions(inference, lambda: (drawing["strokes"], drawing["width"]), WIDTHS)
+    live.model_ready = True
+    live.shown = []
+    live.predicted.connect(lambda seq, image, probabilities: live.shown.append(seq))
+    live.state = drawing
+    return live
+
+
+def test_a_finished_stroke_asks_for_a_prediction_and_a_sweep(live):
+    live.drawing_changed(True)
+    assert [kind for kind, *_ in live.inference.asked] == ["predict", "sweep"]
+    assert live.inference.asked[0][2:] == ((SEVEN,), 16.0)
+    assert not live.is_up_to_date()
+    live.inference.answer(1)
+    assert live.shown == [1] and live.is_up_to_date()
+
+
+def test_one_request_in_flight_and_the_last_change_is_asked_for_when_it_answers(live, qtbot):
+    live.min_interval_ms = 0
+    live.drawing_changed(False)
+    for _ in range(20):  # the pen moves while the first answer is being computed
+        live.drawing_changed(False)
+    assert [seq for _, seq, *_ in live.inference.asked] == [1]
+    live.inference.answer(1)
+    assert [seq for _, seq, *_ in live.inference.asked] == [1, 2]  # the newest drawing, once
+    live.inference.answer(2)
+    assert live.shown == [1, 2] and live.is_up_to_date()
+
+
+def test_throttle_waits_the_interval_then_sends_the_newest(live, qtbot):
+    live.min_interval_ms = 50
+    live.request_now()
+    live.inference.answer(1)
+    live.state["width"] = 30.0
+    live.request_soon()
+    assert len(live.inference.asked) == 1 and not live.is_up_to_date()  # too soon after the last one
+    qtbot.waitUntil(lambda: len(live.inference.asked) == 2, timeout=1000)
+    assert live.inference.asked[1][3] == 30.0
+
+
+def test_answers_older_than_the_one_shown_or_than_a_clear_are_dropped(live):
+    live.request_now()
+    live.request_now()
+    live.inference.answer(2)
+    live.inference.answer(1)  # late: describes an older drawing
+    assert live.shown == [2]
+    live.request_now()        # 3 in flight, then the drawing is cleared
+    emptied = []
+    live.emptied.connect(lambda: emptied.append(True))
+    live.state["strokes"] = ()
+    live.drawing_changed(True)
+    live.inference.answer(3)
+    assert live.shown == [2] and emptied == [True] and live.is_up_to_date()
+
+
+def test_sweeps_follow_the_same_rules_and_not_for_a_picture(live):
+    swept = []
+    live.swept.connect(lambda seq, widths, probabilities: swept.append(seq))
+    live.request_now(sweep=True)
+    live.request_now(sweep=True)
+    live.inference.swept.emit(2, WIDTHS, np.zeros((2, 10)))
+    live.inference.swept.emit(1, WIDTHS, np.zeros((2, 10)))
+    assert swept == [2]
+    live.show_picture(np.full((40, 40), 255, np.uint8))
+    assert live.inference.asked[-1] == ("picture", 3)
+    live.inference.swept.emit(3, WIDTHS, np.zeros((2, 10)))
+    assert swept == [2]
+
+
+def test_nothing_is_asked_without_a_model_or_while_paused(live):
+    live.model_ready = False
+    live.drawing_changed(True)
+    live.model_ready, live.paused = True, True
+    live.drawing_changed(True)
+    assert live.inference.asked == []
+
+
+def test_a_failed_request_frees_the_next_one(live):
+    live.min_interval_ms = 0
+    live.drawing_changed(False)
+    live.inference.request_failed.emit("predict", "ValueError: broken")
+    live.drawing_changed(False)
+    assert [seq for _, seq, *_ in live.inference.asked] == [1, 2]
+
+
+class FailingRecognizer:
+    """Sweeps work; a live prediction raises."""
+
+    def sweep(self, strokes, widths, canvas_size):
+        return np.zeros((len(widths), 10), np.float32)
+
+    def prepare_strokes(self, strokes, brush_width, canvas_size):
+        raise ValueError("this drawing cannot be prepared")
+
+
+def test_a_live_request_failing_inside_a_sweep_is_reported_and_the_sweep_ends(qapp):
+    mailbox = Mailbox()
+    worker = InferenceWorker(mailbox, 280)
+    worker.recognizer = FailingRecognizer()
+    failed, swept = [], []
+    worker.request_failed.connect(lambda kind, message: failed.append(kind))
+    worker.swept.connect(lambda seq, widths, probabilities: swept.append(probabilities.shape))
+    mailbox.put("sweep", 1, (SEVEN,), np.arange(2.0, 20.0, 2.0))
+    mailbox.put("predict", 2, (SEVEN,), 16.0)  # taken between the sweep's steps, and fails
+    worker._serve(*mailbox.take(("sweep",)))
+    assert failed == ["predict"] and swept == [(9, 10)]
