@@ -28,6 +28,7 @@ class Canvas(QWidget):
     """A square sheet of paper: draw with the left button or a pen; Ctrl+wheel changes the brush."""
 
     aspect = 1.0  # paper width / height: CANVAS_SIZE px tall, CANVAS_SIZE * aspect wide
+    hint = "Draw a digit here"  # shown on the empty sheet
     strokes_changed = Signal(bool)  # True when a change is complete (release, undo, clear), False mid-stroke
     wheel_steps = Signal(int)       # Ctrl+wheel: +1 thicker per notch, -1 thinner
     stroke_hovered = Signal(int)    # index of the stroke under the mouse, -1 for none
@@ -207,7 +208,7 @@ class Canvas(QWidget):
             font = painter.font()
             font.setPointSizeF(font.pointSizeF() * 1.3)
             painter.setFont(font)
-            painter.drawText(paper, Qt.AlignmentFlag.AlignCenter, "Draw a digit here")
+            painter.drawText(paper, Qt.AlignmentFlag.AlignCenter, self.hint)
         else:
             self._paint_strokes(painter, paper, QRectF(event.rect()))
             strokes = self.drawing.strokes
