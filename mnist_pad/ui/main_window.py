@@ -285,7 +285,7 @@ class MainWindow(QMainWindow):
             return
         image = QImage(np.ascontiguousarray(gray).data, gray.shape[1], gray.shape[0], gray.strides[0],
                        QImage.Format.Format_Grayscale8).copy()
-        self.canvas.set_picture(image)
+        self.canvas.set_picture(image, gray)
         self._picture = gray
         self.statusBar().showMessage(f"Picture: {Path(path).name}", 5000)
         self.chart.clear_sweep("the sweep needs strokes: draw to see it")
@@ -340,7 +340,9 @@ class MainWindow(QMainWindow):
 
     # -- requests -------------------------------------------------------------------------
     def _on_strokes_changed(self, complete: bool) -> None:
-        self._picture = None
+        self._picture = self.canvas.picture_pixels  # Undo after drawing over a picture brings it back
+        if self._picture is not None:
+            self.chart.clear_sweep("the sweep needs strokes: draw to see it")
         self._sync_edit_actions()
         if complete:
             self._request_now(sweep=True)

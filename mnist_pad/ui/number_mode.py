@@ -76,6 +76,7 @@ class NumberMode(QObject):
             learning.strokes_to_correct = self.window.canvas.strokes
             self.text.clear()
             self.window.use_canvas(self.window.canvas)
+        learning.sync_bar()  # a picture on the digit canvas blocks corrections only while it is shown
 
     def select(self, index: int) -> None:
         """Show digit `index` in the results panel and sweep it; corrections then apply to it."""
