@@ -17,6 +17,7 @@ from .. import corrections, paths
 from .accuracy_dialog import AccuracyDialog
 from .canvas import CANVAS_SIZE, Canvas
 from .corrections_view import CorrectionBar, MyDrawingsDialog
+from .placement import place_beside
 from .retrain_dialog import RetrainDialog
 from .training_process import TRAINING_PROGRAM, TrainingRun
 from .training_status import TrainingStatus
@@ -151,7 +152,10 @@ class Learning(QObject):
             if self.window.model_info is not None:
                 self._on_model_changed(self.window.model_info)
         self.retrain_dialog.set_corrections_count(self.corrections_count())
+        opening = not self.retrain_dialog.isVisible()
         self.retrain_dialog.show()
+        if opening:  # beside the window, not over the canvas it invites you to keep drawing on
+            place_beside(self.retrain_dialog, self.window)
         self.retrain_dialog.raise_()
         return self.retrain_dialog
 
@@ -232,6 +236,8 @@ class Learning(QObject):
                 choices.insert(0, (f"current: {info.name}", info.source))
             self.accuracy_dialog = AccuracyDialog(choices, self.window)
             self.accuracy_dialog.finished.connect(self._forget_accuracy_dialog)
+            self.accuracy_dialog.show()
+            place_beside(self.accuracy_dialog, self.window)
         self.accuracy_dialog.show()
         return self.accuracy_dialog
 
