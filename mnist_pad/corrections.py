@@ -65,22 +65,31 @@ def make(strokes: Strokes, label: int, brush_width: float, canvas_size: int) -> 
 
 def append(path: os.PathLike | str, correction: Correction) -> None:
     """Append one record durably; a torn earlier last line is closed off first."""
+    _append_lines(path, [correction.to_json().encode()], "save the correction")
+
+
+def restore(path: os.PathLike | str, lines: Iterable[bytes]) -> None:
+    """Put back lines that delete() removed, byte for byte (so their line ids stay the same), at the end."""
+    _append_lines(path, [line.strip() for line in lines if line.strip()], "restore the drawings")
+
+
+def _append_lines(path: os.PathLike | str, lines: list[bytes], doing: str) -> None:
     path = Path(path)
     try:
         if path.exists() and path.stat().st_size >= MAX_FILE_BYTES:
-            raise CorrectionsError(f"cannot save the correction: {path} has reached the {MAX_FILE_BYTES // 2**20} MiB "
+            raise CorrectionsError(f"cannot {doing}: {path} has reached the {MAX_FILE_BYTES // 2**20} MiB "
                                    "limit; delete some drawings in Model → My drawings…")
         path.parent.mkdir(parents=True, exist_ok=True)
         with open(path, "ab") as file:
             if file.tell() > 0 and not _ends_with_newline(path):
                 file.write(b"\n")
-            file.write(correction.to_json().encode() + b"\n")
+            file.write(b"".join(line + b"\n" for line in lines))
             file.flush()
             os.fsync(file.fileno())
     except CorrectionsError:
         raise
     except OSError as error:
-        raise CorrectionsError(f"cannot save the correction to {path}: {error.strerror or error}") from None
+        raise CorrectionsError(f"cannot {doing} to {path}: {error.strerror or error}") from None
 
 
 def load(path: os.PathLike | str) -> tuple[list[Correction], int]:
@@ -98,24 +107,26 @@ def load(path: os.PathLike | str) -> tuple[list[Correction], int]:
     return records, skipped
 
 
-def delete(path: os.PathLike | str, line_ids: Iterable[str]) -> None:
+def delete(path: os.PathLike | str, line_ids: Iterable[str]) -> list[bytes]:
     """Remove the records read with these line ids; every other line stays as it is (atomic rewrite).
 
     The file is read afresh, so records saved since the caller's list was read, and lines that
-    could not be read as records, are kept.
+    could not be read as records, are kept. Returns the removed lines, for restore() to undo.
     """
     doomed = Counter(line_ids)
-    kept = []
+    kept, removed = [], []
     for line in _read_lines(path):
         identity = _line_id(line)
         if doomed[identity] > 0:
             doomed[identity] -= 1
+            removed.append(line)
         else:
             kept.append(line + b"\n")
     try:
         write_atomic(path, b"".join(kept))
     except OSError as error:
         raise CorrectionsError(f"cannot rewrite {path}: {error.strerror or error}") from None
+    return removed
 
 
 def _read_lines(path: os.PathLike | str) -> list[bytes]:

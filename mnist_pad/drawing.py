@@ -98,6 +98,11 @@ class Drawing:
     def can_redo(self) -> bool:
         return bool(self._redo)
 
+    @property
+    def undo_depth(self) -> int:
+        """How many changes Undo can go back: names a point in the history."""
+        return len(self._undo)
+
     def _do(self, change: Change) -> None:
         self._apply(change)
         self._undo.append(change)

@@ -13,7 +13,7 @@ import cv2
 import numpy as np
 
 from .numbers import DigitReading, NumberReading, boundaries_between, find_separators, widened
-from .picture import ink_from_picture
+from .picture import ink_of_marks
 from .preprocess import to_mnist
 
 if TYPE_CHECKING:
@@ -24,7 +24,7 @@ SPECK = 0.04  # blobs smaller than this share of the line height are dust, not i
 
 def read_picture_number(recognizer: "Recognizer", gray: np.ndarray) -> NumberReading:
     """Read a picture (grey uint8, either polarity) as a number; a digit's `strokes` are its blobs' labels."""
-    ink = ink_from_picture(gray)
+    ink = ink_of_marks(gray)
     count, labels, stats, centroids = cv2.connectedComponentsWithStats((ink > 0).astype(np.uint8), connectivity=8)
     boxes = {k: np.array([stats[k, 0], stats[k, 1], stats[k, 0] + stats[k, 2] - 1, stats[k, 1] + stats[k, 3] - 1],
                          np.float64) for k in range(1, count)}

@@ -166,6 +166,27 @@ def merge_at(boundaries: Sequence[float], index: int) -> tuple[float, ...]:
     return tuple(b for i, b in enumerate(sorted(boundaries)) if i != index)
 
 
+def kept_boundaries(boundaries: Sequence[float], before: Strokes, after: Strokes,
+                    canvas_size: int | tuple[int, int] = 280) -> tuple[float, ...] | None:
+    """Boundaries set by hand on `before`, still valid for `after`; None when the drawing must be regrouped.
+
+    They are kept when strokes were only added or removed at the end (a new stroke, an undo) and no
+    such stroke reaches across one of them. Automatic boundaries beyond the old ink are added, so
+    a digit written after the last one is still a digit of its own.
+    """
+    common = min(len(before), len(after))
+    if not after or tuple(before[:common]) != tuple(after[:common]):
+        return None
+    changed = [np.asarray(stroke, float)[:, 0] for stroke in (*before[common:], *after[common:]) if len(stroke)]
+    if any(xs.min() < b < xs.max() for xs in changed for b in boundaries):
+        return None
+    kept = {float(b) for b in boundaries}
+    if len(after) > len(before) and before:
+        old = np.concatenate([np.asarray(stroke, float)[:, 0] for stroke in before if len(stroke)])
+        kept |= {b for b in segment(after, canvas_size).boundaries if b < old.min() or b > old.max()}
+    return tuple(sorted(kept))
+
+
 def group_input(group: Group, brush_width: float) -> MnistInput:
     """The 28x28 the model sees for one group: its pieces rendered alone, as a single digit would be."""
     points = np.concatenate([p for _, p in group.pieces])

@@ -12,8 +12,11 @@ paper, ruled lines, paper edges and specks are all common. The steps:
 4. ruled lines and straight paper edges (long thin runs) are removed;
 5. connected ink: the digit is the strongest component plus whatever lies close to it; distant
    specks and frame edges are dropped, and a second digit-sized mark raises SeveralDigitsError.
+   For a line of writing (ink_of_marks) every mark but edges and dust is kept instead.
 """
 from __future__ import annotations
+
+from typing import Callable
 
 import cv2
 import numpy as np
@@ -27,6 +30,7 @@ LINE_ELONGATION = 60  # length / thickness of a straight line, far beyond any di
 NEAR = 0.3  # ink this close to the digit (share of its size) belongs to it
 SPECK = 0.05  # a component with less than this share of the digit's ink is a speck unless it touches
 SECOND_DIGIT = 0.3  # a distant mark with this share of the digit's ink, and as tall, is another digit
+MARK_DUST = 0.01  # in a line of writing, a mark with less than this share of the largest mark's ink is dust
 
 
 class PictureError(ValueError):
@@ -43,6 +47,20 @@ def ink_from_picture(gray: np.ndarray) -> np.ndarray:
     Blank or flat pictures give an all-black image; raises SeveralDigitsError for several digits.
     The result may be resized (large photos shrunk, tiny scans enlarged); to_mnist does not mind.
     """
+    return _picture_ink(gray, _digit_components)
+
+
+def ink_of_marks(gray: np.ndarray) -> np.ndarray:
+    """A photo or scan of a line of writing (a number) -> white ink on black, every mark kept.
+
+    The same paper and ink estimate as ink_from_picture; only ruled lines, paper edges and dust
+    are dropped, so several digits and a small decimal point survive. May be resized likewise.
+    """
+    return _picture_ink(gray, _mark_components)
+
+
+def _picture_ink(gray: np.ndarray, select: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> np.ndarray:
+    """Polarity, paper and ink of a picture; `select` picks the kept ink from the mask and contrast."""
     gray = np.asarray(gray)
     if gray.ndim != 2:
         raise ValueError(f"expected a 2-D grey image, got shape {gray.shape}")
@@ -53,10 +71,7 @@ def ink_from_picture(gray: np.ndarray) -> np.ndarray:
     # Bright outliers are ink only when they are stroke-thin: a sticky note on a desk is paper.
     if _light_ink(gray) and _stroke_width(light) <= 2 * _stroke_width(gray):
         gray = light
-    ink, error = _read_ink(gray)
-    if error is not None:
-        raise error
-    return ink
+    return _read_ink(gray, select)
 
 
 def _light_ink(gray: np.ndarray) -> bool:
@@ -69,25 +84,22 @@ def _light_ink(gray: np.ndarray) -> bool:
     return bool(lighter > max(darker, 24))  # noise alone is no light ink: blank paper stays paper
 
 
-def _read_ink(dark_ink: np.ndarray) -> tuple[np.ndarray, PictureError | None]:
-    """White-on-black ink from a picture of dark ink, or the error that refuses it."""
-    nothing = (np.zeros(dark_ink.shape, np.uint8), None)
+def _read_ink(dark_ink: np.ndarray, select: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> np.ndarray:
+    """White-on-black ink from a picture of dark ink: the strokes `select` keeps, with their rims."""
+    nothing = np.zeros(dark_ink.shape, np.uint8)
     contrast = _contrast(dark_ink, _stroke_width(dark_ink))
     mask = _ink_mask(contrast)
     if not mask.any():
         return nothing
     mask &= ~_long_lines(mask)
-    try:
-        kept = _digit_components(mask, contrast)
-    except SeveralDigitsError as error:
-        return nothing[0], error
+    kept = select(mask, contrast)
     if not kept.any():
         return nothing
     # Keep the anti-aliased rim of the kept strokes, nothing else.
     rim = cv2.dilate(kept.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
     ink = np.where(rim & (contrast >= MIN_CONTRAST / 2), contrast, 0)
     peak = np.percentile(ink[kept], 95)
-    return np.clip(ink * (255.0 / max(peak, 1e-6)), 0, 255).astype(np.uint8), None
+    return np.clip(ink * (255.0 / max(peak, 1e-6)), 0, 255).astype(np.uint8)
 
 
 def _working_size(gray: np.ndarray) -> np.ndarray:
@@ -151,21 +163,42 @@ def _long_lines(mask: np.ndarray) -> np.ndarray:
     return (rows | columns).astype(bool)
 
 
-def _digit_components(mask: np.ndarray, contrast: np.ndarray) -> np.ndarray:
-    """The digit's connected ink: the strongest component and those near it."""
+def _components(mask: np.ndarray, contrast: np.ndarray, tall_edges: bool = True
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Connected ink: labels, each component's mass and (x, y, width, height) box, and which are edges.
+
+    With tall_edges off, ink touching the border is an edge only when it spans the picture's width:
+    in a tightly cropped line of writing a digit may touch the top or bottom and span the height.
+    """
     # Components of the mask grown by a pixel: a dashed paper edge or a broken stroke holds together.
     grown = cv2.dilate(mask.astype(np.uint8), np.ones((3, 3), np.uint8))
     count, labels, stats, _ = cv2.connectedComponentsWithStats(grown, connectivity=8)
-    if count <= 1:
-        return np.zeros(mask.shape, bool)
     mass = np.bincount(labels.ravel(), weights=contrast.ravel(), minlength=count)[1:]
-    boxes = stats[1:, :4].astype(np.float64)  # x, y, width, height
+    boxes = stats[1:, :4].astype(np.float64)
     height, width = mask.shape
     touches = ((boxes[:, 0] == 0) | (boxes[:, 1] == 0)
                | (boxes[:, 0] + boxes[:, 2] >= width) | (boxes[:, 1] + boxes[:, 3] >= height))
-    long_side = boxes[:, 2:].max(axis=1)
+    long_side = boxes[:, 2:].max(axis=1) if count > 1 else np.zeros(0)
     thin_line = long_side**2 / stats[1:, cv2.CC_STAT_AREA] > LINE_ELONGATION
-    edge = thin_line | touches & ((boxes[:, 2] >= EDGE_SPAN * width) | (boxes[:, 3] >= EDGE_SPAN * height))
+    spans = (boxes[:, 2] >= EDGE_SPAN * width) | tall_edges & (boxes[:, 3] >= EDGE_SPAN * height)
+    return labels, mass, boxes, thin_line | touches & spans
+
+
+def _mark_components(mask: np.ndarray, contrast: np.ndarray) -> np.ndarray:
+    """Every mark but frame edges and dust: the ink of a line of writing."""
+    labels, mass, _, edge = _components(mask, contrast, tall_edges=False)
+    if not len(mass):
+        return np.zeros(mask.shape, bool)
+    inside = ~edge if (~edge).any() else np.ones(len(mass), bool)
+    kept = np.nonzero(inside & (mass >= MARK_DUST * mass[inside].max()))[0]
+    return mask & np.isin(labels, kept + 1)
+
+
+def _digit_components(mask: np.ndarray, contrast: np.ndarray) -> np.ndarray:
+    """The digit's connected ink: the strongest component and those near it."""
+    labels, mass, boxes, edge = _components(mask, contrast)
+    if not len(mass):
+        return np.zeros(mask.shape, bool)
     inside = ~edge & (mass >= SPECK * mass.max())
     # A frame, a paper edge or a note's edge is no digit when there is other ink to read.
     candidates = np.nonzero(inside)[0] if inside.any() else np.arange(len(mass))

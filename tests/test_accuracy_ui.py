@@ -77,3 +77,36 @@ def test_charts_read_in_percent_with_the_legend_below(qtbot, monkeypatch):
         assert axis.tickStrings([0.95, 0.96], 1.0, 0.01) == ["95%", "96%"]
         assert axis.labelUnitPrefix == "" and not chart.isAncestorOf(chart.legend_row)
     assert [label for _, label, _ in dialog.width_chart.legend_row.entries] == ["robust: pen digits", "robust: my drawings"]
+
+
+def test_progress_lines_drive_a_bar_with_the_time_left(qtbot, monkeypatch):
+    fake_evaluate(monkeypatch, "import json, sys, time\n"
+                  "print(json.dumps({'event': 'progress', 'fraction': 0.0, 'stage': 'MNIST test', 'eta_s': None}), flush=True)\n"
+                  "time.sleep(0.5)\n"
+                  "print(json.dumps({'event': 'progress', 'fraction': 0.5, 'stage': 'pen-drawn digits at 8 px', 'eta_s': 12.4}), flush=True)\n"
+                  "time.sleep(2)\n"
+                  f"print(json.dumps({{'model': sys.argv[1], 'figures': {json.dumps(FIGURES)}, 'brush_widths': [4]}}))")
+    dialog = AccuracyDialog([("robust", "robust")])
+    qtbot.addWidget(dialog)
+    bar = dialog.findChild(accuracy_dialog.QProgressBar, "accuracyProgress")
+    assert bar.isHidden()
+    dialog.evaluate()
+    assert not bar.isHidden()
+    qtbot.waitUntil(lambda: "estimating" in dialog.status.text(), timeout=20000)
+    qtbot.waitUntil(lambda: bar.value() == 500, timeout=20000)
+    assert "about 12 s left" in dialog.status.text() and "pen-drawn digits at 8 px" in dialog.status.text()
+    qtbot.waitUntil(lambda: dialog.run_button.isEnabled(), timeout=20000)
+    assert bar.isHidden() and dialog.status.text().startswith("Done.")
+
+
+def test_the_evaluation_command_prints_progress_before_its_result(shared_data, pendigits_file, tiny_model_path, capsys):
+    from training import evaluate
+
+    assert evaluate.main(["--model", str(tiny_model_path), "--data-dir", str(shared_data), "--pendigits",
+                          str(pendigits_file), "--limit", "60", "--json"]) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    progress = [line for line in lines if line.get("event") == "progress"]
+    fractions = [line["fraction"] for line in progress]
+    assert fractions[0] == 0.0 and fractions[-1] == 1.0 and fractions == sorted(fractions)
+    assert all(line["eta_s"] is None or line["eta_s"] >= 0 for line in progress)
+    assert "figures" in lines[-1] and "pendigits_w8_accuracy" in lines[-1]["figures"]

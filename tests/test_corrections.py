@@ -57,6 +57,20 @@ def test_unwritable_path_gives_a_clear_error(tmp_path):
         corrections.append(blocker / "c.jsonl", corrections.make(STROKES, 3, 12.0, 280))
 
 
+def test_deleted_records_are_restored_byte_for_byte(tmp_path):
+    path = tmp_path / "c.jsonl"
+    for label in (1, 2, 3):
+        corrections.append(path, corrections.make(STROKES, label, 12.0, 280))
+    before, _ = corrections.load(path)
+    removed = corrections.delete(path, [r.line_id for r in before if r.label != 2])
+    assert len(removed) == 2 and [r.label for r in corrections.load(path)[0]] == [2]
+    corrections.restore(path, removed)
+    after, skipped = corrections.load(path)
+    assert skipped == 0 and [r.label for r in after] == [2, 1, 3]  # back at the end of the file
+    originals = {r.line_id: r for r in before}
+    assert all(originals[r.line_id] == r and originals[r.line_id].time == r.time for r in after)
+
+
 def test_rewrite_deletes_records_atomically(tmp_path):
     path = tmp_path / "c.jsonl"
     for label in (1, 2, 3):

@@ -9,7 +9,7 @@ from PySide6.QtCore import QSettings
 
 from mnist_pad import corrections, paths
 from mnist_pad.ui import main_window, window_files
-from test_ui import SEVEN, drag, open_window
+from test_ui import BAR, SEVEN, drag, open_window, settle
 from test_ui_files import error_text
 
 EPS_LOOP = b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 9 9\n{ } loop\n"
@@ -55,32 +55,43 @@ def test_pictures_are_decoded_off_the_ui_thread(qtbot, window, tmp_path, monkeyp
     assert decoded_in and decoded_in[0] is not threading.main_thread()
 
 
+def not_shown(qtbot, window) -> list[int]:
+    """The labels the model does not read the drawing as (a correction it agrees with is refused)."""
+    settle(qtbot, window)
+    shown = int(window.results.bars.values.argmax()) if window.results.bars.values.any() else -1
+    return [digit for digit in range(10) if digit != shown]
+
+
 def test_deleting_in_my_drawings_keeps_corrections_saved_meanwhile(qtbot, window):
     path = paths.corrections_file()
     drag(window, SEVEN)
-    window.learning.save_correction(1)
+    first = not_shown(qtbot, window)[0]
+    assert window.learning.save_correction(first)
     with open(path, "a") as file:
         file.write("a line this version cannot read\n")
     dialog = window.learning.open_my_drawings()
     qtbot.waitUntil(lambda: dialog.list.count() == 1)
-    window.learning.save_correction(9)  # Ctrl+9 while the gallery is open
+    drag(window, BAR)  # another drawing, saved while the gallery is open
+    second = not_shown(qtbot, window)[-1]
+    assert window.learning.save_correction(second)
     dialog.list.item(0).setSelected(True)
     with qtbot.waitSignal(dialog.changed) as changed:
         dialog.delete_selected()
     assert changed.args == [1]
     records, skipped = corrections.load(path)
-    assert [r.label for r in records] == [9] and skipped == 1
+    assert [r.label for r in records] == [second] and skipped == 1
     assert window.learning.corrections_count() == 1
 
 
 def test_saving_a_correction_does_not_reread_the_file(qtbot, window, monkeypatch):
     drag(window, SEVEN)
-    window.learning.save_correction(1)
+    assert window.learning.save_correction(not_shown(qtbot, window)[0])
     reads = []
     real_load = corrections.load
     monkeypatch.setattr(corrections, "load", lambda path: reads.append(path) or real_load(path))
-    for digit in range(2, 6):
-        assert window.learning.save_correction(digit)
+    for step in range(4):  # a new drawing each time: the same one twice is refused as a duplicate
+        drag(window, [(40 + 30 * step, 250), (60 + 30 * step, 260)])
+        assert window.learning.save_correction(not_shown(qtbot, window)[0])
     assert not reads
     assert window.learning.corrections_count() == 5
     assert len(real_load(paths.corrections_file())[0]) == 5

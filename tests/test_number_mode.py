@@ -108,3 +108,25 @@ def test_selected_digit_drives_sweep_and_corrections(qtbot, window):
     window.findChild(QPushButton, "numberMode").click()
     assert window.canvas.isVisible() and not mode.canvas.isVisible()
     assert window.learning.strokes_to_correct == window.canvas.strokes
+
+
+def test_dividers_set_by_hand_survive_strokes_that_do_not_cross_them(qtbot, window):
+    window.findChild(QPushButton, "numberMode").click()
+    mode = window.number_mode
+    assert mode.canvas.hint == "Write a number here" and window.canvas.hint == "Draw a digit here"
+    draw_and_read(qtbot, mode, [ONE, ZERO])
+    qtbot.waitUntil(lambda: len(mode.reading.digits) == 2, timeout=10000)
+    with qtbot.waitSignal(mode.reading_shown, timeout=10000):
+        click(mode.canvas, mode.canvas.divider_handle(0))  # by hand: the 1 and the 0 are one digit
+    assert [d.strokes for d in mode.reading.digits] == [(0, 1)]
+    for stroke in (FOUR_L, FOUR_DOWN):  # a new digit to the right: its own group, the merge stays
+        with qtbot.waitSignal(mode.reading_shown, timeout=10000):
+            drag(mode.canvas, stroke)
+    assert [d.strokes for d in mode.reading.digits] == [(0, 1), (2, 3)]
+    with qtbot.waitSignal(mode.reading_shown, timeout=10000):
+        window.undo()
+    with qtbot.waitSignal(mode.reading_shown, timeout=10000):
+        window.redo()
+    assert [d.strokes for d in mode.reading.digits] == [(0, 1), (2, 3)]
+    window.clear()  # a new drawing is grouped automatically again
+    assert mode.boundaries is None

@@ -165,3 +165,16 @@ def test_synthetic_numbers_keep_each_digit_s_strokes_and_the_command_prints_figu
 
     figures = json.loads(capsys.readouterr().out)["results"]["18.0"]
     assert set(figures) == {"number_accuracy", "digit_accuracy", "grouping_accuracy", "marked_unsure"}
+
+
+def test_hand_boundaries_are_kept_unless_a_changed_stroke_crosses_them():
+    from mnist_pad.numbers import kept_boundaries
+
+    one, zero = [(100, 45), (100, 235)], [(170, 50), (240, 50), (240, 230), (170, 230), (170, 50)]
+    four = [(330, 45), (310, 160), (390, 160)]
+    assert kept_boundaries((), [one, zero], [one, zero, four], (840, 280)) not in (None, ())  # new digit: own slot
+    assert kept_boundaries((150.0,), [one, zero], [one, zero, four], (840, 280))[0] == 150.0
+    assert kept_boundaries((150.0,), [one, zero, four], [one, zero], (840, 280)) == (150.0,)  # undo
+    assert kept_boundaries((150.0,), [one, zero], [one, zero, [(90, 250), (250, 250)]], (840, 280)) is None
+    assert kept_boundaries((150.0,), [one, zero], [zero], (840, 280)) is None  # not an edit at the end
+    assert kept_boundaries((150.0,), [one, zero], [], (840, 280)) is None  # cleared

@@ -4,7 +4,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mnist_pad.picture import SeveralDigitsError, ink_from_picture
+import cv2
+
+from mnist_pad.picture import SeveralDigitsError, ink_from_picture, ink_of_marks
 from mnist_pad.preprocess import to_mnist
 from mnist_pad.raster import rasterize
 from training import pictures
@@ -61,6 +63,21 @@ def test_several_digits_are_refused_with_a_message():
     inks = [rasterize(SEVEN, 12, 280), rasterize(FOUR, 12, 280)]
     with pytest.raises(SeveralDigitsError, match="crop it to one digit"):
         ink_from_picture(pictures.several(inks, np.random.default_rng(0)))
+
+
+def test_a_line_of_writing_keeps_every_digit_and_the_point_but_drops_a_ruled_line():
+    """ink_of_marks is the number path's reading: several digits and a decimal point survive."""
+    inks = [rasterize(SEVEN, 12, 280), rasterize(FOUR, 12, 280)]
+    picture = pictures.several(inks, np.random.default_rng(0)).copy()
+    height, width = picture.shape
+    cv2.circle(picture, (width // 2, int(height * 0.8)), 5, 0, -1)  # a decimal point between the digits
+    picture[int(height * 0.9), :] = 120  # a ruled line across the sheet
+    marks = cv2.connectedComponentsWithStats((ink_of_marks(picture) > 0).astype(np.uint8))[2][1:]
+    assert len(marks) == 3
+    assert sorted(marks[:, cv2.CC_STAT_HEIGHT])[0] < 20  # the point, small and kept
+    assert marks[:, cv2.CC_STAT_WIDTH].max() < width / 2  # no line across
+    with pytest.raises(SeveralDigitsError):
+        ink_from_picture(picture)
 
 
 def test_unknown_condition_is_named():

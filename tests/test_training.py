@@ -144,7 +144,7 @@ def test_shipped_models_reach_their_cards_mnist_figure(shared_data, name):
 def test_evaluate_prints_json_with_every_section(shared_data, tiny_model_path, capsys):
     code = evaluate.main(["--model", str(tiny_model_path), "--data-dir", str(shared_data), "--limit", "60", "--json"])
     assert code == 0
-    figures = json.loads(capsys.readouterr().out)["figures"]
+    figures = json.loads(capsys.readouterr().out.splitlines()[-1])["figures"]  # after the progress lines
     assert 0 <= figures["mnist_test_accuracy"] <= 1
     assert {f"mnist_morph{k:+d}_accuracy" for k in evaluate.THICKNESS_LEVELS} <= set(figures)
     if "pendigits_set" in figures:

@@ -1,7 +1,6 @@
 """The why views, the comparison curves, Match MNIST and the window's polish, driven by object name."""
 from __future__ import annotations
 
-import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, QSettings, Qt
 from PySide6.QtGui import QAction
@@ -197,3 +196,11 @@ def test_help_lists_shortcuts_and_how_to_read(qtbot, window):
     guide = window.findChild(QDialog, "readingGuide")
     assert guide.isVisible()
     guide.close()
+
+
+def test_mnist_likeness_is_wide_enough_for_its_longest_line(qapp):
+    from mnist_pad.ui.why_views import MnistLikeness
+
+    view = MnistLikeness(reference())
+    for text in ("slant -23.4 °: more to the right than 100% of MNIST", "stroke thickness 12.3 px: thinner than 99% of MNIST"):
+        assert view.minimumWidth() >= view.fontMetrics().horizontalAdvance(text) + 12, text

@@ -4,6 +4,9 @@
 
 Pen-drawn digits are those of the writers in mnist_pad.pendigits.EVAL_WRITERS only, which no
 training recipe here ever sees, rendered at each brush width on a 280 px canvas (digits ~200 px tall).
+The model-independent inputs (pen digits rendered at each width, MNIST thinned and thickened) come
+from the training cache (training/cache.py), so a second model or a second run is inference only.
+With --json, progress lines {"event": "progress", "fraction", "eta_s", "stage"} come before the result.
 """
 from __future__ import annotations
 
@@ -12,7 +15,9 @@ import json
 import os
 import shlex
 import sys
+import time
 from pathlib import Path
+from typing import Callable
 
 import cv2
 import numpy as np
@@ -20,15 +25,24 @@ import torch
 
 from mnist_pad import checkpoint, corrections, engine, figures as keys, paths, pendigits
 from mnist_pad.raster import CANVAS_SIZE, rasterize
+from mnist_pad.preprocess import PREPROCESS_VERSION
 from mnist_pad.recognizer import Recognizer
 
-from . import augment, data, export
+from . import augment, cache, data, export
 from .priority import lower_priority
 
 BRUSH_WIDTHS = (4, 8, 12, 18, 25, 35, 50)
 # augment.morph kernels and the stroke-width change each makes at 28x28, in pixels (about).
 THICKNESS_LEVELS = {-5: -2, -3: -1, 3: +1, 5: +2, 9: +4}
 MIN_DRAWINGS = 10  # fewer of the user's own drawings say little about accuracy
+MORPH_VERSION = 1  # bump when augment.morph or refit change what the thinned/thickened test sets hold
+# Rough cost of each step, in units of one MNIST test pass: only the shares matter (progress fraction).
+STEP_COST = {"mnist": 1.0, "morph": 2.0, "pen": 0.5, "drawings": 0.2}
+Progress = Callable[[float, str], None]  # fraction done (0..1), what is being done
+
+
+def _no_progress(fraction: float, stage: str) -> None:
+    """Progress goes nowhere (the default)."""
 
 
 def mnist_accuracy(recognizer: Recognizer, images: torch.Tensor, labels: torch.Tensor) -> float:
@@ -45,6 +59,24 @@ def thickness_variant(images: torch.Tensor, kernel: int) -> torch.Tensor:
     batch = images.float()[:, None] / 255
     changed = augment.refit(augment.morph(batch, kernel))
     return (changed[:, 0] * 255 + 0.5).clamp(0, 255).to(torch.uint8)
+
+
+def cached_thickness_variant(images: torch.Tensor, kernel: int) -> torch.Tensor:
+    """thickness_variant of the whole MNIST test set, from the training cache when it holds it."""
+    key = {"mnist": "t10k", "sha256": {k: v for k, v in data.RAW_SHA256.items() if k.startswith("t10k")},
+           "kernel": kernel, "morph_version": MORPH_VERSION, "preprocess_version": PREPROCESS_VERSION}
+    arrays = cache.cached(f"mnist-t10k-morph{kernel:+d}", key, lambda: {"images": thickness_variant(images, kernel).numpy()})
+    return torch.from_numpy(arrays["images"])
+
+
+def pen_render_accuracies(recognizer: Recognizer, renders: np.ndarray, labels: np.ndarray, widths=BRUSH_WIDTHS,
+                          progress: Callable[[int], None] = lambda done: None) -> dict[float, float]:
+    """Accuracy per brush width from pen digits already rendered (len(widths), N, 28, 28), as the app renders them."""
+    result = {}
+    for index, width in enumerate(widths):
+        result[width] = float((recognizer.predict_mnist(renders[index]).argmax(axis=1) == labels).mean())
+        progress(index + 1)
+    return result
 
 
 def pen_accuracies(recognizer: Recognizer, digits: list[pendigits.PenDigit], widths=BRUSH_WIDTHS,
@@ -99,34 +131,77 @@ def pen_figures(per_width: dict[float, float], count: int) -> dict:
 def evaluate_model(recognizer: Recognizer, data_dir: os.PathLike | str | None = None,
                    pendigits_file: os.PathLike | str | None = None, limit: int | None = None,
                    thickness: bool = True, corrections_file: os.PathLike | str | None = None,
-                   tutorial_pipeline: bool = False) -> dict:
-    """All figures as a flat dict (accuracies in 0..1); sections without data are left out."""
+                   tutorial_pipeline: bool = False, progress: Progress = _no_progress) -> dict:
+    """All figures as a flat dict (accuracies in 0..1); sections without data are left out.
+
+    `progress(fraction, stage)` is called as each step starts and once more at the end (1.0).
+    """
     figures: dict = {}
+    has_pen_file = pendigits_file is not None and Path(pendigits_file).exists()
+    records = corrections.load(corrections_file)[0] if corrections_file is not None else []
+    plan = ([("mnist", "MNIST test")] if data_dir is not None else [])
+    plan += [("morph", f"MNIST test {'thinned' if k < 0 else 'thickened'} by ~{abs(px)} px")
+             for k, px in THICKNESS_LEVELS.items() if data_dir is not None and thickness]
+    plan += [("pen", f"pen-drawn digits at {w} px") for w in BRUSH_WIDTHS if has_pen_file]
+    plan += [("drawings", f"your drawings at {w} px") for w in BRUSH_WIDTHS if len(records) >= MIN_DRAWINGS]
+    total = sum(STEP_COST[kind] for kind, _ in plan) or 1.0
+    done = [0.0, 0]  # cost finished, steps finished
+
+    def step(finished: int = 1) -> None:
+        for _ in range(finished):
+            done[0] += STEP_COST[plan[done[1]][0]]
+            done[1] += 1
+        progress(done[0] / total, plan[done[1]][1] if done[1] < len(plan) else "done")
+
+    progress(0.0, plan[0][1] if plan else "done")
     if data_dir is not None:
         images, labels = data.load_mnist(data_dir, train=False, download=False)
         if limit:
             images, labels = images[:limit], labels[:limit]
         figures[keys.MNIST_TEST] = mnist_accuracy(recognizer, images, labels)
+        step()
         if thickness:
             for kernel in THICKNESS_LEVELS:
-                figures[keys.kernel_key(kernel)] = mnist_accuracy(
-                    recognizer, thickness_variant(images, kernel), labels)
-    has_pen_file = pendigits_file is not None and Path(pendigits_file).exists()
+                variant = thickness_variant(images, kernel) if limit else cached_thickness_variant(images, kernel)
+                figures[keys.kernel_key(kernel)] = mnist_accuracy(recognizer, variant, labels)
+                step()
     digits = heldout_pen_digits(pendigits_file, limit) if has_pen_file else []
     if has_pen_file and not digits:  # no figure rather than the NaN of an empty mean
         figures[keys.PEN_NOTE] = f"{pendigits_file} holds no digits by the held-out writers: no pen-digit figures"
     if digits:
-        figures.update(pen_figures(pen_accuracies(recognizer, digits), len(digits)))
+        renders, pen_labels = data.heldout_pen_renders(pendigits_file, BRUSH_WIDTHS)
+        per_width = pen_render_accuracies(recognizer, renders[:, :len(digits)], pen_labels[:len(digits)],
+                                          progress=lambda _done: step())
+        figures.update(pen_figures(per_width, len(digits)))
         if tutorial_pipeline:
             for width, accuracy in pen_accuracies(recognizer, digits, tutorial_pipeline=True).items():
                 figures[keys.width_key(keys.PEN_TUTORIAL, width)] = accuracy
+    elif has_pen_file:
+        step(len(BRUSH_WIDTHS))
     if corrections_file is not None:
-        records, _ = corrections.load(corrections_file)
         figures[keys.CORRECTIONS_COUNT] = len(records)
         if len(records) >= MIN_DRAWINGS:
             for width, accuracy in drawing_accuracies(recognizer, records).items():
                 figures[keys.width_key(keys.CORRECTIONS, width)] = accuracy
+                step()
     return figures
+
+
+class JsonProgress:
+    """Progress as JSON lines on stdout, with an ETA from the time so far; at most one line per second."""
+
+    def __init__(self, started: float):
+        self.started, self._last = started, 0.0
+
+    def __call__(self, fraction: float, stage: str) -> None:
+        now = time.monotonic()
+        if now - self._last < 1.0 and 0.0 < fraction < 1.0:
+            return
+        self._last = now
+        elapsed = now - self.started
+        eta = elapsed * (1 - fraction) / fraction if fraction > 0.02 else None
+        print(json.dumps({"event": "progress", "fraction": round(fraction, 3), "stage": stage,
+                          "eta_s": None if eta is None else round(eta, 1)}), flush=True)
 
 
 def format_table(name: str, figures: dict) -> str:
@@ -160,7 +235,8 @@ def format_table(name: str, figures: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Evaluate one model and print a table (or JSON)."""
+    """Evaluate one model and print a table (or JSON, after progress lines)."""
+    started = time.monotonic()
     parser = argparse.ArgumentParser(prog="python -m training.evaluate", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", default=paths.DEFAULT_MODEL, help="robust, plain, or a checkpoint file")
@@ -187,7 +263,8 @@ def main(argv: list[str] | None = None) -> int:
             parser.error(f"--update-card: {recognizer.source} is a model shipped with the app and is never rewritten; "
                          "update a copy of it instead")
         figures = evaluate_model(recognizer, args.data_dir, pen_file, args.limit, corrections_file=args.corrections,
-                                 tutorial_pipeline=args.tutorial_pipeline)
+                                 tutorial_pipeline=args.tutorial_pipeline,
+                                 progress=JsonProgress(started) if args.json else _no_progress)
         if args.update_card:
             source = paths.shipped_model(args.model) if args.model in paths.SHIPPED_MODELS else Path(args.model)
             loaded = checkpoint.load(source)

@@ -1,7 +1,8 @@
 """Model → Accuracy vs brush width…: evaluate models against stroke thickness, in the background.
 
 Each evaluation is a separate process (`python -m training.evaluate --json`), so thousands of
-images never compete with drawing. Two models can be compared on one chart.
+images never compete with drawing. Two models can be compared on one chart. The processes'
+progress lines drive a progress bar with the time left.
 """
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ from pathlib import Path
 
 import pyqtgraph as pg
 from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtWidgets import QComboBox, QDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QComboBox, QDialog, QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget,
+)
 
 from .. import figures as keys, paths
 from .chart_style import LegendRow, percent_plot
@@ -32,13 +35,25 @@ class EvaluationRun(QObject):
 
     finished = Signal(str, dict)   # model, the evaluation's JSON (figures, thickness_px)
     failed = Signal(str, str)      # model, message
+    progressed = Signal(str)       # model; its fraction, eta_s and stage are now up to date
 
     def __init__(self, model: str, command: list[str], parent: QObject | None = None):
         super().__init__(parent)
         self.model = model
+        self.fraction, self.eta_s, self.stage = 0.0, None, "starting"
         self.process = JsonLinesProcess(self)
+        self.process.event.connect(self._event)
         self.process.ended.connect(self._done)
         self.process.start(command)
+
+    def _event(self, event: dict) -> None:
+        if event.get("event") != "progress" or not isinstance(event.get("fraction"), (int, float)):
+            return
+        self.fraction = min(1.0, max(0.0, float(event["fraction"])))
+        eta = event.get("eta_s")
+        self.eta_s = float(eta) if isinstance(eta, (int, float)) else None
+        self.stage = str(event.get("stage", ""))
+        self.progressed.emit(self.model)
 
     def _done(self, outcome: Outcome) -> None:
         result = outcome.last_event
@@ -80,6 +95,9 @@ class AccuracyDialog(QDialog):
                              "re-rendered at several brush widths (10 or more needed), and on pen-drawn digits when present.")
         self.status.setObjectName("accuracyStatus")
         self.status.setWordWrap(True)
+        self.progress = QProgressBar(objectName="accuracyProgress", minimum=0, maximum=1000)
+        self.progress.setTextVisible(False)
+        self.progress.hide()
         self.width_chart = self._chart("brush width (px)", "pen-drawn digits and your drawings")
         self.width_chart.setObjectName("accuracyWidthChart")
         self.morph_chart = self._chart("stroke change at 28x28 (px)", "MNIST test, thinned ↔ thickened")
@@ -87,6 +105,7 @@ class AccuracyDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(row)
         layout.addWidget(self.status)
+        layout.addWidget(self.progress)
         for chart in (self.width_chart, self.morph_chart):
             layout.addWidget(chart, 1)
             layout.addWidget(chart.legend_row)
@@ -134,9 +153,25 @@ class AccuracyDialog(QDialog):
             run = EvaluationRun(spec, evaluation_command(spec, data_dir, str(paths.corrections_file())), self)
             run.finished.connect(self._finished)
             run.failed.connect(self._failed)
+            run.progressed.connect(self._show_progress)
             self.runs[spec] = run
         self.run_button.setEnabled(False)
-        self.status.setText("Evaluating in the background… (about a minute; keep drawing meanwhile)")
+        self.progress.setValue(0)
+        self.progress.show()
+        self.status.setStyleSheet("")
+        self.status.setText("Evaluating in the background… keep drawing meanwhile")
+
+    def _show_progress(self, _model: str = "") -> None:
+        """The runs' mean fraction on the bar (a finished run counts as whole); the time left is the slowest run's."""
+        running = list(self.runs.values())
+        if not running:
+            return
+        fractions = [self.runs[m].fraction if m in self.runs else 1.0 for m in self.order]
+        self.progress.setValue(round(1000 * sum(fractions) / len(fractions)))
+        etas = [run.eta_s for run in running]
+        left = "estimating the time left…" if None in etas else f"about {_duration(max(etas))} left"
+        stages = "; ".join(f"{run.model.rsplit('/', 1)[-1]}: {run.stage}" for run in running)
+        self.status.setText(f"Evaluating in the background ({left}) — {stages}. Keep drawing meanwhile.")
 
     def _finished(self, model: str, result: dict) -> None:
         self.results[model] = result["figures"]
@@ -154,8 +189,10 @@ class AccuracyDialog(QDialog):
         run = self.runs.pop(model, None)
         if run:
             run.deleteLater()
+        self._show_progress()
         if not self.runs:
             self.run_button.setEnabled(True)
+            self.progress.hide()
             if self.results:
                 self.status.setStyleSheet("")
                 self.status.setText(self._summary())
@@ -194,3 +231,8 @@ class AccuracyDialog(QDialog):
             run.stop()
         self.runs.clear()
         super().done(result)
+
+
+def _duration(seconds: float) -> str:
+    """A time left in words a person reads at a glance: "8 s", "2 min"."""
+    return f"{max(1, round(seconds))} s" if seconds < 90 else f"{round(seconds / 60)} min"

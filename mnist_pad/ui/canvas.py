@@ -29,6 +29,7 @@ class Canvas(QWidget):
     """A square sheet of paper: draw with the left button or a pen; Ctrl+wheel changes the brush."""
 
     aspect = 1.0  # paper width / height: CANVAS_SIZE px tall, CANVAS_SIZE * aspect wide
+    hint = "Draw a digit here"  # shown on the empty sheet
     strokes_changed = Signal(bool)  # True when a change is complete (release, undo, clear), False mid-stroke
     wheel_steps = Signal(int)       # Ctrl+wheel: +1 thicker per notch, -1 thinner
     stroke_hovered = Signal(int)    # index of the stroke under the mouse, -1 for none
@@ -44,6 +45,8 @@ class Canvas(QWidget):
         self.drawing = Drawing()
         self.brush_width = 16.0
         self.picture: QImage | None = None
+        self.picture_pixels: object = None  # what the picture was made from (the window's grey array)
+        self._covered: tuple[QImage, object, int] | None = None  # a picture drawn over, and the undo depth under it
         self._finished_cache: tuple[tuple, tuple, QPixmap] | None = None  # (look, strokes, their pixmap)
         self.overlay: QImage | None = None  # e.g. the attribution map, CANVAS_SIZE square, over the ink
         self.highlighted_stroke = -1
@@ -65,12 +68,26 @@ class Canvas(QWidget):
         self._update_cursor()
         self.update()
 
-    def set_picture(self, image: QImage | None) -> None:
-        """Show a picture (an opened file) instead of strokes; drawing again replaces it."""
-        self.picture = image
+    def set_picture(self, image: QImage | None, pixels: object = None) -> None:
+        """Show a picture (an opened file) instead of strokes; drawing again replaces it, Undo brings it back.
+
+        `pixels` is kept beside it (picture_pixels) for whoever reads the picture.
+        """
+        self.picture, self.picture_pixels, self._covered = image, pixels if image is not None else None, None
         if image is not None:
             self.drawing.clear()
         self.update()
+
+    def load_strokes(self, strokes) -> None:
+        """Replace the drawing with these strokes (canvas pixels); Undo goes back stroke by stroke, then to the old drawing."""
+        self.picture = self.picture_pixels = self._covered = None
+        self.drawing.clear()
+        for stroke in strokes:
+            self.drawing.begin_stroke(*stroke[0])
+            for point in stroke[1:]:
+                self.drawing.add_point(*point)
+            self.drawing.end_stroke()
+        self._changed(True)
 
     def set_overlay(self, image: QImage | None) -> None:
         """Paint `image` (CANVAS_SIZE square, with alpha) over the paper; None removes it."""
@@ -84,23 +101,30 @@ class Canvas(QWidget):
             self.update()
 
     def clear(self) -> None:
-        self.picture = None
+        self.picture = self.picture_pixels = self._covered = None
         self.drawing.clear()
         self._changed(True)
 
     def undo(self) -> bool:
         done = self.drawing.undo()
         if done:
-            self.picture = None
+            self._show_covered_picture()
             self._changed(True)
         return done
 
     def redo(self) -> bool:
         done = self.drawing.redo()
         if done:
-            self.picture = None
+            self._show_covered_picture()
             self._changed(True)
         return done
+
+    def _show_covered_picture(self) -> None:
+        """After Undo or Redo: the picture a stroke covered is back exactly where the history stood under it."""
+        if self._covered is not None and self.drawing.undo_depth == self._covered[2]:
+            self.picture, self.picture_pixels = self._covered[:2]
+        else:
+            self.picture = self.picture_pixels = None
 
     def paper_rect(self) -> QRectF:
         """Where the logical canvas lies in widget coordinates: the largest centred rectangle of its aspect."""
@@ -165,7 +189,10 @@ class Canvas(QWidget):
 
     def _begin(self, position: QPointF) -> None:
         if self.picture is not None:
-            self.picture = None
+            self._covered = (self.picture, self.picture_pixels, self.drawing.undo_depth)
+            self.picture = self.picture_pixels = None
+        elif self._covered is not None and self.drawing.undo_depth <= self._covered[2]:
+            self._covered = None  # a new history from before the picture: that point is gone
         self.drawing.begin_stroke(*self.to_canvas(position))
         self._changed(False)
 
@@ -208,7 +235,7 @@ class Canvas(QWidget):
             font = painter.font()
             font.setPointSizeF(font.pointSizeF() * 1.3)
             painter.setFont(font)
-            painter.drawText(paper, Qt.AlignmentFlag.AlignCenter, "Draw a digit here")
+            painter.drawText(paper, Qt.AlignmentFlag.AlignCenter, self.hint)
         else:
             self._paint_strokes(painter, paper, QRectF(event.rect()))
             strokes = self.drawing.strokes

@@ -1,13 +1,17 @@
-"""Corrections in the GUI: the "it was a …" buttons and the "My drawings" list.
+"""Corrections in the GUI: the "it was a …" buttons and the "My drawings" gallery.
 
-Saving and loading are the core's (mnist_pad.corrections); this module only presents.
+Saving and loading are the core's (mnist_pad.corrections); this module only presents. Deleting
+asks no confirmation, for one drawing or many: every deletion can be undone (Undo, Ctrl+Z) for as
+long as the app runs, which protects as well without a question to click through by habit.
 """
 from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QIcon, QPixmap
+from PySide6.QtGui import QIcon, QKeySequence, QPixmap, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView, QDialog, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QPushButton,
     QToolButton, QVBoxLayout, QWidget,
@@ -19,6 +23,7 @@ from ..raster import rasterize
 from .qimages import gray_image
 
 THUMBNAIL = 64
+THUMBNAIL_MARGIN = 0.08  # paper left around the ink, as a share of the thumbnail
 THUMBNAILS_PER_TICK = 12  # ~1 ms each: listed a few at a time so the window stays responsive
 
 
@@ -33,32 +38,49 @@ class CorrectionBar(QWidget):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
-        caption = QLabel("Wrong? It was a")
-        caption.setToolTip("Teach the model: your drawing and the right digit are saved to My drawings (Ctrl+0 … Ctrl+9)")
-        layout.addWidget(caption)
+        self.caption = QLabel("Wrong? It was a")
+        layout.addWidget(self.caption)
+        self.buttons: list[QToolButton] = []
         for digit in range(10):
             button = QToolButton(text=str(digit))
             button.setObjectName(f"correct{digit}")
             button.setAutoRaise(False)
             button.setFixedWidth(26)
-            button.setToolTip(f"Save this drawing as a {digit} (Ctrl+{digit})")
             button.clicked.connect(lambda _=False, d=digit: self.label_chosen.emit(d))
             layout.addWidget(button)
+            self.buttons.append(button)
         layout.addStretch()
+        self.set_unavailable("")
+
+    def set_unavailable(self, reason: str) -> None:
+        """Disable the buttons and say why in the row's tooltips ("" enables them again)."""
+        self.caption.setToolTip(reason or "Teach the model: your drawing and the right digit are saved to "
+                                "My drawings (Ctrl+0 … Ctrl+9)")
+        for digit, button in enumerate(self.buttons):
+            button.setEnabled(not reason)
+            button.setToolTip(reason or f"Save this drawing as a {digit} (Ctrl+{digit})")
 
 
 def thumbnail(correction: corrections.Correction) -> QPixmap:
-    """The drawing as the user drew it, dark on light, scaled down for a list."""
+    """The drawing's ink, cropped to its bounding box and centred, dark on light, for a gallery."""
     ink = rasterize(correction.strokes, correction.brush_width, correction.canvas_size)
-    return QPixmap.fromImage(gray_image(255 - ink)).scaled(THUMBNAIL, THUMBNAIL, Qt.AspectRatioMode.KeepAspectRatio,
+    rows, columns = np.nonzero(ink.max(axis=1))[0], np.nonzero(ink.max(axis=0))[0]
+    if rows.size:  # a small digit in a corner fills its thumbnail like any other
+        ink = ink[rows[0]:rows[-1] + 1, columns[0]:columns[-1] + 1]
+    side = int(max(ink.shape) / (1 - 2 * THUMBNAIL_MARGIN))
+    top, left = (side - ink.shape[0]) // 2, (side - ink.shape[1]) // 2
+    square = np.zeros((side, side), np.uint8)
+    square[top:top + ink.shape[0], left:left + ink.shape[1]] = ink
+    return QPixmap.fromImage(gray_image(255 - square)).scaled(THUMBNAIL, THUMBNAIL, Qt.AspectRatioMode.KeepAspectRatio,
                                                   Qt.TransformationMode.SmoothTransformation)
 
 
 class MyDrawingsDialog(QDialog):
-    """Lists the saved corrections with thumbnails; the user can delete any of them."""
+    """The saved corrections as a gallery: double-click opens one on the canvas; Delete, with Undo."""
 
     changed = Signal(int)  # the number of records left
     loaded = Signal(int)   # the file was read (the number of records); thumbnails follow
+    open_requested = Signal(object)  # a Correction the user double-clicked (or pressed Enter on)
 
     def __init__(self, path: Path, parent: QWidget | None = None):
         super().__init__(parent)
@@ -71,15 +93,28 @@ class MyDrawingsDialog(QDialog):
         self.list.setIconSize(QSize(THUMBNAIL, THUMBNAIL))
         self.list.setResizeMode(QListWidget.ResizeMode.Adjust)
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.list.setToolTip("Double-click a drawing (or press Enter) to open it on the canvas; Delete removes it")
+        self.list.itemActivated.connect(self._open_item)  # double-click, or Enter
         self.summary = QLabel()
+        self.summary.setObjectName("myDrawingsSummary")
         self.summary.setWordWrap(True)
         self.delete_button = QPushButton("Delete selected")
         self.delete_button.setObjectName("myDrawingsDelete")
+        self.delete_button.setToolTip("Delete the selected drawings (Delete key); Undo brings them back")
         self.delete_button.clicked.connect(self.delete_selected)
+        self.undo_button = QPushButton("Undo delete")
+        self.undo_button.setObjectName("myDrawingsUndo")
+        self.undo_button.setToolTip("Bring back the drawings deleted last (Ctrl+Z)")
+        self.undo_button.setEnabled(False)
+        self.undo_button.clicked.connect(self.undo_delete)
+        for keys in (QKeySequence.StandardKey.Delete, QKeySequence(Qt.Key.Key_Backspace)):
+            QShortcut(keys, self.list, self.delete_selected, context=Qt.ShortcutContext.WidgetShortcut)
+        QShortcut(QKeySequence.StandardKey.Undo, self, self.undo_delete)
         close = QPushButton("Close")
         close.clicked.connect(self.accept)
         buttons = QHBoxLayout()
         buttons.addWidget(self.delete_button)
+        buttons.addWidget(self.undo_button)
         buttons.addStretch()
         buttons.addWidget(close)
         layout = QVBoxLayout(self)
@@ -88,6 +123,8 @@ class MyDrawingsDialog(QDialog):
         layout.addLayout(buttons)
         self.resize(560, 420)
         self.records: list[corrections.Correction] = []
+        self._deleted: list[list[bytes]] = []  # file lines of each deletion, newest last, for Undo
+        self._note = ""  # what the last deletion or undo did, shown after the count
         self._unpainted: list[corrections.Correction] = []
         self._generation = 0  # results of an older reload are dropped
         self._report_change = False  # a deletion awaits the re-read to say how many are left
@@ -122,7 +159,7 @@ class MyDrawingsDialog(QDialog):
             text += f" {skipped} damaged line(s) in the file were skipped."
         if not records:
             text = "No corrections yet. When the model misreads a drawing, press the right digit under the canvas."
-        self.summary.setText(text)
+        self.summary.setText(f"{self._note} {text}" if self._note else text)
         self.loaded.emit(len(records))
         if self._report_change:
             self._report_change = False
@@ -138,20 +175,46 @@ class MyDrawingsDialog(QDialog):
             record = self._unpainted.pop()
             item = QListWidgetItem(QIcon(thumbnail(record)), f"{record.label}  ·  {record.brush_width:.0f}px")
             item.setData(Qt.ItemDataRole.UserRole, record.line_id)
+            item.setData(Qt.ItemDataRole.UserRole + 1, record)
             item.setToolTip(record.time or "")
             self.list.addItem(item)
         if not self._unpainted:
             self._painter.stop()
 
     def delete_selected(self) -> None:
-        """Remove the selected drawings from the file; drawings saved meanwhile and unreadable lines stay."""
+        """Remove the selected drawings from the file (undoable); drawings saved meanwhile and unreadable lines stay."""
         chosen = [item.data(Qt.ItemDataRole.UserRole) for item in self.list.selectedItems()]
         if not chosen:
             return
         try:
-            corrections.delete(self.path, chosen)
+            removed = corrections.delete(self.path, chosen)
         except corrections.CorrectionsError as error:
             self.summary.setText(f"Nothing was deleted: {error}")
             return
+        self._deleted.append(removed)
+        self.undo_button.setEnabled(True)
+        self._note = f"Deleted {_drawings(len(removed))}; Undo (Ctrl+Z) brings {'it' if len(removed) == 1 else 'them'} back."
         self._report_change = True
         self.reload()
+
+    def undo_delete(self) -> None:
+        """Put the drawings deleted last back into the file (at its end), exactly as they were saved."""
+        if not self._deleted:
+            return
+        try:
+            corrections.restore(self.path, self._deleted[-1])
+        except corrections.CorrectionsError as error:
+            self.summary.setText(f"Nothing was restored: {error}")
+            return
+        restored = self._deleted.pop()
+        self.undo_button.setEnabled(bool(self._deleted))
+        self._note = f"Restored {_drawings(len(restored))}."
+        self._report_change = True
+        self.reload()
+
+    def _open_item(self, item: QListWidgetItem) -> None:
+        self.open_requested.emit(item.data(Qt.ItemDataRole.UserRole + 1))
+
+
+def _drawings(count: int) -> str:
+    return "1 drawing" if count == 1 else f"{count} drawings"

@@ -8,14 +8,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QApplication, QMainWindow, QMessageBox
 
 from .. import corrections, paths
 from .accuracy_dialog import AccuracyDialog
-from .canvas import CANVAS_SIZE
+from .canvas import CANVAS_SIZE, Canvas
 from .corrections_view import CorrectionBar, MyDrawingsDialog
+from .placement import place_beside
 from .retrain_dialog import RetrainDialog
 from .training_process import TRAINING_PROGRAM, TrainingRun
 from .training_status import TrainingStatus
@@ -31,9 +33,12 @@ class Learning(QObject):
         self.accuracy_dialog: AccuracyDialog | None = None
         self._count: int | None = None  # corrections in the file: read once, then kept up to date
         self.strokes_to_correct = window.canvas.strokes  # Number mode points this at the selected digit
+        self._saved: dict[tuple, int] = {}  # drawings saved in this session -> their label (duplicates)
         self.bar = CorrectionBar()
         self.bar.label_chosen.connect(self.save_correction)
         window.add_under_canvas(self.bar)
+        window.canvas.strokes_changed.connect(lambda _complete: self.sync_bar())
+        window.picture_opened.connect(lambda _path: self.sync_bar())
         for digit in range(10):
             action = QAction(f"It was a {digit}", window)
             action.setShortcut(QKeySequence(f"Ctrl+{digit}"))
@@ -56,24 +61,74 @@ class Learning(QObject):
             app.aboutToQuit.connect(self.shutdown)
 
     def save_correction(self, digit: int) -> bool:
-        """Append the current drawing with the right label to the user's corrections."""
+        """Append the current drawing with the right label to the user's corrections.
+
+        Refused in words: a picture (corrections are strokes), no drawing, a drawing already saved,
+        and a "correction" the model already agrees with.
+        """
+        if self._picture_shown():
+            self._say("A picture cannot be saved as a correction: My drawings keeps strokes. "
+                      "Draw the digit on the canvas to teach the model.")
+            return False
         strokes = self.strokes_to_correct()
         if not strokes:
-            self.window.statusBar().showMessage("Draw the digit first, then say what it was.", 4000)
+            self._say("Draw the digit first, then say what it was.")
+            return False
+        try:
+            correction = corrections.make(strokes, digit, float(self.window.brush_width), CANVAS_SIZE)
+        except ValueError as error:
+            self.window.show_error(f"Could not save the correction; your drawing is still on the canvas.\n\n{error}")
+            return False
+        refusal = self._refusal(correction)
+        if refusal:
+            self._say(refusal)
             return False
         path = paths.corrections_file()
         try:
-            corrections.append(path, corrections.make(strokes, digit, float(self.window.brush_width), CANVAS_SIZE))
-        except (corrections.CorrectionsError, ValueError) as error:
+            corrections.append(path, correction)
+        except corrections.CorrectionsError as error:
             self.window.show_error(f"Could not save the correction; your drawing is still on the canvas.\n\n{error}")
             return False
+        self._saved[_key(correction)] = digit
         if self._count is not None:  # counting up, instead of re-reading a file that may hold thousands
             self._count += 1
         count = self.corrections_count()
-        self.window.statusBar().showMessage(
-            f"Saved as a {digit} to My drawings ({count} in all). Model → Retrain… can learn from them.", 6000)
+        self._say(f"Saved as a {digit} to My drawings ({count} in all). Model → Retrain… can learn from them.")
         self._refresh_counts(count)
         return True
+
+    def _refusal(self, correction: corrections.Correction) -> str:
+        """Why this correction teaches nothing, or "" when it should be saved."""
+        saved = self._saved.get(_key(correction))
+        if saved is not None and self._still_saved(correction):
+            if saved == correction.label:
+                return f"This drawing is already saved as {saved} in My drawings."
+            return (f"This drawing is already saved as {saved}. To change its label, delete it in "
+                    "Model → My drawings… (Undo is there if you change your mind) and save it again.")
+        shown = np.asarray(self.window.results.bars.values)  # the prediction on screen for this drawing
+        if shown.any() and int(np.argmax(shown)) == correction.label:
+            return (f"The model already reads it as {correction.label}: nothing to correct. "
+                    "Save the drawings it gets wrong.")
+        return ""
+
+    def _still_saved(self, correction: corrections.Correction) -> bool:
+        """Whether the file still holds this drawing (it may have been deleted in My drawings since)."""
+        try:
+            return any(_key(record) == _key(correction) for record in corrections.load(paths.corrections_file())[0])
+        except corrections.CorrectionsError:
+            return True  # cannot tell: saving it again would most likely fail the same way
+
+    def _picture_shown(self) -> bool:
+        canvas: Canvas = self.window.edited_canvas
+        return canvas.picture is not None
+
+    def sync_bar(self) -> None:
+        """Disable "Wrong? It was a …" while a picture is shown, saying why (corrections are strokes)."""
+        self.bar.set_unavailable("Corrections are saved as strokes, so an opened picture cannot be one: "
+                                 "draw the digit to teach the model." if self._picture_shown() else "")
+
+    def _say(self, text: str) -> None:
+        self.window.statusBar().showMessage(text, 6000)
 
     def corrections_count(self) -> int:
         """How many corrections are saved: read from the file the first time only (saving counts up)."""
@@ -94,7 +149,10 @@ class Learning(QObject):
             if self.window.model_info is not None:
                 self._on_model_changed(self.window.model_info)
         self.retrain_dialog.set_corrections_count(self.corrections_count())
+        opening = not self.retrain_dialog.isVisible()
         self.retrain_dialog.show()
+        if opening:  # beside the window, not over the canvas it invites you to keep drawing on
+            place_beside(self.retrain_dialog, self.window)
         self.retrain_dialog.raise_()
         return self.retrain_dialog
 
@@ -149,10 +207,22 @@ class Learning(QObject):
         if self.drawings_dialog is None:
             self.drawings_dialog = MyDrawingsDialog(paths.corrections_file(), self.window)
             self.drawings_dialog.changed.connect(self._refresh_counts)
+            self.drawings_dialog.open_requested.connect(self.open_drawing)
         else:
             self.drawings_dialog.reload()
         self.drawings_dialog.show()
         return self.drawings_dialog
+
+    def open_drawing(self, record: corrections.Correction) -> None:
+        """Put a saved drawing on the canvas at its brush width (Undo brings the previous drawing back)."""
+        number_mode = getattr(self.window, "number_mode", None)
+        if number_mode is not None and number_mode.active:
+            number_mode.set_active(False)
+        scale = CANVAS_SIZE / record.canvas_size
+        self.window.canvas.load_strokes([[(x * scale, y * scale) for x, y in stroke] for stroke in record.strokes])
+        self.window.set_brush_width(record.brush_width * scale)
+        self._say(f"Opened a drawing saved as {record.label}, at its brush width "
+                  f"({record.brush_width * scale:.0f} px). Undo brings back what was on the canvas.")
 
     def open_accuracy(self) -> AccuracyDialog:
         if self.accuracy_dialog is None:
@@ -163,6 +233,8 @@ class Learning(QObject):
                 choices.insert(0, (f"current: {info.name}", info.source))
             self.accuracy_dialog = AccuracyDialog(choices, self.window)
             self.accuracy_dialog.finished.connect(self._forget_accuracy_dialog)
+            self.accuracy_dialog.show()
+            place_beside(self.accuracy_dialog, self.window)
         self.accuracy_dialog.show()
         return self.accuracy_dialog
 
@@ -178,3 +250,8 @@ class Learning(QObject):
     def shutdown(self) -> None:
         """Quitting the app ends a training run (its partial output is never kept)."""
         self.run.kill()
+
+
+def _key(correction: corrections.Correction) -> tuple:
+    """The drawing as the file stores it (points rounded to 0.01 px): equal keys, same drawing."""
+    return tuple(tuple((round(x, 2), round(y, 2)) for x, y in stroke) for stroke in correction.strokes)

@@ -243,7 +243,12 @@ class MainWindow(QMainWindow):
     # -- results ----------------------------------------------------------------------------
     def _on_strokes_changed(self, complete: bool) -> None:
         self._sync_edit_actions()
-        self.live.drawing_changed(complete)
+        picture = self.canvas.picture_pixels
+        if picture is None:
+            self.live.drawing_changed(complete)
+        else:  # Undo after drawing over a picture brought the picture back
+            self.chart.clear_sweep("the sweep needs strokes: draw to see it")
+            self.live.show_picture(picture)
 
     def _on_width_changed(self, width: int) -> None:
         self.canvas.set_brush_width(width)
@@ -263,7 +268,7 @@ class MainWindow(QMainWindow):
         self.chart.clear_sweep()
 
     def _show_picture(self, path: str, gray: np.ndarray) -> None:
-        self.canvas.set_picture(gray_image(gray))
+        self.canvas.set_picture(gray_image(gray), gray)
         self._sync_edit_actions()  # the picture replaced the strokes, and their undo and redo history
         self.statusBar().showMessage(f"Picture: {Path(path).name}", 5000)
         self.chart.clear_sweep("the sweep needs strokes: draw to see it")

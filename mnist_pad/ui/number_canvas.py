@@ -27,6 +27,7 @@ class NumberCanvas(Canvas):
     """Draw a number; digits are boxed with their readings; dividers below the paper regroup them."""
 
     aspect = ASPECT
+    hint = "Write a number here"
     digit_selected = Signal(int)           # index of the digit clicked in the readings band
     boundaries_edited = Signal(object)     # tuple[float, ...]: the dividers as the user left them
 

@@ -12,7 +12,7 @@ from PySide6.QtCore import QEvent, QObject, Signal
 from PySide6.QtWidgets import QApplication, QHBoxLayout, QLabel, QMainWindow, QPushButton, QWidget
 
 from .. import confidence
-from ..numbers import NumberReading
+from ..numbers import NumberReading, kept_boundaries
 from .canvas import CANVAS_SIZE
 from .number_canvas import NUMBER_CANVAS, NumberCanvas
 from .worker import Inference, ModelInfo
@@ -30,6 +30,8 @@ class NumberMode(QObject):
         self.inference: Inference | None = None
         self.reading: NumberReading | None = None
         self.boundaries: tuple[float, ...] | None = None  # None: grouped automatically
+        self._by_hand: tuple[float, ...] | None = None  # the dividers the user set, and...
+        self._regrouped_on: tuple = ()  # ...the strokes they were set on
         self.selected = 0
         self._seq = self._sweep_seq = 0
         self.toggle = QPushButton("Number", checkable=True, objectName="numberMode")
@@ -75,6 +77,7 @@ class NumberMode(QObject):
             learning.strokes_to_correct = self.window.canvas.strokes
             self.text.clear()
             self.window.use_canvas(self.window.canvas)
+        learning.sync_bar()  # a picture on the digit canvas blocks corrections only while it is shown
 
     def select(self, index: int) -> None:
         """Show digit `index` in the results panel and sweep it; corrections then apply to it."""
@@ -92,7 +95,8 @@ class NumberMode(QObject):
 
     def regroup(self, boundaries: tuple[float, ...]) -> None:
         """Read the drawing again with these dividers between digits (set by hand)."""
-        self.boundaries = tuple(boundaries)
+        self.boundaries = self._by_hand = tuple(boundaries)
+        self._regrouped_on = self.canvas.strokes()
         self.request()
 
     def selected_strokes(self) -> tuple[tuple[tuple[float, float], ...], ...]:
@@ -143,7 +147,11 @@ class NumberMode(QObject):
 
     def _on_strokes_changed(self, complete: bool) -> None:
         if complete:
-            self.boundaries = None  # a changed drawing is grouped afresh
+            strokes = self.canvas.strokes()
+            if self._by_hand is not None:  # dividers set by hand stay while no new stroke crosses them
+                self.boundaries = kept_boundaries(self._by_hand, self._regrouped_on, strokes, NUMBER_CANVAS)
+                if self.boundaries is None or len(strokes) < len(self._regrouped_on):
+                    self._by_hand, self._regrouped_on = self.boundaries, strokes
             self.request()
 
     def _on_width_changed(self, width: int) -> None:

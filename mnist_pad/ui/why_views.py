@@ -128,13 +128,16 @@ class MnistLikeness(QWidget):
         self.reference = reference
         self.ranks: dict[str, float] = {}
         self.texts: dict[str, str] = {}
-        self.setMinimumSize(220, len(MEASURE_NAMES) * self.ROW)
+        # wide enough for the longest line a drawing can get, so no line is ever cut off
+        longest = max((f"{label} -99.9 {unit}: {max(below, above, key=len)} than 100% of MNIST"
+                       for label, unit, below, above in MEASURE_NAMES.values()), key=self.fontMetrics().horizontalAdvance)
+        self.setMinimumSize(self.fontMetrics().horizontalAdvance(longest) + 16, len(MEASURE_NAMES) * self.ROW)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setToolTip("The grey band holds the middle 90% of MNIST's digits, the tick is their median; "
                         "the dot is your drawing (Morpho-MNIST's measures of the 28x28 input)")
 
     def sizeHint(self) -> QSize:
-        return QSize(280, len(MEASURE_NAMES) * self.ROW)
+        return QSize(max(280, self.minimumWidth()), len(MEASURE_NAMES) * self.ROW)
 
     def set_measures(self, measured: Morphometry | None) -> None:
         """Place a drawing's measures; None (no ink) empties the view."""
