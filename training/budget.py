@@ -1,9 +1,9 @@
 """A time budget for the whole command, planned from measurements rather than guesses.
 
 `--time-budget S` covers everything from the process start to the saved file. Before training,
-the final evaluation is timed on a slice of its data and extrapolated; while training, the speed
-is measured continuously, so the training deadline (budget minus the evaluation and saving reserve)
-and the learning-rate schedule follow the machine as it is now, busy or idle. When the speed
+the final evaluation and the ONNX export's parity check are timed on a slice of their data and
+extrapolated; while training, the speed is measured continuously, so the training deadline (budget
+minus the evaluation and saving reserve) and the learning-rate schedule follow the machine as it is now, busy or idle. When the speed
 measured leaves too few steps for a useful model, TooSlow says so with a budget that would work.
 """
 from __future__ import annotations
@@ -20,7 +20,7 @@ from mnist_pad.recognizer import Recognizer
 
 from . import evaluate
 
-SAVE_S = 1.0            # writing a checkpoint (about 1 MB, fsynced) and exiting, with room to spare
+SAVE_S = 1.0            # writing the files (about 1 MB each, fsynced) and exiting, with room to spare
 RESERVE_SAFETY = 1.3    # the measured evaluation cost times this, so a noisy slice cannot overrun
 SLICE_IMAGES, SLICE_DIGITS = 1000, 20
 SPEED_SMOOTHING = 0.1   # weight of the newest step in the moving average of the speed
@@ -82,9 +82,10 @@ class EvaluationSet:
 class Budget:
     """The training deadline within `seconds` of `started`, kept up to date with the speed measured."""
 
-    def __init__(self, started: float, seconds: float, evaluation_s: float, min_steps: int):
+    def __init__(self, started: float, seconds: float, evaluation_s: float, min_steps: int, saving_s: float = 0.0):
         self.started, self.seconds, self.min_steps = started, seconds, min_steps
         self.evaluation_s = evaluation_s
+        self.saving_s = saving_s  # the ONNX export and its parity check (export.saving_cost_s)
         self.loop_start = time.perf_counter()
         self.speed = 0.0        # steps per second, moving average
         self.peak_speed = 0.0   # the fastest the average has been: a drop means the machine got busier
@@ -92,9 +93,9 @@ class Budget:
         self._last = self.loop_start
 
     def reserve_s(self) -> float:
-        """Evaluation and saving, scaled by how much slower the machine is now than at its best."""
+        """Evaluation, export and saving, scaled by how much slower the machine is now than at its best."""
         slowdown = self.peak_speed / self.speed if self.speed > 0 else 1.0
-        return self.evaluation_s * RESERVE_SAFETY * max(1.0, slowdown) + SAVE_S
+        return (self.evaluation_s + self.saving_s) * RESERVE_SAFETY * max(1.0, slowdown) + SAVE_S
 
     def deadline(self) -> float:
         """When training must stop (perf_counter time)."""
@@ -138,6 +139,6 @@ class Budget:
             needed = loading + self.reserve_s() + self.min_steps * 0.5
             speed = ""
         return (f"--time-budget {self.seconds:g} s is too short on this machine to train a useful model: "
-                f"{speed}loading took {loading:.0f} s and the final evaluation needs about {self.reserve_s():.0f} s, "
+                f"{speed}loading took {loading:.0f} s and evaluating and saving need about {self.reserve_s():.0f} s, "
                 f"which leaves fewer than the {self.min_steps} steps a useful model needs. Nothing was saved; "
                 f"give it at least {10 * math.ceil(needed * 1.2 / 10):.0f} s (or close other programs).")

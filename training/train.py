@@ -33,6 +33,7 @@ from . import augment, data, evaluate, export
 from .budget import Budget, EvaluationSet, TooSlow
 from .priority import lower_priority
 from .progress import reporter
+from .threads import ThreadChooser
 
 VALIDATION_SIZE = 2000
 PEN_WIDTHS_PER_DIGIT = 3
@@ -227,7 +228,8 @@ def accuracy(net: torch.nn.Module, images: torch.Tensor, labels: torch.Tensor, d
     return correct / max(1, len(images))
 
 
-def train(args, net, images, labels, val_images, val_labels, device, report, budget: Budget | None) -> tuple[dict, float]:
+def train(args, net, images, labels, val_images, val_labels, device, report, budget: Budget | None,
+          threads: ThreadChooser | None) -> tuple[dict, float]:
     """The loop; returns the best weights (by validation accuracy) and that accuracy."""
     generator = torch.Generator().manual_seed(args.seed)
     optimizer = torch.optim.Adam(net.parameters(), lr=args.lr)
@@ -254,6 +256,8 @@ def train(args, net, images, labels, val_images, val_labels, device, report, bud
                 if budget is not None and budget.steps < budget.min_steps:
                     raise TooSlow(budget.advice())  # out of time before the speed could even be judged
                 break
+            if threads is not None:
+                threads.before_step()
             index = order[batch_start:batch_start + args.batch_size]
             batch = images[index].to(device).float()[:, None] / 255
             target = labels[index].to(device)
@@ -265,6 +269,8 @@ def train(args, net, images, labels, val_images, val_labels, device, report, bud
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
+            if threads is not None:
+                threads.after_step()
             if args.step_delay:
                 time.sleep(args.step_delay)
             step += 1
@@ -280,7 +286,8 @@ def train(args, net, images, labels, val_images, val_labels, device, report, bud
                        else elapsed / max(fraction, 1e-3) * (1 - fraction))
                 report.progress(fraction=round(fraction, 4), eta_s=round(max(0.0, eta), 1),
                                 epoch=epoch, step=step, loss=running_loss / running_count,
-                                accuracy=running_correct / running_count, images_per_s=round(seen / elapsed, 1))
+                                accuracy=running_correct / running_count, images_per_s=round(seen / elapsed, 1),
+                                threads=threads.threads if threads is not None else None)
                 running_loss, running_correct, running_count = 0.0, 0, 0
         val_accuracy = accuracy(net, val_images, val_labels, device)
         report.eval(epoch, val_accuracy)
@@ -343,6 +350,7 @@ def run(args: argparse.Namespace, argv: list[str], report, started: float) -> in
         net = models.build(arch)
     images, labels, val_images, val_labels, used = training_pool(args, report)
     evaluation = evaluation_set(args, report)
+    threads = ThreadChooser() if device.type == "cpu" else None  # starts on one thread, so timings below are on one
     report.stage("timing the evaluation", 0.0)
     recognizer = export.recognizer_of(net.eval(), arch)  # the starting weights, for timing (and the baseline)
     baseline = None
@@ -355,15 +363,19 @@ def run(args: argparse.Namespace, argv: list[str], report, started: float) -> in
         evaluation_s = evaluation_s if args.init else evaluation.cost_s(recognizer)
         steps_possible = math.ceil(len(images) / args.batch_size) * args.epochs if args.epochs else MIN_STEPS
         budget = Budget(started, args.time_budget, evaluation_s,
-                        min(steps_possible, MIN_STEPS_FINETUNE if args.init else MIN_STEPS))
-    net = net.to(device)
+                        min(steps_possible, MIN_STEPS_FINETUNE if args.init else MIN_STEPS),
+                        saving_s=export.saving_cost_s(net, args.data_dir))
+    # Channels-last activations make the convolutions about a third faster on CPU (oneDNN's preferred layout).
+    net = net.to(device, memory_format=torch.channels_last)
     report.start(arch=arch, epochs=args.epochs, time_budget=args.time_budget, device=str(device), train_size=len(images))
-    best_state, val_accuracy = train(args, net, images, labels, val_images, val_labels, device, report, budget)
+    best_state, val_accuracy = train(args, net, images, labels, val_images, val_labels, device, report, budget, threads)
+    if threads is not None:
+        report.note(threads.summary())
     if val_accuracy < MIN_VAL_ACCURACY and not args.limit:
         raise BrokenModel(f"training reached only {val_accuracy:.1%} validation accuracy, too poor to offer; nothing was "
                           "saved. Give it more time (--time-budget or --epochs), or check the data.")
     net.load_state_dict(best_state)
-    net = net.cpu().eval()
+    net = net.cpu().to(memory_format=torch.contiguous_format).eval()
     report.stage("evaluating the new model", 0.0)
     recognizer = export.recognizer_of(net, arch)  # the figures are the app's engine's
     figures = evaluation.figures(recognizer, lambda f: report.stage("evaluating the new model", f))
