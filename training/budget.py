@@ -3,8 +3,9 @@
 `--time-budget S` covers everything from the process start to the saved file. Before training,
 the final evaluation and the ONNX export's parity check are timed on a slice of their data and
 extrapolated; while training, the speed is measured continuously, so the training deadline (budget
-minus the evaluation and saving reserve) and the learning-rate schedule follow the machine as it is now, busy or idle. When the speed
-measured leaves too few steps for a useful model, TooSlow says so with a budget that would work.
+minus the evaluation and saving reserve) and the learning-rate schedule follow the machine as it is
+now, busy or idle. When the speed measured leaves too few steps for a useful model, TooSlow says
+so with a budget that would work.
 """
 from __future__ import annotations
 
@@ -23,7 +24,9 @@ from . import evaluate
 SAVE_S = 1.0            # writing the files (about 1 MB each, fsynced) and exiting, with room to spare
 RESERVE_SAFETY = 1.3    # the measured evaluation cost times this, so a noisy slice cannot overrun
 SLICE_IMAGES, SLICE_DIGITS = 1000, 20
-SPEED_SMOOTHING = 0.1   # weight of the newest step in the moving average of the speed
+# The speed is a moving average over about this many seconds: long enough that a hiccup of a shared
+# machine (or a thread trial, training/threads.py) does not pull the deadline forward for good.
+SPEED_WINDOW_S = 5.0
 WARMUP_STEPS = 5        # steps, and seconds, before the speed measured is trusted (the first ones are slow)
 WARMUP_S = 3.0
 
@@ -108,11 +111,12 @@ class Budget:
     def step_done(self, now: float) -> None:
         """Record one optimizer step; refuse when the speed measured leaves too few steps."""
         self.steps += 1
-        rate = 1.0 / max(1e-6, now - self._last)
+        seconds = max(1e-6, now - self._last)
+        rate, weight = 1.0 / seconds, 1.0 - math.exp(-seconds / SPEED_WINDOW_S)
         self._last = now
         if self.steps == 1:
             return  # the first step pays for one-off set-up
-        self.speed = rate if self.speed == 0 else (1 - SPEED_SMOOTHING) * self.speed + SPEED_SMOOTHING * rate
+        self.speed = rate if self.speed == 0 else (1 - weight) * self.speed + weight * rate
         if self.steps >= WARMUP_STEPS and now - self.loop_start >= WARMUP_S:
             self.peak_speed = max(self.peak_speed, self.speed)
             self.check(now)
