@@ -4,10 +4,11 @@ from __future__ import annotations
 import json
 import time
 
+import psutil
 import pytest
 import torch
 
-from training import export, threads, train
+from training import bench_training, export, threads, train
 
 
 class Machine:
@@ -87,3 +88,18 @@ def test_the_export_cost_is_extrapolated_from_a_timed_slice_of_the_parity_check(
     monkeypatch.setattr(export, "check_parity", slow_check)
     seconds = export.saving_cost_s(train.models.build("padnet"), shared_data, sample=100)
     assert checked == [100] and 5.0 <= seconds < 15.0
+
+
+def test_the_training_bench_measures_each_condition_with_a_busy_core_only_when_asked(shared_data, monkeypatch):
+    hogs_seen = []
+
+    def children_spinning() -> int:
+        return sum(1 for child in psutil.Process().children() if "while True" in " ".join(child.cmdline()))
+
+    monkeypatch.setattr(bench_training, "images_per_s", lambda images, threads: hogs_seen.append(children_spinning()) or 1000.0)
+    monkeypatch.setattr(bench_training, "budget_run", lambda data_dir, budget: {"wall_s": budget})
+    figures = bench_training.training_figures(str(shared_data), budget=60)
+    assert hogs_seen == [0, 0, 1, 1], "idle first, then one spinning process while measuring the busy condition"
+    assert children_spinning() == 0, "the spinning process is stopped afterwards"
+    assert figures["idle_images_per_s_1_thread"] == 1000 and figures["busy_core_budget60s_wall_s"] == 60
+    assert "busy_core_load_average_1min" in figures

@@ -5,8 +5,10 @@ tensor; batches are augmented as tensors on the training device. With --time-bud
 command ends within the budget (see training/budget.py): the learning-rate schedule follows the
 fraction of the training time used, measured as it goes, and training stops in time to evaluate
 and save, keeping the weights with the best validation accuracy (2,000 training images held out).
-Fine-tuning (--init) replays the original data beside the corrections, at a lower learning rate,
-and reports the figures of the model it started from beside the new ones.
+On the CPU the thread count is chosen by timing real steps (training/threads.py): a core held by
+another program makes torch's default threads stall. Fine-tuning (--init) replays the original
+data beside the corrections, at a lower learning rate, and reports the figures of the model it
+started from beside the new ones.
 """
 from __future__ import annotations
 
