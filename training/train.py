@@ -45,7 +45,7 @@ CORRECTION_SHARE = 0.1  # corrections are repeated until they are about this sha
 # from scratch, 150 steps of 256 images reach about 97% on MNIST; fine-tuning needs far fewer.
 MIN_STEPS, MIN_STEPS_FINETUNE = 150, 20
 MIN_VAL_ACCURACY = 0.9  # below this on validation a model is broken, whatever the cause: never saved
-LR, LR_FINETUNE = 3e-3, 1e-4
+LR, LR_FINETUNE = 3e-3, 3e-4  # fine-tune: 97% of corrections learned for -0.15 MNIST points (1e-4: 91%)
 DEFAULTS = Recipe()
 
 
