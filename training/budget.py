@@ -22,8 +22,8 @@ from mnist_pad.recognizer import Recognizer
 from . import evaluate
 
 SAVE_S = 1.0            # writing the files (about 1 MB each, fsynced) and exiting, with room to spare
-RESERVE_SAFETY = 1.3    # the measured evaluation cost times this, so a noisy slice cannot overrun
-SLICE_IMAGES, SLICE_DIGITS = 1000, 20
+RESERVE_SAFETY = 1.2    # the measured costs times this, so a noisy slice cannot overrun
+SLICE_IMAGES, SLICE_DIGITS = 2000, 20  # one batch of evaluate.mnist_accuracy: timed as the evaluation runs it
 # The speed is a moving average over about this many seconds: long enough that a hiccup of a shared
 # machine (or a thread trial, training/threads.py) does not pull the deadline forward for good.
 SPEED_WINDOW_S = 5.0
@@ -99,6 +99,12 @@ class Budget:
         """Evaluation, export and saving, scaled by how much slower the machine is now than at its best."""
         slowdown = self.peak_speed / self.speed if self.speed > 0 else 1.0
         return (self.evaluation_s + self.saving_s) * RESERVE_SAFETY * max(1.0, slowdown) + SAVE_S
+
+    def summary(self) -> str:
+        """The reserve and what it rests on, for the log."""
+        slowdown = self.peak_speed / self.speed if self.speed > 0 else 1.0
+        return (f"kept {self.reserve_s():.1f} s for the end: evaluation {self.evaluation_s:.1f} s + export check "
+                f"{self.saving_s:.1f} s, x{RESERVE_SAFETY} safety x{max(1.0, slowdown):.2f} slowdown, + {SAVE_S:g} s")
 
     def deadline(self) -> float:
         """When training must stop (perf_counter time)."""

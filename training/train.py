@@ -371,8 +371,9 @@ def run(args: argparse.Namespace, argv: list[str], report, started: float) -> in
     net = net.to(device, memory_format=torch.channels_last)
     report.start(arch=arch, epochs=args.epochs, time_budget=args.time_budget, device=str(device), train_size=len(images))
     best_state, val_accuracy = train(args, net, images, labels, val_images, val_labels, device, report, budget, threads)
-    if threads is not None:
-        report.note(threads.summary())
+    for part in (threads, budget):
+        if part is not None:
+            report.note(part.summary())
     if val_accuracy < MIN_VAL_ACCURACY and not args.limit:
         raise BrokenModel(f"training reached only {val_accuracy:.1%} validation accuracy, too poor to offer; nothing was "
                           "saved. Give it more time (--time-budget or --epochs), or check the data.")
