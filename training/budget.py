@@ -90,21 +90,24 @@ class Budget:
         self.evaluation_s = evaluation_s
         self.saving_s = saving_s  # the ONNX export and its parity check (export.saving_cost_s)
         self.loop_start = time.perf_counter()
-        self.speed = 0.0        # steps per second, moving average
-        self.peak_speed = 0.0   # the fastest the average has been: a drop means the machine got busier
+        self.speed = 0.0         # steps per second now: a moving average over about SPEED_WINDOW_S
+        self.mean_speed = 0.0    # steps per second since the first step: the machine as it usually is
         self.steps = 0
+        self._timed_steps, self._untimed_s = 0, 0.0
         self._last = self.loop_start
 
+    def slowdown(self) -> float:
+        """How much slower the machine is now than on average during this run (at least 1)."""
+        return max(1.0, self.mean_speed / self.speed) if self.speed > 0 and self.mean_speed > 0 else 1.0
+
     def reserve_s(self) -> float:
-        """Evaluation, export and saving, scaled by how much slower the machine is now than at its best."""
-        slowdown = self.peak_speed / self.speed if self.speed > 0 else 1.0
-        return (self.evaluation_s + self.saving_s) * RESERVE_SAFETY * max(1.0, slowdown) + SAVE_S
+        """Evaluation, export and saving, scaled by how much slower the machine is now than usual."""
+        return (self.evaluation_s + self.saving_s) * RESERVE_SAFETY * self.slowdown() + SAVE_S
 
     def summary(self) -> str:
         """The reserve and what it rests on, for the log."""
-        slowdown = self.peak_speed / self.speed if self.speed > 0 else 1.0
         return (f"kept {self.reserve_s():.1f} s for the end: evaluation {self.evaluation_s:.1f} s + export check "
-                f"{self.saving_s:.1f} s, x{RESERVE_SAFETY} safety x{max(1.0, slowdown):.2f} slowdown, + {SAVE_S:g} s")
+                f"{self.saving_s:.1f} s, x{RESERVE_SAFETY} safety x{self.slowdown():.2f} slowdown, + {SAVE_S:g} s")
 
     def deadline(self) -> float:
         """When training must stop (perf_counter time)."""
@@ -114,23 +117,32 @@ class Budget:
         """How far through the training time we are (0..1), for the schedule."""
         return (now - self.loop_start) / max(1e-6, self.deadline() - self.loop_start)
 
-    def step_done(self, now: float) -> None:
-        """Record one optimizer step; refuse when the speed measured leaves too few steps."""
+    def step_done(self, now: float, timed: bool = True) -> None:
+        """Record one optimizer step; refuse when the speed measured leaves too few steps.
+
+        A step that is not `timed` (a trial of another thread count, training/threads.py) counts as
+        a step but says nothing about the speed of the machine, nor does the first, which pays for set-up.
+        """
         self.steps += 1
         seconds = max(1e-6, now - self._last)
-        rate, weight = 1.0 / seconds, 1.0 - math.exp(-seconds / SPEED_WINDOW_S)
         self._last = now
-        if self.steps == 1:
-            return  # the first step pays for one-off set-up
+        if self.steps == 1 or not timed:
+            self._untimed_s += seconds
+            return
+        self._timed_steps += 1
+        rate, weight = 1.0 / seconds, 1.0 - math.exp(-seconds / SPEED_WINDOW_S)
         self.speed = rate if self.speed == 0 else (1 - weight) * self.speed + weight * rate
-        if self.steps >= WARMUP_STEPS and now - self.loop_start >= WARMUP_S:
-            self.peak_speed = max(self.peak_speed, self.speed)
+        self.mean_speed = self._timed_steps / max(1e-6, now - self.loop_start - self._untimed_s)
+        if self._timed_steps >= WARMUP_STEPS and now - self.loop_start >= WARMUP_S:
             self.check(now)
 
     def check(self, now: float) -> None:
-        """Raise TooSlow when the steps done plus those still possible are fewer than a useful model needs."""
+        """Raise TooSlow when the steps done plus those still possible are fewer than a useful model needs.
+
+        Judged on the mean speed, so a few seconds of a busier machine do not end a run that would make it.
+        """
         remaining = max(0.0, self.deadline() - now)
-        possible = self.steps + remaining * self.speed if self.speed else self.steps
+        possible = self.steps + remaining * self.mean_speed
         if possible < self.min_steps:
             raise TooSlow(self.advice())
 
@@ -142,9 +154,9 @@ class Budget:
     def advice(self) -> str:
         """Why the budget cannot work, and the budget that would."""
         loading = self.loop_start - self.started
-        if self.speed:
-            needed = loading + self.reserve_s() + self.min_steps / self.speed
-            speed = f"this machine now makes about {self.speed:.1f} training steps/s, "
+        if self.mean_speed:
+            needed = loading + self.reserve_s() + self.min_steps / self.mean_speed
+            speed = f"this machine makes about {self.mean_speed:.1f} training steps/s now, "
         else:
             needed = loading + self.reserve_s() + self.min_steps * 0.5
             speed = ""

@@ -46,6 +46,11 @@ class ThreadChooser:
         """The count torch uses for the next step."""
         return self.trying if self.trying is not None else self.chosen
 
+    @property
+    def on_trial(self) -> bool:
+        """Whether the next step tries a count other than the one in use (its time is not the machine's usual)."""
+        return self.trying is not None and self.trying != self.chosen
+
     def before_step(self) -> None:
         """Start timing a step; starts a trial of the other count when one is due."""
         now = self.clock()
