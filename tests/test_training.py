@@ -44,7 +44,8 @@ def test_tiny_run_reports_json_progress_and_saves_a_loadable_model(shared_data, 
     start = events[kinds.index("start")]
     assert set(start) == {"event", "arch", "epochs", "time_budget", "device", "train_size"}
     progress = [e for e in events if e["event"] == "progress"]
-    assert progress and set(progress[0]) == {"event", "fraction", "eta_s", "epoch", "step", "loss", "accuracy", "images_per_s"}
+    assert progress and set(progress[0]) == {"event", "fraction", "eta_s", "epoch", "step", "loss", "accuracy",
+                                             "images_per_s", "threads"}
     assert all(0 <= e["fraction"] <= 1 for e in progress)
     done = events[-1]
     assert Path(done["path"]) == out.resolve() and 0 <= done["figures"]["mnist_test_accuracy"] <= 1
