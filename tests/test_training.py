@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import errno
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -18,7 +17,7 @@ import torch
 from mnist_pad import checkpoint, corrections
 from mnist_pad.recognizer import Recognizer
 from mnist_pad.recipe import Recipe
-from training import cache, data, evaluate, train
+from training import cache, data, evaluate, options, train
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -157,7 +156,7 @@ def test_fine_tuning_starts_from_a_checkpoint_and_keeps_its_architecture(shared_
     assert code == 0
     assert events_of(capsys.readouterr().out)[-1]["event"] == "done"
     card = checkpoint.load(out).card
-    assert card["arch"] == "padnet" and "fine-tuned from" in card["description"] and card["recipe"]["lr"] == train.LR_FINETUNE
+    assert card["arch"] == "padnet" and "fine-tuned from" in card["description"] and card["recipe"]["lr"] == options.LR_FINETUNE
 
 
 def test_training_and_evaluation_started_by_the_app_run_below_its_priority(tmp_path):
@@ -243,7 +242,8 @@ def test_the_recipe_round_trips_through_the_command_line(tmp_path):
     drawings = tmp_path / "c.jsonl"  # the command line checks that the user's drawings are there and readable
     corrections.append(drawings, corrections.make([[(10.0, 10.0), (200.0, 200.0)]], 1, 12.0, 280))
     recipe = Recipe(data_dir="/d", time_budget=60.0, augment="thickness", corrections=str(drawings), init="/m.pt")
-    assert Recipe.from_args(train.parse_args(recipe.to_argv())) == replace(recipe, lr=train.LR_FINETUNE)
+    assert Recipe.from_args(train.parse_args(recipe.to_argv())) == replace(recipe, lr=options.LR_FINETUNE, batch_size=options.BATCH)
+    assert train.parse_args(Recipe(time_budget=60.0).to_argv()).batch_size == options.BATCH_BUDGETED
     assert "--init" not in Recipe(time_budget=60.0).to_argv()
     with pytest.raises(ValueError, match="none is loaded"):
         Recipe.finetune("", "/c.jsonl")

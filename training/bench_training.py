@@ -3,7 +3,7 @@
     python -m training.bench_training [--data-dir DIR] [--budget 60] [--json]
 
 For each condition: training images/s with torch on one thread and on all threads (full
-augmentation, batch 256, channels-last, as train.py trains), and a real `python -m training
+augmentation, batch 128, channels-last, as train.py trains), and a real `python -m training
 --time-budget B` run (it picks its thread count itself, training/threads.py): its wall time, the
 delay to its first progress event, MNIST test and worst-width pen accuracy. The load average is
 given with each condition: on a shared machine it says how busy the rest of it was.
@@ -26,10 +26,11 @@ import torch.nn.functional as F
 from mnist_pad import model as models, paths
 
 from . import augment, data
+from .options import BATCH_BUDGETED as BATCH
 from .train import keep_freed_memory
 
 CONDITIONS = ("idle", "busy_core")
-STEPS, WARMUP_STEPS, BATCH = 30, 5, 256
+STEPS, WARMUP_STEPS = 30, 5
 
 
 @contextlib.contextmanager
