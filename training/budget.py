@@ -26,7 +26,11 @@ RESERVE_SAFETY = 1.2    # the measured costs times this, so a noisy slice cannot
 SLICE_IMAGES, SLICE_DIGITS = 2000, 20  # one batch of evaluate.mnist_accuracy: timed as the evaluation runs it
 # The speed is a moving average over about this many seconds: long enough that a hiccup of a shared
 # machine (or a thread trial, training/threads.py) does not pull the deadline forward for good.
-SPEED_WINDOW_S = 5.0
+SPEED_WINDOW_S = 10.0
+# The reserve grows with the slowdown up to this factor: beyond it, a spell of a busier machine would end
+# training early for nothing (a 60 s run with a busy core stopped at 41 s for a 5 s evaluation), and
+# the budget's 10% tolerance covers the rest.
+MAX_SLOWDOWN = 1.5
 WARMUP_STEPS = 5        # steps, and seconds, before the speed measured is trusted (the first ones are slow)
 WARMUP_S = 3.0
 
@@ -97,8 +101,10 @@ class Budget:
         self._last = self.loop_start
 
     def slowdown(self) -> float:
-        """How much slower the machine is now than on average during this run (at least 1)."""
-        return max(1.0, self.mean_speed / self.speed) if self.speed > 0 and self.mean_speed > 0 else 1.0
+        """How much slower the machine is now than on average during this run (1 to MAX_SLOWDOWN)."""
+        if self.speed <= 0 or self.mean_speed <= 0:
+            return 1.0
+        return min(MAX_SLOWDOWN, max(1.0, self.mean_speed / self.speed))
 
     def reserve_s(self) -> float:
         """Evaluation, export and saving, scaled by how much slower the machine is now than usual."""
