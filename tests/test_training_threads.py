@@ -96,7 +96,7 @@ def test_the_training_bench_measures_each_condition_with_a_busy_core_only_when_a
     def children_spinning() -> int:
         return sum(1 for child in psutil.Process().children() if "while True" in " ".join(child.cmdline()))
 
-    monkeypatch.setattr(bench_training, "images_per_s", lambda images, threads: hogs_seen.append(children_spinning()) or 1000.0)
+    monkeypatch.setattr(bench_training, "images_per_s", lambda images, labels, threads: hogs_seen.append(children_spinning()) or 1000.0)
     monkeypatch.setattr(bench_training, "budget_run", lambda data_dir, budget: {"wall_s": budget})
     figures = bench_training.training_figures(str(shared_data), budget=60)
     assert hogs_seen == [0, 0, 1, 1], "idle first, then one spinning process while measuring the busy condition"
