@@ -33,8 +33,8 @@ from mnist_pad.recipe import Recipe
 
 from . import augment, data, evaluate, export
 from .budget import Budget, EvaluationSet, TooSlow
-from .priority import lower_priority
 from .options import parse_args
+from .priority import lower_priority
 from .progress import reporter
 from .threads import ThreadChooser
 
