@@ -26,7 +26,7 @@ class Recipe:
     corrections: str | None = None     # the user's corrections .jsonl
     pendigits: str = "auto"
     lr: float | None = None
-    batch_size: int = 256
+    batch_size: int | None = None      # the CLI's default: smaller within a time budget
     schedule: str = "onecycle"
     seed: int = 0
 

@@ -198,3 +198,40 @@ def test_my_drawings_lists_skips_damage_and_deletes(qtbot, tmp_path):
         dialog.delete_selected()
     assert changed.args == [2]
     assert [r.label for r in corrections.load(path)[0]] == [1, 3]
+
+
+def test_a_model_below_the_one_in_use_on_mnist_alone_is_called_worse(qtbot, fake_cli):
+    # As a 60 s run on a busy machine may end: fine on pen digits, below the model in use on MNIST test.
+    program = fake_cli("""
+        open(out, "wb").write(b"weights")
+        say(event="done", path=out, seconds=64, figures={"mnist_test_accuracy": 0.9885,
+                                                         "pendigits_worst_width_accuracy": 0.975})
+    """)
+    dialog = RetrainDialog(program=program)
+    qtbot.addWidget(dialog)
+    dialog.set_current_model("robust", "robust.pt", {"figures": {"mnist_test_accuracy": 0.9932,
+                                                                 "pendigits_worst_width_accuracy": 0.972}})
+    with qtbot.waitSignal(dialog.run.succeeded, timeout=20000):
+        dialog.start_training()
+    verdict = dialog.result.verdict.text()
+    assert "worse than the current model (robust)" in verdict and "MNIST test accuracy" in verdict
+    assert "pen digits" not in verdict and dialog.result.use_button.text() == "Use it anyway"
+
+
+def test_a_finetune_shows_the_users_drawings_before_and_after_before_switching(qtbot, fake_cli):
+    program = fake_cli("""
+        open(out, "wb").write(b"weights")
+        say(event="done", path=out, seconds=30,
+            figures={"mnist_test_accuracy": 0.9921, "corrections_accuracy": 0.9467},
+            baseline={"mnist_test_accuracy": 0.9932, "corrections_accuracy": 0.1429})
+    """)
+    dialog = RetrainDialog(program=program)
+    qtbot.addWidget(dialog)
+    dialog.set_current_model("robust", "/models/robust.pt", {"figures": {"mnist_test_accuracy": 0.9932}})
+    dialog.set_corrections_count(35)
+    with qtbot.waitSignal(dialog.run.succeeded, timeout=20000):
+        assert dialog.start_finetune()
+    texts = [dialog.result.grid.itemAt(i).widget().text() for i in range(dialog.result.grid.count())]
+    row = texts.index("your drawings, mean over widths")
+    assert texts[row + 1:row + 3] == ["14.29%", "94.67%"], "before and after, shown before any switch"
+    assert "<b>before (robust)</b>" in texts and dialog.result.use_button.isEnabled()

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import errno
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -18,7 +17,7 @@ import torch
 from mnist_pad import checkpoint, corrections, files
 from mnist_pad.recognizer import Recognizer
 from mnist_pad.recipe import Recipe
-from training import cache, data, evaluate, train
+from training import cache, data, evaluate, options, train
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -44,7 +43,8 @@ def test_tiny_run_reports_json_progress_and_saves_a_loadable_model(shared_data, 
     start = events[kinds.index("start")]
     assert set(start) == {"event", "arch", "epochs", "time_budget", "device", "train_size"}
     progress = [e for e in events if e["event"] == "progress"]
-    assert progress and set(progress[0]) == {"event", "fraction", "eta_s", "epoch", "step", "loss", "accuracy", "images_per_s"}
+    assert progress and set(progress[0]) == {"event", "fraction", "eta_s", "epoch", "step", "loss", "accuracy",
+                                             "images_per_s", "threads"}
     assert all(0 <= e["fraction"] <= 1 for e in progress)
     done = events[-1]
     assert Path(done["path"]) == out.resolve() and 0 <= done["figures"]["mnist_test_accuracy"] <= 1
@@ -166,7 +166,7 @@ def test_fine_tuning_starts_from_a_checkpoint_and_keeps_its_architecture(shared_
     assert code == 0
     assert events_of(capsys.readouterr().out)[-1]["event"] == "done"
     card = checkpoint.load(out).card
-    assert card["arch"] == "padnet" and "fine-tuned from" in card["description"] and card["recipe"]["lr"] == train.LR_FINETUNE
+    assert card["arch"] == "padnet" and "fine-tuned from" in card["description"] and card["recipe"]["lr"] == options.LR_FINETUNE
 
 
 def test_training_and_evaluation_started_by_the_app_run_below_its_priority(tmp_path):
@@ -191,10 +191,10 @@ def test_a_time_budget_too_small_to_train_is_refused_in_words(shared_data, tmp_p
 
 
 def run_cli(args: list[str]) -> tuple[subprocess.CompletedProcess, float, list[dict]]:
-    """The training CLI as a user's busy machine runs it: torch on one thread (see /work/notes/issue10.md)."""
+    """The training CLI as the app runs it, choosing its own thread count (training/threads.py)."""
     begun = time.perf_counter()
     result = subprocess.run([sys.executable, "-m", "training", "--progress", "json", *args], cwd=ROOT,
-                            capture_output=True, text=True, timeout=120, env={**os.environ, "OMP_NUM_THREADS": "1"})
+                            capture_output=True, text=True, timeout=120)
     return result, time.perf_counter() - begun, events_of(result.stdout)
 
 
@@ -252,7 +252,8 @@ def test_the_recipe_round_trips_through_the_command_line(tmp_path):
     drawings = tmp_path / "c.jsonl"  # the command line checks that the user's drawings are there and readable
     corrections.append(drawings, corrections.make([[(10.0, 10.0), (200.0, 200.0)]], 1, 12.0, 280))
     recipe = Recipe(data_dir="/d", time_budget=60.0, augment="thickness", corrections=str(drawings), init="/m.pt")
-    assert Recipe.from_args(train.parse_args(recipe.to_argv())) == replace(recipe, lr=train.LR_FINETUNE)
+    assert Recipe.from_args(train.parse_args(recipe.to_argv())) == replace(recipe, lr=options.LR_FINETUNE, batch_size=options.BATCH)
+    assert train.parse_args(Recipe(time_budget=60.0).to_argv()).batch_size == options.BATCH_BUDGETED
     assert "--init" not in Recipe(time_budget=60.0).to_argv()
     with pytest.raises(ValueError, match="none is loaded"):
         Recipe.finetune("", "/c.jsonl")

@@ -16,6 +16,7 @@ import hashlib
 import io
 import json
 import sys
+import time
 import warnings
 from pathlib import Path
 from typing import Callable
@@ -85,6 +86,19 @@ def check_parity(net: nn.Module, onnx_bytes: bytes, images: np.ndarray, descript
                           f"largest probability difference {worst:.2e} (allowed {TOLERANCE:.0e}); nothing was written")
     return {"set": description, "images": int(len(images)), "argmax_agreement": 1.0,
             "max_abs_prob_diff": worst, "tolerance": TOLERANCE}
+
+
+def saving_cost_s(net: nn.Module, data_dir: str | Path | None, sample: int = 1000) -> float:
+    """Seconds save_model's export will take now: the export and a parity check on `sample` images, timed and extrapolated."""
+    images, description = parity_images(data_dir)
+    begun = time.perf_counter()
+    onnx_bytes = to_onnx(net)
+    exported = time.perf_counter()
+    try:
+        check_parity(net, onnx_bytes, images[:sample], description)
+    except ExportError:
+        pass  # an untrained network's near-equal probabilities may differ in argmax: only the time counts here
+    return exported - begun + (time.perf_counter() - exported) * len(images) / min(sample, len(images))
 
 
 def write_onnx_form(sidecar: Path, onnx_bytes: bytes, card: dict, parity: dict, source: Path | None) -> Path:

@@ -40,7 +40,7 @@ class JsonReporter:
         self._emit("start", **info)
 
     def progress(self, **fields) -> None:
-        """A step report: fraction, eta_s, epoch, step, loss, accuracy, images_per_s."""
+        """A step report: fraction, eta_s, epoch, step, loss, accuracy, images_per_s, threads (torch's, on CPU)."""
         self._emit("progress", **fields)
 
     def eval(self, epoch: int, val_accuracy: float) -> None:

@@ -5,8 +5,10 @@ tensor; batches are augmented as tensors on the training device. With --time-bud
 command ends within the budget (see training/budget.py): the learning-rate schedule follows the
 fraction of the training time used, measured as it goes, and training stops in time to evaluate
 and save, keeping the weights with the best validation accuracy (2,000 training images held out).
-Fine-tuning (--init) replays the original data beside the corrections, at a lower learning rate,
-and reports the figures of the model it started from beside the new ones.
+On the CPU the thread count is chosen by timing real steps (training/threads.py): a core held by
+another program makes torch's default threads stall. Fine-tuning (--init) replays the original
+data beside the corrections, at a lower learning rate, and reports the figures of the model it
+started from beside the new ones.
 """
 from __future__ import annotations
 
@@ -25,14 +27,16 @@ import psutil
 import torch
 import torch.nn.functional as F
 
-from mnist_pad import checkpoint, corrections as corrections_store, model as models, paths, pendigits
+from mnist_pad import checkpoint, corrections as corrections_store, model as models, pendigits
 from mnist_pad.preprocess import PREPROCESS_VERSION
 from mnist_pad.recipe import Recipe
 
 from . import augment, data, evaluate, export
 from .budget import Budget, EvaluationSet, TooSlow
+from .options import parse_args
 from .priority import lower_priority
 from .progress import reporter
+from .threads import ThreadChooser
 
 VALIDATION_SIZE = 2000
 PEN_WIDTHS_PER_DIGIT = 3
@@ -42,8 +46,6 @@ CORRECTION_SHARE = 0.1  # corrections are repeated until they are about this sha
 # from scratch, 150 steps of 256 images reach about 97% on MNIST; fine-tuning needs far fewer.
 MIN_STEPS, MIN_STEPS_FINETUNE = 150, 20
 MIN_VAL_ACCURACY = 0.9  # below this on validation a model is broken, whatever the cause: never saved
-LR, LR_FINETUNE = 3e-3, 1e-4
-DEFAULTS = Recipe()
 
 
 AUGMENT_WORDS = {
@@ -63,65 +65,6 @@ class BrokenModel(Exception):
 
 class Cancelled(Exception):
     """Ctrl-C or SIGTERM: stop now and save nothing."""
-
-
-def bounded(kind: type, low: float, high: float):
-    """An argparse type: a finite `kind` (int or float) from `low` to `high`, else a message naming the bounds."""
-    def parse(text: str):
-        try:
-            value = kind(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a {'whole number' if kind is int else 'number'}") from None
-        if not (math.isfinite(value) and low <= value <= high):
-            raise argparse.ArgumentTypeError(f"{text} is outside the accepted range {low:g} to {high:g}")
-        return value
-    return parse
-
-
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    """The command line; defaults are the shipped robust recipe."""
-    parser = argparse.ArgumentParser(prog="python -m training", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data-dir", default=str(paths.mnist_cache_dir()), help="folder holding MNIST/raw (downloaded there if missing)")
-    parser.add_argument("--epochs", type=bounded(int, 1, 10_000), default=None, help="epochs (default 30, or as many as --time-budget allows)")
-    parser.add_argument("--time-budget", type=bounded(float, 1, 7 * 24 * 3600), default=None, metavar="SECONDS", help="stop within this many seconds, schedule fitted to it")
-    parser.add_argument("--batch-size", type=bounded(int, 1, 8192), default=DEFAULTS.batch_size)
-    parser.add_argument("--lr", type=bounded(float, 1e-7, 1.0), default=DEFAULTS.lr,
-                        help=f"peak learning rate of Adam (default {LR:g}, {LR_FINETUNE:g} with --init)")
-    parser.add_argument("--schedule", choices=["onecycle", "constant"], default=DEFAULTS.schedule, help="learning-rate schedule")
-    parser.add_argument("--device", choices=["auto", "cpu", "cuda"], default=DEFAULTS.device)
-    parser.add_argument("--seed", type=bounded(int, 0, 2**63 - 1), default=DEFAULTS.seed)
-    parser.add_argument("--arch", choices=sorted(models.ARCHITECTURES), default=DEFAULTS.arch)
-    parser.add_argument("--augment", choices=["none", "thickness", "full"], default=DEFAULTS.augment)
-    parser.add_argument("--pendigits", default=DEFAULTS.pendigits,
-                        help="also train on pen-drawn digits (writers outside pendigits.EVAL_WRITERS): a pendigits-orig.tra file, "
-                             "'auto' (DATA_DIR/pendigits/pendigits-orig.tra when present) or 'none'")
-    parser.add_argument("--corrections", default=None, help="a corrections JSONL file to include, oversampled, at random brush widths")
-    parser.add_argument("--init", default=None, help="fine-tune from this checkpoint (its architecture wins over --arch)")
-    parser.add_argument("--out", default="model.pt", help="where to save the checkpoint (written atomically)")
-    parser.add_argument("--progress", choices=["bar", "json"], default="bar")
-    parser.add_argument("--low-priority", action="store_true",
-                        help="run at a lower CPU priority (the app uses this so drawing stays smooth meanwhile)")
-    parser.add_argument("--limit", type=bounded(int, 1, 60_000), default=None, help=argparse.SUPPRESS)  # tests: train on N images only
-    # tests: sleep this long after each step, a simulated slow machine
-    parser.add_argument("--step-delay", type=bounded(float, 0, 60), default=0.0, help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
-    if args.lr is None:
-        args.lr = LR_FINETUNE if args.init else LR
-    if args.epochs is None and args.time_budget is None:
-        args.epochs = 30
-    if paths.is_shipped(args.out):
-        parser.error(f"--out {args.out} would overwrite a model shipped with the app; choose another path")
-    if args.corrections:
-        if not Path(args.corrections).exists():
-            parser.error(f"--corrections {args.corrections}: no such file")
-        try:
-            records, skipped = corrections_store.load(args.corrections)
-        except corrections_store.CorrectionsError as error:
-            parser.error(f"--corrections: {error}")
-        if not records:
-            parser.error(f"--corrections {args.corrections} holds no usable drawings ({skipped} unreadable line(s))")
-    return args
 
 
 def choose_device(name: str) -> torch.device:
@@ -227,7 +170,8 @@ def accuracy(net: torch.nn.Module, images: torch.Tensor, labels: torch.Tensor, d
     return correct / max(1, len(images))
 
 
-def train(args, net, images, labels, val_images, val_labels, device, report, budget: Budget | None) -> tuple[dict, float]:
+def train(args, net, images, labels, val_images, val_labels, device, report, budget: Budget | None,
+          threads: ThreadChooser | None) -> tuple[dict, float]:
     """The loop; returns the best weights (by validation accuracy) and that accuracy."""
     generator = torch.Generator().manual_seed(args.seed)
     optimizer = torch.optim.Adam(net.parameters(), lr=args.lr)
@@ -254,6 +198,9 @@ def train(args, net, images, labels, val_images, val_labels, device, report, bud
                 if budget is not None and budget.steps < budget.min_steps:
                     raise TooSlow(budget.advice())  # out of time before the speed could even be judged
                 break
+            if threads is not None:
+                threads.before_step()
+            on_trial = threads is not None and threads.on_trial  # a step whose time is not the machine's usual
             index = order[batch_start:batch_start + args.batch_size]
             batch = images[index].to(device).float()[:, None] / 255
             target = labels[index].to(device)
@@ -265,12 +212,14 @@ def train(args, net, images, labels, val_images, val_labels, device, report, bud
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
+            if threads is not None:
+                threads.after_step()
             if args.step_delay:
                 time.sleep(args.step_delay)
             step += 1
             seen += len(index)
             if budget is not None:
-                budget.step_done(time.perf_counter())
+                budget.step_done(time.perf_counter(), timed=not on_trial)
             running_loss += float(loss.detach()) * len(index)
             running_correct += int((logits.argmax(1) == target).sum())
             running_count += len(index)
@@ -280,7 +229,8 @@ def train(args, net, images, labels, val_images, val_labels, device, report, bud
                        else elapsed / max(fraction, 1e-3) * (1 - fraction))
                 report.progress(fraction=round(fraction, 4), eta_s=round(max(0.0, eta), 1),
                                 epoch=epoch, step=step, loss=running_loss / running_count,
-                                accuracy=running_correct / running_count, images_per_s=round(seen / elapsed, 1))
+                                accuracy=running_correct / running_count, images_per_s=round(seen / elapsed, 1),
+                                threads=threads.threads if threads is not None else None)
                 running_loss, running_correct, running_count = 0.0, 0, 0
         val_accuracy = accuracy(net, val_images, val_labels, device)
         report.eval(epoch, val_accuracy)
@@ -343,6 +293,7 @@ def run(args: argparse.Namespace, argv: list[str], report, started: float) -> in
         net = models.build(arch)
     images, labels, val_images, val_labels, used = training_pool(args, report)
     evaluation = evaluation_set(args, report)
+    threads = ThreadChooser() if device.type == "cpu" else None  # starts on one thread, so timings below are on one
     report.stage("timing the evaluation", 0.0)
     recognizer = export.recognizer_of(net.eval(), arch)  # the starting weights, for timing (and the baseline)
     baseline = None
@@ -355,15 +306,20 @@ def run(args: argparse.Namespace, argv: list[str], report, started: float) -> in
         evaluation_s = evaluation_s if args.init else evaluation.cost_s(recognizer)
         steps_possible = math.ceil(len(images) / args.batch_size) * args.epochs if args.epochs else MIN_STEPS
         budget = Budget(started, args.time_budget, evaluation_s,
-                        min(steps_possible, MIN_STEPS_FINETUNE if args.init else MIN_STEPS))
-    net = net.to(device)
+                        min(steps_possible, MIN_STEPS_FINETUNE if args.init else MIN_STEPS),
+                        saving_s=export.saving_cost_s(net, args.data_dir))
+    # Channels-last activations make the convolutions about a third faster on CPU (oneDNN's preferred layout).
+    net = net.to(device, memory_format=torch.channels_last)
     report.start(arch=arch, epochs=args.epochs, time_budget=args.time_budget, device=str(device), train_size=len(images))
-    best_state, val_accuracy = train(args, net, images, labels, val_images, val_labels, device, report, budget)
+    best_state, val_accuracy = train(args, net, images, labels, val_images, val_labels, device, report, budget, threads)
+    for part in (threads, budget):
+        if part is not None:
+            report.note(part.summary())
     if val_accuracy < MIN_VAL_ACCURACY and not args.limit:
         raise BrokenModel(f"training reached only {val_accuracy:.1%} validation accuracy, too poor to offer; nothing was "
                           "saved. Give it more time (--time-budget or --epochs), or check the data.")
     net.load_state_dict(best_state)
-    net = net.cpu().eval()
+    net = net.cpu().to(memory_format=torch.contiguous_format).eval()
     report.stage("evaluating the new model", 0.0)
     recognizer = export.recognizer_of(net, arch)  # the figures are the app's engine's
     figures = evaluation.figures(recognizer, lambda f: report.stage("evaluating the new model", f))
@@ -389,7 +345,7 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of `python -m training` and `mnist-pad-train`."""
     started = process_start() if argv is None else time.perf_counter()
     argv = sys.argv[1:] if argv is None else list(argv)
-    args = parse_args(argv)
+    args = parse_args(argv, __doc__)
     if args.low_priority:
         lower_priority()
     report = reporter(args.progress)
