@@ -18,8 +18,12 @@ from pathlib import Path
 import numpy as np
 
 def measure_gui(duration_s: float = 5.0, model: str | None = None, event_interval_ms: float = 8.0,
-                startup: bool = True, retrain_data_dir: str | None = None, retrain_budget_s: int = 60) -> dict:
+                startup: bool = True, retrain_data_dir: str | None = None, retrain_budget_s: int = 60,
+                show_why: bool = False) -> dict:
     """Draw continuously for `duration_s` with live prediction on and return the figures (ms, s).
+
+    With `show_why`, View → Show why is on: the attribution map, stroke effects and MNIST likeness
+    follow the drawing too (`why_maps_shown` counts the maps that came back).
 
     With `retrain_data_dir`, Model → Retrain… is started first with the dialog's defaults (as a
     user would, saving into a scratch folder), the drawing is measured while it runs, and the
@@ -39,7 +43,7 @@ def measure_gui(duration_s: float = 5.0, model: str | None = None, event_interva
         try:
             model_path, model_note = _model_for_bench(model)
             retrain = (retrain_data_dir, retrain_budget_s) if retrain_data_dir else None
-            figures = _drawing_figures(app, model_path, duration_s, event_interval_ms, retrain)
+            figures = _drawing_figures(app, model_path, duration_s, event_interval_ms, retrain, show_why)
         finally:
             if user_data is None:
                 os.environ.pop("MNIST_PAD_DATA_DIR", None)
@@ -92,7 +96,7 @@ def _retraining_figures(app, record: dict, budget_s: int) -> dict:
 
 
 def _drawing_figures(app, model_path: str, duration_s: float, event_interval_ms: float,
-                     retrain: tuple[str, int] | None = None) -> dict:
+                     retrain: tuple[str, int] | None = None, show_why: bool = False) -> dict:
     from PySide6.QtCore import QEvent, QEventLoop, Qt, QTimer
     from PySide6.QtGui import QMouseEvent
     from PySide6.QtWidgets import QApplication
@@ -114,6 +118,9 @@ def _drawing_figures(app, model_path: str, duration_s: float, event_interval_ms:
     shown: list[tuple[int, float]] = []
     window.live.requested.connect(lambda seq: sent.setdefault(seq, time.perf_counter()))
     window.prediction_shown.connect(lambda seq: shown.append((seq, time.perf_counter())))
+    explained: list[int] = []
+    window.inference.explained.connect(lambda seq, _explanation: explained.append(seq))
+    window.why.show_action.setChecked(show_why)
 
     ticks: list[float] = []
     heartbeat = QTimer(timerType=Qt.TimerType.PreciseTimer, interval=1)
@@ -176,6 +183,7 @@ def _drawing_figures(app, model_path: str, duration_s: float, event_interval_ms:
         "latency_max_ms": round(float(np.max(latencies)), 2) if len(latencies) else None,
         # without the throttle's wait: from the newest input a shown prediction includes to showing it
         "result_age_p95_ms": round(float(np.percentile(ages, 95)), 2) if len(ages) else None,
+        **({"why_maps_shown": len(explained)} if show_why else {}),
         **retrained,
     }
 
