@@ -128,7 +128,7 @@ def test_every_control_works_at_the_minimum_size(qtbot, window):
     qtbot.waitUntil(lambda: window.size() == window.minimumSizeHint(), timeout=3000)
     slider = window.brush_slider
     assert slider.width() >= 150
-    inner = slider._slider
+    inner = slider.slider
     before = slider.value()
     QTest.mouseClick(inner, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
                      QPoint(inner.width() - 3, inner.height() // 2))
@@ -142,7 +142,7 @@ def test_every_control_works_at_the_minimum_size(qtbot, window):
 @pytest.mark.parametrize("focus", ["canvas", "brush label"])
 def test_ctrl_y_redoes(qtbot, window, focus):
     drag(window, SEVEN)
-    target = window.canvas if focus == "canvas" else window.brush_slider._label
+    target = window.canvas if focus == "canvas" else window.brush_slider.spin_box
     target.setFocus()
     QTest.keyClick(target, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert window.canvas.is_empty()

@@ -1,0 +1,17 @@
+"""Imports pyqtgraph with NVIDIA's CUDA bindings kept out; mnist_pad.ui imports this first.
+
+pyqtgraph's package imports its RawImageWidget, which loads the CUDA bindings when they are
+installed (PyTorch's wheels bring them, for training): ~0.15 s and ~11 MB at start-up for a widget
+the app never uses. While the module is marked absent that import fails and pyqtgraph takes its
+no-CUDA path; the mark is removed afterwards, so nothing else in the process is affected.
+"""
+import sys
+
+_CUDA_RUNTIME = "cuda.bindings.runtime"
+
+if _CUDA_RUNTIME not in sys.modules and "pyqtgraph" not in sys.modules:
+    sys.modules[_CUDA_RUNTIME] = None
+    try:
+        import pyqtgraph  # noqa: F401
+    finally:
+        del sys.modules[_CUDA_RUNTIME]
