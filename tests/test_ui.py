@@ -114,7 +114,7 @@ def test_the_slider_rerenders_and_repredicts_without_redrawing(qtbot, window, re
     window.findChild(LabeledSlider, "brushWidth").setValue(40)
     settle(qtbot, window)
     assert window.canvas.strokes() == strokes and window.canvas.brush_width == 40
-    assert window.chart.marker.value() == 40
+    assert window.chart.plot().marker.value() == 40
     assert not np.array_equal(window.preview.image, thin_image)
     np.testing.assert_array_equal(window.preview.image, recognizer.prepare_strokes(strokes, 40, CANVAS_SIZE).image)
 

@@ -93,7 +93,7 @@ def test_the_chart_compares_with_the_plain_model_by_default(qtbot, window):
     qtbot.waitUntil(lambda: chart.comparison is not None, timeout=20000)
     assert chart.comparison[2] == "plain"
     shown = chart.top_digits()
-    dashed = [d for d, curve in enumerate(chart.comparison_curves) if curve.getData()[0] is not None
+    dashed = [d for d, curve in enumerate(chart.plot().comparison_curves) if curve.getData()[0] is not None
               and len(curve.getData()[0])]
     assert dashed == sorted(shown)
     assert any("(plain)" in label and is_dashed for _, label, is_dashed in chart.legend.entries)

@@ -1,4 +1,4 @@
-"""Imports pyqtgraph with NVIDIA's CUDA bindings kept out; mnist_pad.ui imports this first.
+"""pyqtgraph, imported with NVIDIA's CUDA bindings kept out: `from .pyqtgraph_without_cuda import pg`.
 
 pyqtgraph's package imports its RawImageWidget, which loads the CUDA bindings when they are
 installed (PyTorch's wheels bring them, for training): ~0.15 s and ~11 MB at start-up for a widget
@@ -15,3 +15,5 @@ if _CUDA_RUNTIME not in sys.modules and "pyqtgraph" not in sys.modules:
         import pyqtgraph  # noqa: F401
     finally:
         del sys.modules[_CUDA_RUNTIME]
+
+import pyqtgraph as pg  # noqa: E402
