@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import QTimer, Signal
-from PySide6.QtGui import QShowEvent
+from PySide6.QtGui import QPaintEvent
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from .legend_row import LegendRow
@@ -44,6 +44,7 @@ class ThicknessChart(QWidget):
         self._placeholder = PLACEHOLDER
         self._current_width = float(width_range[0])
         self._plot: ThicknessPlot | None = None
+        self._plot_scheduled = False
         # The legend is a row of text under the chart (placed by the panel): inside the plot it
         # would sit on top of some curve, since they run along the top and the bottom.
         self.legend = LegendRow()
@@ -66,9 +67,10 @@ class ThicknessChart(QWidget):
             self._draw()
         return self._plot
 
-    def showEvent(self, event: QShowEvent) -> None:
-        super().showEvent(event)
-        if self._plot is None:  # once the window has been drawn: the next turn of the event loop
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        if self._plot is None and not self._plot_scheduled:  # the window is on screen: build it next
+            self._plot_scheduled = True
             QTimer.singleShot(0, self.plot)
 
     def set_sweep(self, widths: np.ndarray, probabilities: np.ndarray) -> None:
