@@ -1,13 +1,19 @@
-"""The small UI building blocks that stand in for superqt: the labelled slider and background calls."""
+"""Small UI building blocks: the labelled slider and background calls (in place of superqt's), and
+the inference worker's priority."""
 from __future__ import annotations
 
+import os
+import sys
 import threading
 
-from PySide6.QtCore import QObject
+import pytest
+from PySide6.QtCore import QObject, Qt
 from shiboken6 import isValid
 
 from mnist_pad.ui.background import run_in_background
+from mnist_pad.ui.canvas import CANVAS_SIZE
 from mnist_pad.ui.labeled_slider import LabeledSlider
+from mnist_pad.ui.worker import WORKER_NICENESS, Inference
 
 
 def test_the_slider_and_its_box_show_one_value_and_report_each_change_once(qtbot):
@@ -58,3 +64,18 @@ def test_a_result_for_a_deleted_owner_is_dropped(qtbot):
 
 def _alive(obj: QObject) -> bool:
     return isValid(obj)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread nice levels are Linux's")
+def test_the_inference_worker_runs_below_the_ui_threads_priority(qtbot):
+    inference = Inference(CANVAS_SIZE)
+    try:
+        seen = {}
+        inference.worker.model_failed.connect(lambda *_: seen.setdefault(
+            "niceness", os.getpriority(os.PRIO_PROCESS, threading.get_native_id())), Qt.ConnectionType.DirectConnection)
+        inference.load("/nonexistent/model.onnx")  # answered in the worker thread, which notes its niceness
+        qtbot.waitUntil(lambda: "niceness" in seen, timeout=10000)
+        ui = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+        assert seen["niceness"] == min(19, ui + WORKER_NICENESS)
+    finally:
+        inference.stop()

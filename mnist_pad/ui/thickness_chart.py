@@ -31,6 +31,7 @@ class ThicknessChart(QWidget):
     """P(digit) against brush width for the current drawing."""
 
     width_chosen = Signal(float)
+    plot_built = Signal()  # the pyqtgraph plot now exists (and pyqtgraph is imported)
 
     def __init__(self, width_range: tuple[float, float], parent: QWidget | None = None):
         super().__init__(parent)
@@ -65,6 +66,7 @@ class ThicknessChart(QWidget):
             self._layout.addWidget(self._plot)
             self._plot.set_marker(self._current_width)
             self._draw()
+            self.plot_built.emit()
         return self._plot
 
     def paintEvent(self, event: QPaintEvent) -> None:
