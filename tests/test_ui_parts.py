@@ -1,19 +1,21 @@
-"""Small UI building blocks: the labelled slider and background calls (in place of superqt's), and
-the inference worker's priority."""
+"""Small UI building blocks: the labelled slider and background calls (in place of superqt's), the
+inference worker's priority and its reuse of a sweep's images."""
 from __future__ import annotations
 
 import os
 import sys
 import threading
 
+import numpy as np
 import pytest
 from PySide6.QtCore import QObject, Qt
 from shiboken6 import isValid
 
+from mnist_pad import Recognizer
 from mnist_pad.ui.background import run_in_background
 from mnist_pad.ui.canvas import CANVAS_SIZE
 from mnist_pad.ui.labeled_slider import LabeledSlider
-from mnist_pad.ui.worker import WORKER_NICENESS, Inference
+from mnist_pad.ui.worker import WORKER_NICENESS, Inference, InferenceWorker, Mailbox
 
 
 def test_the_slider_and_its_box_show_one_value_and_report_each_change_once(qtbot):
@@ -79,3 +81,19 @@ def test_the_inference_worker_runs_below_the_ui_threads_priority(qtbot):
         assert seen["niceness"] == min(19, ui + WORKER_NICENESS)
     finally:
         inference.stop()
+
+
+def test_a_comparison_sweep_of_the_same_drawing_reuses_the_prepared_images(qapp, tiny_model_path):
+    """The comparison model gets the very images this model's sweep prepared, and they are the
+    Recognizer's own (the one rasterizer); a new drawing is prepared afresh."""
+    recognizer = Recognizer.load(tiny_model_path)
+    worker = InferenceWorker(Mailbox(), CANVAS_SIZE)
+    drawing = (((70.0, 60.0), (210.0, 60.0), (130.0, 235.0)),)
+    widths = np.arange(2.0, 51.0, 8.0)
+    first = worker._sweep_inputs(recognizer, drawing, widths)
+    again = worker._sweep_inputs(recognizer, tuple(tuple(s) for s in drawing), widths)
+    assert all(a is b for a, b in zip(first, again))
+    for width, prepared in zip(widths, first):
+        np.testing.assert_array_equal(prepared.image, recognizer.prepare_strokes(drawing, width, CANVAS_SIZE).image)
+    other = worker._sweep_inputs(recognizer, drawing + (((20.0, 20.0),),), widths[:2])
+    assert not any(a is b for a, b in zip(first, other))

@@ -113,6 +113,10 @@ class InferenceWorker(QObject):
         self.canvas_size = canvas_size
         self.recognizer = None
         self.comparison = None  # (spec, Recognizer) of the comparison model, loaded on first use
+        # The last drawing swept and its images by width: the comparison model's sweep of the same
+        # drawing (asked for right after this model's) renders nothing again.
+        self._swept_strokes: Strokes | None = None
+        self._sweep_images: dict[float, Any] = {}
 
     @Slot()
     def yield_to_the_ui(self) -> None:
@@ -199,8 +203,18 @@ class InferenceWorker(QObject):
             self._serve_live()
             if self.mailbox.has("sweep") or self.mailbox.has("load"):
                 return  # stale: the drawing or the model changed meanwhile
-            parts.append(self.recognizer.sweep(strokes, widths[start:start + SWEEP_CHUNK], self.canvas_size))
+            parts.append(self.recognizer.predict_inputs(self._sweep_inputs(self.recognizer, strokes, widths[start:start + SWEEP_CHUNK])))
         self.swept.emit(seq, widths, np.concatenate(parts))
+
+    def _sweep_inputs(self, model, strokes: Strokes, widths: np.ndarray) -> list:
+        """The images `model` sees for the strokes at these widths, prepared once per drawing and width
+        (preparing does not depend on the model)."""
+        if not _same_drawing(strokes, self._swept_strokes):
+            self._swept_strokes, self._sweep_images = strokes, {}
+        missing = [float(w) for w in widths if float(w) not in self._sweep_images]
+        if missing:
+            self._sweep_images.update(zip(missing, model.prepare_sweep(strokes, missing, self.canvas_size)))
+        return [self._sweep_images[float(w)] for w in widths]
 
     # -- why: attribution, Match MNIST, a comparison model's sweep ---------------------------
     def _explain(self, seq: int, strokes: Strokes, brush_width: float) -> None:
@@ -246,8 +260,16 @@ class InferenceWorker(QObject):
             self._serve_live()
             if self.mailbox.has("compare") or self.mailbox.has("load"):
                 return  # stale: a newer drawing or choice is waiting
-            parts.append(model.sweep(strokes, widths[start:start + SWEEP_CHUNK], self.canvas_size))
+            parts.append(model.predict_inputs(self._sweep_inputs(model, strokes, widths[start:start + SWEEP_CHUNK])))
         self.compared.emit(seq, spec, model.name, widths, np.concatenate(parts))
+
+
+def _same_drawing(strokes: Strokes, other: Strokes | None) -> bool:
+    """Whether two drawings have the same points (the UI sends immutable snapshots, often the same one)."""
+    try:
+        return strokes is other or bool(strokes == other)
+    except ValueError:  # strokes of numpy arrays: compared point by point, which is not worth it here
+        return False
 
 
 class Inference(QObject):
