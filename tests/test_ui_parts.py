@@ -3,6 +3,7 @@ inference worker's priority and its reuse of a sweep's images."""
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 import threading
 
@@ -97,3 +98,31 @@ def test_a_comparison_sweep_of_the_same_drawing_reuses_the_prepared_images(qapp,
         np.testing.assert_array_equal(prepared.image, recognizer.prepare_strokes(drawing, width, CANVAS_SIZE).image)
     other = worker._sweep_inputs(recognizer, drawing + (((20.0, 20.0),),), widths[:2])
     assert not any(a is b for a, b in zip(first, other))
+
+
+START_UP_IMPORTS = """
+import sys
+from PySide6.QtWidgets import QApplication
+import mnist_pad.ui.main_window
+late = [m for m in ("pyqtgraph", "superqt", "onnxruntime", "PIL", "mnist_pad.ui.retrain_dialog",
+                    "mnist_pad.ui.accuracy_dialog") if m in sys.modules]
+print("imported before the window:", late)
+app = QApplication([])
+window = mnist_pad.ui.main_window.MainWindow(model="robust")
+window.chart.plot()
+print("pyqtgraph once the chart is built:", "pyqtgraph" in sys.modules)
+print("CUDA bindings:", "cuda.bindings.runtime" in sys.modules)
+window.inference.stop()
+"""
+
+
+def test_the_window_is_built_without_the_heavy_imports():
+    """pyqtgraph, superqt, ONNX Runtime, Pillow and the learning dialogs are not needed to show the
+    window (each costs start-up time); pyqtgraph comes with the chart's plot, without CUDA bindings."""
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    result = subprocess.run([sys.executable, "-c", START_UP_IMPORTS], capture_output=True, text=True,
+                            timeout=120, env=env)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "imported before the window: []" in result.stdout
+    assert "pyqtgraph once the chart is built: True" in result.stdout
+    assert "CUDA bindings: False" in result.stdout

@@ -9,11 +9,13 @@ import sys
 
 _CUDA_RUNTIME = "cuda.bindings.runtime"
 
-if _CUDA_RUNTIME not in sys.modules and "pyqtgraph" not in sys.modules:
+if _CUDA_RUNTIME in sys.modules or "pyqtgraph" in sys.modules:
+    import pyqtgraph as pg
+else:
     sys.modules[_CUDA_RUNTIME] = None
     try:
-        import pyqtgraph  # noqa: F401
+        import pyqtgraph as pg
     finally:
         del sys.modules[_CUDA_RUNTIME]
 
-import pyqtgraph as pg  # noqa: E402
+__all__ = ["pg"]

@@ -203,7 +203,8 @@ class InferenceWorker(QObject):
             self._serve_live()
             if self.mailbox.has("sweep") or self.mailbox.has("load"):
                 return  # stale: the drawing or the model changed meanwhile
-            parts.append(self.recognizer.predict_inputs(self._sweep_inputs(self.recognizer, strokes, widths[start:start + SWEEP_CHUNK])))
+            images = self._sweep_inputs(self.recognizer, strokes, widths[start:start + SWEEP_CHUNK])
+            parts.append(self.recognizer.predict_inputs(images))
         self.swept.emit(seq, widths, np.concatenate(parts))
 
     def _sweep_inputs(self, model, strokes: Strokes, widths: np.ndarray) -> list:
