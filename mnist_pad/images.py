@@ -9,9 +9,12 @@ from __future__ import annotations
 import os
 import warnings
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+
+if TYPE_CHECKING:  # Pillow is imported on the first read: the app starts without it (~55 ms, several MB)
+    from PIL import Image
 
 MAX_PIXELS = 40_000_000  # 40 MP: any real photo of a digit; far below a decompression bomb
 MAX_BYTES = 100 * 1024 * 1024
@@ -29,6 +32,8 @@ class ImageError(ValueError):
 
 def read_gray(path: os.PathLike | str) -> np.ndarray:
     """A picture file as a grey uint8 array; transparency is flattened onto a contrasting background."""
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
     path = Path(path)
     if path.is_dir():
         raise ImageError(path, "is a folder, not an image file")
@@ -65,7 +70,7 @@ def read_gray(path: os.PathLike | str) -> np.ndarray:
         raise ImageError(path, f"is damaged or truncated ({error})") from None
 
 
-def to_gray(image: Image.Image) -> np.ndarray:
+def to_gray(image: "Image.Image") -> np.ndarray:
     """Any Pillow image (16-bit, palette, RGBA, …) as grey uint8."""
     if image.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
         values = np.asarray(image, dtype=np.float64)

@@ -35,6 +35,7 @@ class NotADigitDetector:
 
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = 1  # a few thousand weights: threads cost more than they save
+        options.enable_cpu_mem_arena = False  # as the digit models' sessions (engine.session_from_bytes)
         try:
             self.session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         except Exception as error:  # onnxruntime raises its own exception types for missing or bad files

@@ -92,7 +92,11 @@ class Recognizer:
 
     def sweep(self, strokes: Strokes, widths: Sequence[float], canvas_size: int = CANVAS_SIZE) -> np.ndarray:
         """Probabilities (len(widths), 10): the same strokes rendered at each brush width, one batch."""
-        return self.predict_inputs([self.prepare_strokes(strokes, w, canvas_size) for w in widths])
+        return self.predict_inputs(self.prepare_sweep(strokes, widths, canvas_size))
+
+    def prepare_sweep(self, strokes: Strokes, widths: Sequence[float], canvas_size: int = CANVAS_SIZE) -> list[MnistInput]:
+        """The images the model sees for these strokes at each brush width (the same for every model)."""
+        return [self.prepare_strokes(strokes, w, canvas_size) for w in widths]
 
     def read_number(self, strokes: Strokes, brush_width: float = 12.0, canvas_size: int | tuple[int, int] = CANVAS_SIZE,
                     boundaries: Sequence[float] | None = None) -> "numbers.NumberReading":

@@ -130,8 +130,11 @@ def test_a_failed_request_frees_the_next_one(live):
 class FailingRecognizer:
     """Sweeps work; a live prediction raises."""
 
-    def sweep(self, strokes, widths, canvas_size):
-        return np.zeros((len(widths), 10), np.float32)
+    def prepare_sweep(self, strokes, widths, canvas_size):
+        return [None] * len(widths)
+
+    def predict_inputs(self, inputs):
+        return np.zeros((len(inputs), 10), np.float32)
 
     def prepare_strokes(self, strokes, brush_width, canvas_size):
         raise ValueError("this drawing cannot be prepared")

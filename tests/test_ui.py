@@ -9,11 +9,11 @@ from PySide6.QtCore import QPoint, QPointF, QSettings, Qt
 from PySide6.QtGui import QWheelEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
-from superqt import QLabeledSlider
 
 from mnist_pad import Recognizer
 from mnist_pad.ui import MainWindow
 from mnist_pad.ui.canvas import CANVAS_SIZE
+from mnist_pad.ui.labeled_slider import LabeledSlider
 from mnist_pad.ui.settings import Keys, settings
 
 SEVEN = [(70, 60), (120, 58), (170, 57), (210, 60), (180, 120), (150, 180), (130, 235)]
@@ -67,7 +67,7 @@ def settle(qtbot, window: MainWindow) -> None:
 def test_objects_are_found_by_name(window):
     for name in ("canvas", "brushWidth", "prediction", "probabilities", "preview28", "thicknessChart"):
         assert window.findChild(QWidget, name) is not None, name
-    assert window.findChild(QLabeledSlider, "brushWidth") is window.brush_slider
+    assert window.findChild(LabeledSlider, "brushWidth") is window.brush_slider
     assert "tiny" in window.model_status.text() and "cpu" in window.model_status.text()
 
 
@@ -111,10 +111,10 @@ def test_the_slider_rerenders_and_repredicts_without_redrawing(qtbot, window, re
     drag(window, SEVEN)
     settle(qtbot, window)
     strokes, thin_image = window.canvas.strokes(), window.preview.image.copy()
-    window.findChild(QLabeledSlider, "brushWidth").setValue(40)
+    window.findChild(LabeledSlider, "brushWidth").setValue(40)
     settle(qtbot, window)
     assert window.canvas.strokes() == strokes and window.canvas.brush_width == 40
-    assert window.chart.marker.value() == 40
+    assert window.chart.plot().marker.value() == 40
     assert not np.array_equal(window.preview.image, thin_image)
     np.testing.assert_array_equal(window.preview.image, recognizer.prepare_strokes(strokes, 40, CANVAS_SIZE).image)
 

@@ -111,7 +111,7 @@ def test_saving_onto_a_full_disk_keeps_the_old_file_and_the_drawing(qtbot, windo
 
 
 def test_clicking_the_chart_sets_the_brush_width(qtbot, window):
-    chart = window.chart
+    chart = window.chart.plot()
     view = chart.getPlotItem().getViewBox()
     scene_point = view.mapViewToScene(QPointF(30.0, 0.5))
     widget_point = chart.mapFromScene(scene_point)

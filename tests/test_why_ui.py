@@ -92,7 +92,7 @@ def test_the_chart_compares_with_the_plain_model_by_default(qtbot, window):
     qtbot.waitUntil(lambda: chart.comparison is not None, timeout=20000)
     assert chart.comparison[2] == "plain"
     shown = chart.top_digits()
-    dashed = [d for d, curve in enumerate(chart.comparison_curves) if curve.getData()[0] is not None
+    dashed = [d for d, curve in enumerate(chart.plot().comparison_curves) if curve.getData()[0] is not None
               and len(curve.getData()[0])]
     assert dashed == sorted(shown)
     assert any("(plain)" in label and is_dashed for _, label, is_dashed in chart.legend.entries)
@@ -127,7 +127,7 @@ def test_every_control_works_at_the_minimum_size(qtbot, window):
     qtbot.waitUntil(lambda: window.size() == window.minimumSizeHint(), timeout=3000)
     slider = window.brush_slider
     assert slider.width() >= 150
-    inner = slider._slider
+    inner = slider.slider
     before = slider.value()
     QTest.mouseClick(inner, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
                      QPoint(inner.width() - 3, inner.height() // 2))
@@ -141,7 +141,7 @@ def test_every_control_works_at_the_minimum_size(qtbot, window):
 @pytest.mark.parametrize("focus", ["canvas", "brush label"])
 def test_ctrl_y_redoes(qtbot, window, focus):
     drag(window, SEVEN)
-    target = window.canvas if focus == "canvas" else window.brush_slider._label
+    target = window.canvas if focus == "canvas" else window.brush_slider.spin_box
     target.setFocus()
     QTest.keyClick(target, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert window.canvas.is_empty()

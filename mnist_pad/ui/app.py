@@ -62,8 +62,10 @@ def tune_process_for_drawing(window) -> None:
     # The inference worker's Python steps must hand the GIL back to the UI thread within a frame, not 5 ms later.
     sys.setswitchinterval(min(sys.getswitchinterval(), 0.001))
     # Once a model is loaded, Qt, NumPy and ONNX Runtime have left long-lived objects: keep the collector
-    # from rescanning them mid-stroke (a full collection otherwise stalls the UI now and then).
+    # from rescanning them mid-stroke (a full collection otherwise stalls the UI now and then). The chart's
+    # plot is built just after the window shows, with pyqtgraph's many objects: whichever comes last freezes.
     window.model_changed.connect(lambda _info: gc.freeze())
+    window.chart.plot_built.connect(gc.freeze)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,12 +1,12 @@
 """What every chart in the app shares: a percent axis and a legend row that never covers a curve."""
 from __future__ import annotations
 
-import html
+from PySide6.QtWidgets import QWidget
 
-import pyqtgraph as pg
-from PySide6.QtWidgets import QLabel, QWidget
+from .legend_row import LegendRow
+from .pyqtgraph_without_cuda import pg
 
-TEXT = "#333336"
+__all__ = ["LegendRow", "PercentAxis", "percent_plot"]
 
 
 class PercentAxis(pg.AxisItem):
@@ -25,20 +25,3 @@ class PercentAxis(pg.AxisItem):
 def percent_plot(parent: QWidget | None = None, **kwargs) -> pg.PlotWidget:
     """A white plot whose left axis reads in percent."""
     return pg.PlotWidget(parent, background="w", axisItems={"left": PercentAxis("left")}, **kwargs)
-
-
-class LegendRow(QLabel):
-    """A legend as a line of text under a chart: coloured solid or dashed marks with their names."""
-
-    def __init__(self, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.setWordWrap(True)
-        self.entries: list[tuple[str, str, bool]] = []
-
-    def set_entries(self, entries: list[tuple[str, str, bool]]) -> None:
-        """(colour, label, dashed) for each curve; an empty list hides the row."""
-        self.entries = list(entries)
-        parts = [f"<span style='color:{colour}; font-weight:700'>{'╌╌' if dashed else '━━'}</span>"
-                 f"&nbsp;<span style='color:{TEXT}'>{html.escape(label)}</span>" for colour, label, dashed in entries]
-        self.setText("&nbsp;&nbsp;&nbsp; ".join(parts))
-        self.setVisible(bool(entries))

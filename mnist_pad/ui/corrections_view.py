@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView, QDialog, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QPushButton,
     QToolButton, QVBoxLayout, QWidget,
 )
-from superqt.utils import create_worker
 
 from .. import corrections
 from ..raster import rasterize
@@ -138,6 +137,8 @@ class MyDrawingsDialog(QDialog):
         self.list.clear()
         self.records = []
         self.summary.setText("Reading your drawings…")
+        from superqt.utils import create_worker  # on first use: importing superqt loads all its widgets (~0.25 s)
+
         reading = create_worker(self._read, self._generation, _start_thread=False)
         reading.returned.connect(self._show)
         reading.errored.connect(self._show_error)

@@ -10,18 +10,17 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QByteArray, Qt, Signal
+from PySide6.QtCore import QByteArray, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractSpinBox, QApplication, QHBoxLayout, QLabel, QLineEdit, QMainWindow, QMessageBox, QPushButton,
-    QVBoxLayout, QWidget,
+    QApplication, QHBoxLayout, QLabel, QLineEdit, QMainWindow, QMessageBox, QPushButton, QVBoxLayout, QWidget,
 )
-from superqt import QLabeledSlider
 
 from .. import paths
 from ..confidence import Reading
 from . import info_dialogs
 from .canvas import CANVAS_SIZE, Canvas
+from .labeled_slider import LabeledSlider
 from .learning import Learning
 from .live_predictions import LivePredictions
 from .number_mode import NumberMode
@@ -85,7 +84,7 @@ class MainWindow(QMainWindow):
         self.canvas = Canvas()
         self.edited_canvas = self.canvas  # the one shown and edited: this, or Number mode's wider one
         self.canvas.wheel_steps.connect(lambda steps: self.set_brush_width(self.brush_width + 2 * steps))
-        self.brush_slider = QLabeledSlider(Qt.Orientation.Horizontal)
+        self.brush_slider = LabeledSlider()
         self.brush_slider.setObjectName("brushWidth")
         self.brush_slider.setRange(BRUSH_MIN, BRUSH_MAX)
         self.brush_slider.setValue(BRUSH_DEFAULT)
@@ -94,7 +93,7 @@ class MainWindow(QMainWindow):
         # Without a floor the layout squeezes the slider to a lone handle at the window's minimum size.
         self.brush_slider.setMinimumWidth(BRUSH_SLIDER_MIN_WIDTH)
         self._undo_keys = UndoKeysToTheDrawing(self)
-        for box in self.brush_slider.findChildren(QAbstractSpinBox) + self.brush_slider.findChildren(QLineEdit):
+        for box in [self.brush_slider.spin_box, *self.brush_slider.spin_box.findChildren(QLineEdit)]:
             box.installEventFilter(self._undo_keys)
         self.canvas.set_brush_width(BRUSH_DEFAULT)
         self.undo_button = QPushButton("Undo")

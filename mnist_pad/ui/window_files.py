@@ -8,13 +8,13 @@ import numpy as np
 from PySide6.QtCore import QBuffer, QIODevice, QObject, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QFileDialog, QMainWindow
-from superqt.utils import create_worker
 
 from .. import paths
 from ..drawing import Strokes
 from ..files import write_atomic
 from ..images import ImageError, read_gray
 from ..raster import rasterize
+from .background import run_in_background
 from .canvas import CANVAS_SIZE
 from .qimages import gray_image
 
@@ -39,9 +39,7 @@ class WindowFiles(QObject):
     def open_picture(self, path: str | Path) -> None:
         """Decode a picture in a worker thread; picture_decoded or picture_failed follows."""
         self._request += 1
-        decoding = create_worker(_decode_picture, self._request, str(path), _start_thread=False)
-        decoding.returned.connect(self._on_decoded)
-        decoding.start()
+        run_in_background(self, _decode_picture, self._request, str(path), returned=self._on_decoded)
 
     def save_png(self, path: str | Path, strokes: Strokes, brush_width: float) -> bool:
         """Write the strokes at this brush width, dark ink on white, CANVAS_SIZE square (atomically)."""

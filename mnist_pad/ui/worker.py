@@ -8,6 +8,8 @@ its UI-side twin share one request vocabulary, kept side by side so the two cann
 """
 from __future__ import annotations
 
+import os
+import sys
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +26,10 @@ KINDS = ("load", "list_models", "picture", "predict", "number", "sweep", "explai
 LIVE = ("picture", "predict", "number")
 SWEEP_CHUNK = 4  # widths per step of a sweep; live predictions are served between steps
 EXPLAIN_CHUNK = 16  # occluded images per step of an attribution map, likewise
+# How much lower than the UI thread the worker runs (Linux nice levels). When both want a core, the UI
+# thread gets it: on the loaded 2-core development machine this halved the longest UI stall (median of
+# 9 GUI bench runs 35 -> 17 ms) and did not slow the predictions shown (p95 25 -> 23 ms).
+WORKER_NICENESS = 10
 
 
 @dataclass(frozen=True)
@@ -107,6 +113,23 @@ class InferenceWorker(QObject):
         self.canvas_size = canvas_size
         self.recognizer = None
         self.comparison = None  # (spec, Recognizer) of the comparison model, loaded on first use
+        # The last drawing swept and its images by width: the comparison model's sweep of the same
+        # drawing (asked for right after this model's) renders nothing again.
+        self._swept_strokes: Strokes | None = None
+        self._sweep_images: dict[float, Any] = {}
+
+    @Slot()
+    def yield_to_the_ui(self) -> None:
+        """Run first in the worker thread: lower its own CPU priority below the UI thread's (Linux, where
+        a nice level is per thread); elsewhere, or where refused, it keeps the process's priority."""
+        if not sys.platform.startswith("linux"):
+            return
+        thread = threading.get_native_id()
+        try:
+            niceness = os.getpriority(os.PRIO_PROCESS, thread)
+            os.setpriority(os.PRIO_PROCESS, thread, min(19, niceness + WORKER_NICENESS))
+        except OSError:
+            pass
 
     @Slot()
     def drain(self) -> None:
@@ -180,8 +203,19 @@ class InferenceWorker(QObject):
             self._serve_live()
             if self.mailbox.has("sweep") or self.mailbox.has("load"):
                 return  # stale: the drawing or the model changed meanwhile
-            parts.append(self.recognizer.sweep(strokes, widths[start:start + SWEEP_CHUNK], self.canvas_size))
+            images = self._sweep_inputs(self.recognizer, strokes, widths[start:start + SWEEP_CHUNK])
+            parts.append(self.recognizer.predict_inputs(images))
         self.swept.emit(seq, widths, np.concatenate(parts))
+
+    def _sweep_inputs(self, model, strokes: Strokes, widths: np.ndarray) -> list:
+        """The images `model` sees for the strokes at these widths, prepared once per drawing and width
+        (preparing does not depend on the model)."""
+        if not _same_drawing(strokes, self._swept_strokes):
+            self._swept_strokes, self._sweep_images = strokes, {}
+        missing = [float(w) for w in widths if float(w) not in self._sweep_images]
+        if missing:
+            self._sweep_images.update(zip(missing, model.prepare_sweep(strokes, missing, self.canvas_size)))
+        return [self._sweep_images[float(w)] for w in widths]
 
     # -- why: attribution, Match MNIST, a comparison model's sweep ---------------------------
     def _explain(self, seq: int, strokes: Strokes, brush_width: float) -> None:
@@ -227,8 +261,16 @@ class InferenceWorker(QObject):
             self._serve_live()
             if self.mailbox.has("compare") or self.mailbox.has("load"):
                 return  # stale: a newer drawing or choice is waiting
-            parts.append(model.sweep(strokes, widths[start:start + SWEEP_CHUNK], self.canvas_size))
+            parts.append(model.predict_inputs(self._sweep_inputs(model, strokes, widths[start:start + SWEEP_CHUNK])))
         self.compared.emit(seq, spec, model.name, widths, np.concatenate(parts))
+
+
+def _same_drawing(strokes: Strokes, other: Strokes | None) -> bool:
+    """Whether two drawings have the same points (the UI sends immutable snapshots, often the same one)."""
+    try:
+        return strokes is other or bool(strokes == other)
+    except ValueError:  # strokes of numpy arrays: compared point by point, which is not worth it here
+        return False
 
 
 class Inference(QObject):
@@ -255,6 +297,7 @@ class Inference(QObject):
         self.thread.setObjectName("inference")
         self.worker = InferenceWorker(self.mailbox, canvas_size)
         self.worker.moveToThread(self.thread)
+        self.thread.started.connect(self.worker.yield_to_the_ui)  # emitted in the new thread: runs there
         self._wake.connect(self.worker.drain)  # queued: drain runs in the worker thread
         # Signal to signal: this object lives in the UI thread, so Qt queues every result to it.
         for name in ("predicted", "swept", "number_read", "model_loaded", "model_failed", "models_listed",

@@ -1,0 +1,74 @@
+"""The pyqtgraph part of the thin → thick chart (see thickness_chart.py, which builds it once the
+window is on screen): the curves, the dashed comparison, the width marker and click-to-choose."""
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QWidget
+
+from .chart_style import PercentAxis, pg
+from .panels import DIGIT_COLOURS, MUTED
+
+
+class ThicknessPlot(pg.PlotWidget):
+    """P(digit) against brush width: solid curves for this model, dashed for a comparison model."""
+
+    width_chosen = Signal(float)
+
+    def __init__(self, width_range: tuple[float, float], parent: QWidget | None = None):
+        super().__init__(parent, background="w", axisItems={"left": PercentAxis("left")})
+        self.width_range = width_range
+        plot = self.getPlotItem()
+        plot.setMenuEnabled(False)
+        plot.hideButtons()
+        plot.setMouseEnabled(x=False, y=False)
+        plot.showGrid(x=True, y=True, alpha=0.15)
+        plot.setXRange(*width_range, padding=0.02)
+        plot.setYRange(-0.03, 1.05, padding=0)
+        axis_pen = pg.mkPen(MUTED)
+        for name in ("left", "bottom"):
+            axis = plot.getAxis(name)
+            axis.setPen(axis_pen)
+            axis.setTextPen(pg.mkPen("#333336"))
+        plot.setLabel("bottom", "brush width (px)")
+        plot.setLabel("left", "probability")
+        plot.getAxis("left").setTicks([[(v, f"{v:.0%}") for v in (0, 0.25, 0.5, 0.75, 1.0)]])
+        self.curves = [plot.plot([], [], pen=pg.mkPen(DIGIT_COLOURS[d], width=2.5)) for d in range(10)]
+        self.comparison_curves = [plot.plot([], [], pen=pg.mkPen(DIGIT_COLOURS[d], width=2, style=Qt.PenStyle.DashLine))
+                                  for d in range(10)]
+        self.marker = pg.InfiniteLine(angle=90, movable=True, pen=pg.mkPen("#1d1d1f", width=1.5, style=Qt.PenStyle.DashLine),
+                                      hoverPen=pg.mkPen("#1d1d1f", width=3), bounds=width_range)
+        self.marker.sigPositionChangeFinished.connect(lambda line: self.width_chosen.emit(float(line.value())))
+        plot.addItem(self.marker, ignoreBounds=True)
+        self.placeholder = pg.TextItem("", color=MUTED, anchor=(0.5, 0.5), fill=pg.mkBrush("w"))
+        self.placeholder.setPos(sum(width_range) / 2, 0.5)
+        plot.addItem(self.placeholder, ignoreBounds=True)
+        self.scene().sigMouseClicked.connect(self._clicked)
+
+    def draw(self, widths: np.ndarray, probabilities: np.ndarray, digits: list[int],
+             comparison: tuple[np.ndarray, np.ndarray, str] | None, placeholder: str) -> None:
+        """Curves for `digits` (others emptied), dashed ones too when there is a comparison; the
+        placeholder text shows when no digit is drawn."""
+        for digit in range(10):
+            shown = digit in digits
+            self.curves[digit].setData(widths if shown else [], probabilities[:, digit] if shown else [])
+            dashed = shown and comparison is not None
+            self.comparison_curves[digit].setData(comparison[0] if dashed else [], comparison[1][:, digit] if dashed else [])
+        self.placeholder.setText(placeholder)
+        self.placeholder.setVisible(not digits)
+
+    def set_marker(self, width: float) -> None:
+        """Move the width marker without reporting it as the user's choice."""
+        self.marker.blockSignals(True)
+        self.marker.setValue(width)
+        self.marker.blockSignals(False)
+
+    def _clicked(self, event) -> None:
+        if event.button() != Qt.MouseButton.LeftButton:
+            return
+        view = self.getPlotItem().getViewBox()
+        if not view.sceneBoundingRect().contains(event.scenePos()):
+            return
+        width = float(view.mapSceneToView(event.scenePos()).x())
+        low, high = self.width_range
+        self.width_chosen.emit(min(high, max(low, width)))

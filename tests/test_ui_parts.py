@@ -1,0 +1,128 @@
+"""Small UI building blocks: the labelled slider and background calls (in place of superqt's), the
+inference worker's priority and its reuse of a sweep's images."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QObject, Qt
+from shiboken6 import isValid
+
+from mnist_pad import Recognizer
+from mnist_pad.ui.background import run_in_background
+from mnist_pad.ui.canvas import CANVAS_SIZE
+from mnist_pad.ui.labeled_slider import LabeledSlider
+from mnist_pad.ui.worker import WORKER_NICENESS, Inference, InferenceWorker, Mailbox
+
+
+def test_the_slider_and_its_box_show_one_value_and_report_each_change_once(qtbot):
+    control = LabeledSlider()
+    qtbot.addWidget(control)
+    control.setRange(2, 50)
+    changes = []
+    control.valueChanged.connect(changes.append)
+    control.setValue(30)
+    assert control.spin_box.value() == 30 and changes == [30]
+    control.spin_box.setValue(12)
+    assert control.value() == control.slider.value() == 12 and changes == [30, 12]
+    control.setValue(99)
+    assert control.value() == control.spin_box.value() == control.maximum() == 50
+
+
+def test_a_background_call_runs_off_the_ui_thread_and_returns_in_it(qtbot):
+    owner = QObject()
+    seen = {}
+
+    def work(x):
+        seen["worker"] = threading.current_thread()
+        return x * 2
+
+    run_in_background(owner, work, 21, returned=lambda result: seen.update(result=result, ui=threading.current_thread()))
+    qtbot.waitUntil(lambda: "result" in seen, timeout=5000)
+    assert seen["result"] == 42
+    assert seen["worker"] is not threading.main_thread() and seen["ui"] is threading.main_thread()
+
+
+def test_a_result_for_a_deleted_owner_is_dropped(qtbot):
+    owner = QObject()
+    started, release, got = threading.Event(), threading.Event(), []
+
+    def work():
+        started.set()
+        release.wait(5)
+        return "late"
+
+    run_in_background(owner, work, returned=got.append)
+    assert started.wait(5)
+    owner.deleteLater()
+    qtbot.waitUntil(lambda: not _alive(owner), timeout=3000)
+    release.set()
+    qtbot.wait(200)
+    assert got == []
+
+
+def _alive(obj: QObject) -> bool:
+    return isValid(obj)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread nice levels are Linux's")
+def test_the_inference_worker_runs_below_the_ui_threads_priority(qtbot):
+    inference = Inference(CANVAS_SIZE)
+    try:
+        seen = {}
+        inference.worker.model_failed.connect(lambda *_: seen.setdefault(
+            "niceness", os.getpriority(os.PRIO_PROCESS, threading.get_native_id())), Qt.ConnectionType.DirectConnection)
+        inference.load("/nonexistent/model.onnx")  # answered in the worker thread, which notes its niceness
+        qtbot.waitUntil(lambda: "niceness" in seen, timeout=10000)
+        ui = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+        assert seen["niceness"] == min(19, ui + WORKER_NICENESS)
+    finally:
+        inference.stop()
+
+
+def test_a_comparison_sweep_of_the_same_drawing_reuses_the_prepared_images(qapp, tiny_model_path):
+    """The comparison model gets the very images this model's sweep prepared, and they are the
+    Recognizer's own (the one rasterizer); a new drawing is prepared afresh."""
+    recognizer = Recognizer.load(tiny_model_path)
+    worker = InferenceWorker(Mailbox(), CANVAS_SIZE)
+    drawing = (((70.0, 60.0), (210.0, 60.0), (130.0, 235.0)),)
+    widths = np.arange(2.0, 51.0, 8.0)
+    first = worker._sweep_inputs(recognizer, drawing, widths)
+    again = worker._sweep_inputs(recognizer, tuple(tuple(s) for s in drawing), widths)
+    assert all(a is b for a, b in zip(first, again))
+    for width, prepared in zip(widths, first):
+        np.testing.assert_array_equal(prepared.image, recognizer.prepare_strokes(drawing, width, CANVAS_SIZE).image)
+    other = worker._sweep_inputs(recognizer, drawing + (((20.0, 20.0),),), widths[:2])
+    assert not any(a is b for a, b in zip(first, other))
+
+
+START_UP_IMPORTS = """
+import sys
+from PySide6.QtWidgets import QApplication
+import mnist_pad.ui.main_window
+late = [m for m in ("pyqtgraph", "superqt", "onnxruntime", "PIL", "mnist_pad.ui.retrain_dialog",
+                    "mnist_pad.ui.accuracy_dialog") if m in sys.modules]
+print("imported before the window:", late)
+app = QApplication([])
+window = mnist_pad.ui.main_window.MainWindow(model="robust")
+window.chart.plot()
+print("pyqtgraph once the chart is built:", "pyqtgraph" in sys.modules)
+print("CUDA bindings:", "cuda.bindings.runtime" in sys.modules)
+window.inference.stop()
+"""
+
+
+def test_the_window_is_built_without_the_heavy_imports():
+    """pyqtgraph, superqt, ONNX Runtime, Pillow and the learning dialogs are not needed to show the
+    window (each costs start-up time); pyqtgraph comes with the chart's plot, without CUDA bindings."""
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    result = subprocess.run([sys.executable, "-c", START_UP_IMPORTS], capture_output=True, text=True,
+                            timeout=120, env=env)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "imported before the window: []" in result.stdout
+    assert "pyqtgraph once the chart is built: True" in result.stdout
+    assert "CUDA bindings: False" in result.stdout
