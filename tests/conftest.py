@@ -25,6 +25,10 @@ def _isolated_user_dirs(tmp_path_factory, monkeypatch, _training_cache):
     monkeypatch.setenv("MNIST_PAD_DATA_DIR", str(home / "data"))
     monkeypatch.setenv("MNIST_PAD_CACHE_DIR", str(_training_cache))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
+    from PySide6.QtCore import QSettings
+
+    for kind in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):
+        QSettings.setPath(kind, QSettings.Scope.UserScope, str(home / "settings"))
     yield
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QListWidget, QPushButton, QToolButton
@@ -16,11 +16,6 @@ from test_ui_files import digit_png
 
 CORNER_ONE = [(20.0, 20.0), (20.0, 50.0)]  # a small digit in the top-left corner
 
-
-@pytest.fixture(autouse=True)
-def isolated_settings(tmp_path):
-    for kind in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):
-        QSettings.setPath(kind, QSettings.Scope.UserScope, str(tmp_path / "settings"))
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ import threading
 import time
 
 import pytest
-from PySide6.QtCore import QSettings
 
 from mnist_pad import corrections, paths
 from mnist_pad.ui import main_window, window_files
@@ -14,11 +13,6 @@ from test_ui_files import error_text
 
 EPS_LOOP = b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 9 9\n{ } loop\n"
 
-
-@pytest.fixture(autouse=True)
-def isolated_settings(tmp_path):
-    for kind in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):
-        QSettings.setPath(kind, QSettings.Scope.UserScope, str(tmp_path / "settings"))
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ import sys
 import textwrap
 
 import pytest
-from PySide6.QtCore import QSettings
 from PySide6.QtGui import QKeySequence
 from PySide6.QtTest import QTest
 
@@ -13,11 +12,6 @@ from mnist_pad import corrections, paths
 from PySide6.QtWidgets import QMessageBox
 from test_ui import BAR, SEVEN, drag, open_window
 
-
-@pytest.fixture(autouse=True)
-def isolated_settings(tmp_path):
-    for kind in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):
-        QSettings.setPath(kind, QSettings.Scope.UserScope, str(tmp_path / "settings"))
 
 
 @pytest.fixture

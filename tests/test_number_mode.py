@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPoint, QSettings, Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QPushButton
 
@@ -16,12 +16,6 @@ ZERO = [(200 + 45 * np.sin(a), 140 - 95 * np.cos(a)) for a in np.linspace(0, 2 *
 FOUR_L = [(320, 45), (300, 160), (390, 160)]
 FOUR_DOWN = [(370, 90), (370, 235)]
 
-
-@pytest.fixture(autouse=True)
-def isolated_settings(tmp_path):
-    for kind in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):
-        QSettings.setPath(kind, QSettings.Scope.UserScope, str(tmp_path / "settings"))
-    yield
 
 
 @pytest.fixture

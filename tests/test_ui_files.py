@@ -6,7 +6,7 @@ import sys
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QMimeData, QPointF, QSettings, Qt, QUrl
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent, QImage
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QMessageBox
@@ -18,11 +18,6 @@ from mnist_pad.ui import MainWindow, app
 
 from test_ui import SEVEN, drag, error_text, settle
 
-
-@pytest.fixture(autouse=True)
-def isolated_settings(tmp_path):
-    for kind in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):
-        QSettings.setPath(kind, QSettings.Scope.UserScope, str(tmp_path / "settings"))
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QPoint, QSettings, Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QAction
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QComboBox, QDialog, QListWidget, QMenu, QPlainTextEdit, QTableWidget, QWidget
@@ -17,12 +17,6 @@ from mnist_pad.ui.panels import DIGIT_COLOURS, TRACK, contrast_ratio
 SEVEN = [(70, 60), (120, 58), (170, 57), (210, 60), (180, 120), (150, 180), (130, 235)]
 BAR = [(90, 150), (190, 150)]
 
-
-@pytest.fixture(autouse=True)
-def isolated_settings(tmp_path):
-    for kind in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):
-        QSettings.setPath(kind, QSettings.Scope.UserScope, str(tmp_path / "settings"))
-    yield
 
 
 @pytest.fixture
