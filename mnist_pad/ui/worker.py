@@ -24,7 +24,9 @@ from .conversion import Conversion
 # Handled in this order: a new model first, so the drawing is then predicted with it.
 KINDS = ("load", "list_models", "picture", "predict", "number", "sweep", "explain", "match", "compare")
 LIVE = ("picture", "predict", "number")
-SWEEP_CHUNK = 4  # widths per step of a sweep; live predictions are served between steps
+# Widths per step of a sweep; live predictions are served between steps. One width a step: with
+# four, a live prediction waited behind up to four renders (GUI bench p95 13-19 ms; with one, 11-12 ms).
+SWEEP_CHUNK = 1
 EXPLAIN_CHUNK = 16  # occluded images per step of an attribution map, likewise
 # How much lower than the UI thread the worker runs (Linux nice levels). When both want a core, the UI
 # thread gets it: on the loaded 2-core development machine this halved the longest UI stall (median of
