@@ -52,7 +52,7 @@ def forty_point_drawing(canvas_size: int = CANVAS_SIZE) -> list[list[tuple[float
 
 
 def _timed(function, repeats: int) -> dict[str, float]:
-    for _ in range(5):
+    for _ in range(max(5, repeats // 20)):  # warm-up, as the torch side does in training/bench_reference.py
         function()
     samples = []
     for _ in range(repeats):
@@ -138,7 +138,7 @@ def bench_engines(model: str | None, repeats: int = 1000) -> dict[str, float]:
     session = Recognizer.load(model).session
     for batch in (1, 16):
         images = np.random.default_rng(0).random((batch, 1, 28, 28), np.float32)
-        figures[f"onnx_forward_batch{batch}_p50_ms"] = _p50_ms(lambda: engine.run(session, images), repeats)
+        figures[f"onnx_forward_batch{batch}_p50_ms"] = _timed(lambda: engine.run(session, images), repeats)["p50_ms"]
     probe = subprocess.run([sys.executable, "-c", ONNX_LOAD_PROBE, spec], capture_output=True, text=True, timeout=120)
     figures.update({k: float(v) for k, v in json.loads(probe.stdout or "{}").items()})
     figures["onnxruntime_version"] = ort.__version__
@@ -156,17 +156,6 @@ Recognizer.load(sys.argv[1]).predict_mnist(__import__("numpy").zeros((1, 28, 28)
 print(json.dumps({"onnx_import_and_load_s": time.perf_counter() - start,
                   "onnx_process_peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
-
-
-def _p50_ms(call, repeats: int) -> float:
-    for _ in range(max(5, repeats // 20)):
-        call()
-    samples = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        call()
-        samples.append(time.perf_counter() - start)
-    return float(np.median(samples) * 1e3)
 
 
 def ratios(figures: dict, reference_ms: float) -> dict[str, float]:
