@@ -17,12 +17,21 @@ PEN_SPREAD = "pendigits_spread_points"  # best minus worst width, in percentage 
 PEN_SET = "pendigits_set"               # which pen digits were used, in words
 PEN_NOTE = "pendigits_note"             # why there are no pen-digit figures
 CORRECTIONS_MEAN = "corrections_accuracy"
+# Writer-level cross-validation (training/cross_validate.py): every pen-digit writer scored out of fold.
+CV_MEAN = "pendigits_cv_mean_accuracy"
+CV_WORST = "pendigits_cv_worst_width_accuracy"
+CV_SPREAD = "pendigits_cv_spread_points"
+CV_WORST_WRITER = "pendigits_cv_worst_writer_accuracy"
+CV_SET = "pendigits_cv_set"
+CV_ECE = "pendigits_cv_calibration_error"            # at the temperature fitted on the other folds
+CV_CONFIDENT_WRONG = "pendigits_cv_confident_wrong_share"  # wrong answers given with >= 95%, same
 CORRECTIONS_COUNT = "corrections_count"
 
 # Sources of per-width figures: pen digits of held-out writers, the same through the seed tutorials'
 # pipeline, and the user's own drawings.
 PEN = "pendigits"
 PEN_TUTORIAL = "pendigits_tutorial"
+CV_PEN = "pendigits_cv"
 CORRECTIONS = "corrections"
 
 _PER_WIDTH = re.compile(r"^(?P<source>[a-z_]+?)_w(?P<width>\d+(?:\.\d+)?)_accuracy$")

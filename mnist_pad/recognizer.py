@@ -113,6 +113,14 @@ class Recognizer:
 
     def predict_mnist(self, images: np.ndarray) -> np.ndarray:
         """Probabilities (N, 10) for uint8 images (N, 28, 28) already in MNIST form."""
+        return self._probabilities(self._mnist_batch(images))
+
+    def logits_mnist(self, images: np.ndarray) -> np.ndarray:
+        """Raw logits (N, 10) before calibration for uint8 images (N, 28, 28) in MNIST form."""
+        return self._logits(self._mnist_batch(images))
+
+    @staticmethod
+    def _mnist_batch(images: np.ndarray) -> np.ndarray:
         images = np.asarray(images)
         if images.ndim != 3 or images.shape[1:] != (28, 28):
             raise ValueError(f"expected uint8 images of shape (N, 28, 28), got {images.shape}")
@@ -120,7 +128,7 @@ class Recognizer:
             raise ValueError(f"expected images of real numbers (uint8), got {images.dtype}")
         if images.dtype != np.uint8 and images.size and not (np.isfinite(images).all() and 0 <= images.min() and images.max() <= 255):
             raise ValueError("expected finite pixel values from 0 to 255 (uint8)")
-        return self._probabilities(images.astype(np.float32)[:, None] / 255.0)
+        return images.astype(np.float32)[:, None] / 255.0
 
     def logits_inputs(self, inputs: Sequence[MnistInput]) -> np.ndarray:
         """Raw logits (N, 10) before calibration, for fitting a temperature; an empty input gives a row of zeros."""

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from mnist_pad import corrections
+from mnist_pad import corrections, pendigits
 from mnist_pad.recognizer import Recognizer
 
 from . import evaluate
@@ -52,6 +52,7 @@ class EvaluationSet:
     pen_images: np.ndarray | None = None    # (len(BRUSH_WIDTHS), N, 28, 28) uint8
     pen_labels: np.ndarray | None = None
     drawings: list[corrections.Correction] = field(default_factory=list)
+    pen_writers: frozenset[int] = pendigits.EVAL_WRITERS
 
     def figures(self, recognizer: Recognizer, progress=lambda fraction: None) -> dict:
         """All final figures for `recognizer` (accuracies in 0..1)."""
@@ -60,7 +61,7 @@ class EvaluationSet:
         if self.pen_images is not None:
             per_width = {width: float((recognizer.predict_mnist(images).argmax(axis=1) == self.pen_labels).mean())
                          for width, images in zip(evaluate.BRUSH_WIDTHS, self.pen_images)}
-            figures.update(evaluate.pen_figures(per_width, len(self.pen_labels)))
+            figures.update(evaluate.pen_figures(per_width, len(self.pen_labels), self.pen_writers))
         progress(0.9)
         if self.drawings:
             per_width = evaluate.drawing_accuracies(recognizer, self.drawings)

@@ -151,7 +151,8 @@ def render_bank(drawings: list, labels: list[int], widths_per_drawing: int, seed
     return torch.from_numpy(np.stack(images)), torch.tensor(kept, dtype=torch.long)
 
 
-def _bank_key(path: os.PathLike | str, widths_per_drawing: int, seed: int) -> dict:
+def _bank_key(path: os.PathLike | str, widths_per_drawing: int, seed: int,
+              eval_writers: frozenset[int] = pendigits.EVAL_WRITERS) -> dict:
     """What a rendered bank depends on: the source bytes, the preprocessing and the rendering parameters."""
     try:
         source = cache.file_sha256(path)
@@ -159,7 +160,7 @@ def _bank_key(path: os.PathLike | str, widths_per_drawing: int, seed: int) -> di
         raise DataError(f"cannot read {path}: {error.strerror or error}") from None
     return {"source_sha256": source, "preprocess_version": PREPROCESS_VERSION, "bank_version": BANK_VERSION,
             "widths_per_drawing": widths_per_drawing, "seed": seed, "canvas": CANVAS_SIZE,
-            "eval_writers": sorted(pendigits.EVAL_WRITERS)}
+            "eval_writers": sorted(eval_writers)}
 
 
 def _as_arrays(bank: tuple[torch.Tensor, torch.Tensor]) -> dict[str, np.ndarray]:
@@ -170,18 +171,18 @@ def _as_tensors(arrays: dict[str, np.ndarray]) -> tuple[torch.Tensor, torch.Tens
     return torch.from_numpy(arrays["images"]), torch.from_numpy(arrays["labels"])
 
 
-def pen_digit_bank(path: os.PathLike | str, widths_per_drawing: int, seed: int,
-                   progress=_no_progress, say=None) -> tuple[torch.Tensor, torch.Tensor]:
-    """Pen-drawn digits of the training writers (never pendigits.EVAL_WRITERS) rendered at random widths."""
+def pen_digit_bank(path: os.PathLike | str, widths_per_drawing: int, seed: int, progress=_no_progress, say=None,
+                   held_out: frozenset[int] = pendigits.EVAL_WRITERS) -> tuple[torch.Tensor, torch.Tensor]:
+    """Pen-drawn digits of the training writers (never those `held_out`) rendered at random widths."""
     def build() -> dict[str, np.ndarray]:
         try:
             digits = pendigits.load(path)
         except pendigits.PendigitsError as error:
             raise DataError(str(error)) from None
-        train = [d for d in digits if d.writer not in pendigits.EVAL_WRITERS]
+        train = [d for d in digits if d.writer not in held_out]
         return _as_arrays(render_bank([d.fitted(CANVAS_SIZE) for d in train], [d.label for d in train],
                                       widths_per_drawing, seed, progress=progress))
-    return _as_tensors(cache.cached("pendigits", _bank_key(path, widths_per_drawing, seed), build, say))
+    return _as_tensors(cache.cached("pendigits", _bank_key(path, widths_per_drawing, seed, held_out), build, say))
 
 
 def corrections_bank(path: os.PathLike | str, widths_per_drawing: int, seed: int,
@@ -199,16 +200,16 @@ def corrections_bank(path: os.PathLike | str, widths_per_drawing: int, seed: int
     return _as_tensors(cache.cached("corrections", _bank_key(path, widths_per_drawing, seed), build, say))
 
 
-def heldout_pen_renders(path: os.PathLike | str, widths: tuple, progress=_no_progress,
-                        say=None) -> tuple[np.ndarray, np.ndarray]:
-    """The evaluation writers' pen digits rendered at each brush width through the real preprocessing.
+def heldout_pen_renders(path: os.PathLike | str, widths: tuple, progress=_no_progress, say=None,
+                        writers: frozenset[int] = pendigits.EVAL_WRITERS) -> tuple[np.ndarray, np.ndarray]:
+    """The pen digits of `writers` (the evaluation writers) rendered at each brush width through the real preprocessing.
 
     Returns uint8 images (len(widths), N, 28, 28) and labels (N,): exactly what the Recognizer feeds its
     model for these strokes, rendered once and cached, so the final evaluation is inference only.
     """
     def build() -> dict[str, np.ndarray]:
         try:
-            digits = [d for d in pendigits.load(path) if d.writer in pendigits.EVAL_WRITERS]
+            digits = [d for d in pendigits.load(path) if d.writer in writers]
         except pendigits.PendigitsError as error:
             raise DataError(str(error)) from None
         drawings = [d.fitted(CANVAS_SIZE) for d in digits]
@@ -218,6 +219,6 @@ def heldout_pen_renders(path: os.PathLike | str, widths: tuple, progress=_no_pro
             for column, strokes in enumerate(drawings):
                 images[row, column] = to_mnist(rasterize(strokes, float(width), CANVAS_SIZE)).image
         return {"images": images, "labels": np.array([d.label for d in digits], np.int64)}
-    key = dict(_bank_key(path, 0, 0), heldout_widths=[float(w) for w in widths])
+    key = dict(_bank_key(path, 0, 0, writers), heldout_widths=[float(w) for w in widths])
     arrays = cache.cached("pendigits-heldout", key, build, say)
     return arrays["images"], arrays["labels"]

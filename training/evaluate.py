@@ -1,6 +1,7 @@
 """Evaluate a model: MNIST test, MNIST thinned/thickened, and pen-drawn digits through the Recognizer.
 
     python -m training.evaluate --model robust|plain|PATH [--data-dir DIR] [--pendigits FILE] [--json]
+    python -m training.evaluate --model robust --cross-validate     (writer-level cross-validation)
 
 Pen-drawn digits are those of the writers in mnist_pad.pendigits.EVAL_WRITERS only, which no
 training recipe here ever sees, rendered at each brush width on a 280 px canvas (digits ~200 px tall).
@@ -28,7 +29,7 @@ from mnist_pad.raster import CANVAS_SIZE, rasterize
 from mnist_pad.preprocess import PREPROCESS_VERSION
 from mnist_pad.recognizer import Recognizer
 
-from . import augment, cache, data, export
+from . import augment, cache, cross_validate, data, export
 from .priority import lower_priority
 
 BRUSH_WIDTHS = (4, 8, 12, 18, 25, 35, 50)
@@ -117,14 +118,13 @@ def heldout_pen_digits(path: os.PathLike | str, limit: int | None = None) -> lis
     return digits[:limit] if limit else digits
 
 
-def pen_figures(per_width: dict[float, float], count: int) -> dict:
+def pen_figures(per_width: dict[float, float], count: int, writers: frozenset[int] = pendigits.EVAL_WRITERS) -> dict:
     """The pen-digit figures (per width, mean, worst, spread, which set) from accuracies per width."""
     figures: dict = {keys.width_key(keys.PEN, width): accuracy for width, accuracy in per_width.items()}
     figures[keys.PEN_MEAN] = float(np.mean(list(per_width.values())))
     figures[keys.PEN_WORST] = min(per_width.values())
     figures[keys.PEN_SPREAD] = 100 * (max(per_width.values()) - min(per_width.values()))
-    writers = ",".join(str(w) for w in sorted(pendigits.EVAL_WRITERS))
-    figures[keys.PEN_SET] = f"held-out writers {writers} ({count} digits), canvas {CANVAS_SIZE} px"
+    figures[keys.PEN_SET] = f"held-out writers {','.join(map(str, sorted(writers)))} ({count} digits), canvas {CANVAS_SIZE} px"
     return figures
 
 
@@ -247,6 +247,11 @@ def main(argv: list[str] | None = None) -> int:
                         help="also evaluate on your corrected drawings (a corrections .jsonl) at each brush width")
     parser.add_argument("--tutorial-pipeline", action="store_true",
                         help="also score pen-drawn digits fed the tutorials' way (whole canvas resized to 28x28)")
+    parser.add_argument("--cross-validate", action="store_true",
+                        help="also score every pen-digit writer by a model of the same recipe that never saw them "
+                             "(training/cross_validate.py; trains the missing fold models first)")
+    parser.add_argument("--folds-dir", default=None,
+                        help="where the fold models are kept (default: the training cache, a folder per recipe)")
     parser.add_argument("--json", action="store_true", help="print the figures as one JSON object")
     parser.add_argument("--update-card", action="store_true", help="write the figures into the checkpoint's model card")
     parser.add_argument("--low-priority", action="store_true", help="run at a lower CPU priority (as the app does)")
@@ -265,13 +270,28 @@ def main(argv: list[str] | None = None) -> int:
         figures = evaluate_model(recognizer, args.data_dir, pen_file, args.limit, corrections_file=args.corrections,
                                  tutorial_pipeline=args.tutorial_pipeline,
                                  progress=JsonProgress(started) if args.json else _no_progress)
+        temperature = None
+        if args.cross_validate:
+            if not Path(pen_file).exists():
+                parser.error(f"--cross-validate needs the pen-digit file; {pen_file} is missing")
+            say = (lambda text: print(text, file=sys.stderr, flush=True)) if args.json else print
+            folds_dir = Path(args.folds_dir) if args.folds_dir else cross_validate.default_folds_dir(recognizer.card)
+            logits, labels, writers, folds = cross_validate.out_of_fold_logits(
+                recognizer, pen_file, args.data_dir, folds_dir, BRUSH_WIDTHS, say)
+            figures.update(cross_validate.cv_figures(logits, labels, writers, folds, BRUSH_WIDTHS))
+            temperature = cross_validate.fitted_temperature(logits, labels)
         if args.update_card:
             source = paths.shipped_model(args.model) if args.model in paths.SHIPPED_MODELS else Path(args.model)
             loaded = checkpoint.load(source)
             command = "python -m training.evaluate " + shlex.join(argv if argv is not None else sys.argv[1:])
             card = dict(loaded.card, figures={**loaded.card.get("figures", {}), **figures}, figures_command=command)
+            if temperature is not None:  # calibrated on every writer, each scored out of fold
+                card["calibration"] = {"temperature": round(temperature, 4), "fitted_on": (
+                    f"out-of-fold logits of all {len(np.unique(writers))} pen-digit writers ({len(labels)} digits) at brush "
+                    f"widths {','.join(map(str, BRUSH_WIDTHS))} px; negative log-likelihood; {command}")}
             export.save_model(source, loaded.model, loaded.arch, card, args.data_dir)
-    except (checkpoint.CheckpointError, engine.ModelError, export.ExportError, data.DataError, pendigits.PendigitsError, corrections.CorrectionsError, OSError) as error:
+    except (checkpoint.CheckpointError, engine.ModelError, export.ExportError, data.DataError, pendigits.PendigitsError,
+            corrections.CorrectionsError, cross_validate.CrossValidationError, OSError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     if args.json:
@@ -280,6 +300,9 @@ def main(argv: list[str] | None = None) -> int:
                           "thickness_px": {f"{k:+d}": v for k, v in THICKNESS_LEVELS.items()}}))
     else:
         print(format_table(f"{recognizer.name} ({recognizer.source})", figures))
+        if args.cross_validate:
+            print("\n".join(cross_validate.format_lines(figures, BRUSH_WIDTHS)))
+            print(f"    temperature fitted on all folds: {temperature:.4f} (--update-card stores it in the card)")
     return 0
 
 

@@ -5,7 +5,7 @@ import argparse
 import math
 from pathlib import Path
 
-from mnist_pad import corrections as corrections_store, model as models, paths
+from mnist_pad import corrections as corrections_store, model as models, paths, pendigits
 from mnist_pad.recipe import Recipe
 
 # Within a budget of about a minute, smaller steps learn more from the images there is time for:
@@ -28,6 +28,17 @@ def bounded(kind: type, low: float, high: float):
     return parse
 
 
+def writer_list(text: str) -> frozenset[int]:
+    """An argparse type: pen-digit writers as a comma list ("1,6,11"), each 1 to 999."""
+    try:
+        writers = frozenset(int(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a comma list of writer numbers, like 1,6,11") from None
+    if not writers or not all(1 <= w <= 999 for w in writers):
+        raise argparse.ArgumentTypeError(f"{text}: writer numbers go from 1 to 999")
+    return writers
+
+
 def parse_args(argv: list[str] | None, description: str = "Train a digit model.") -> argparse.Namespace:
     """The command line; defaults are the shipped robust recipe."""
     parser = argparse.ArgumentParser(prog="python -m training", description=description,
@@ -45,8 +56,11 @@ def parse_args(argv: list[str] | None, description: str = "Train a digit model."
     parser.add_argument("--arch", choices=sorted(models.ARCHITECTURES), default=DEFAULTS.arch)
     parser.add_argument("--augment", choices=["none", "thickness", "full"], default=DEFAULTS.augment)
     parser.add_argument("--pendigits", default=DEFAULTS.pendigits,
-                        help="also train on pen-drawn digits (writers outside pendigits.EVAL_WRITERS): a pendigits-orig.tra file, "
+                        help="also train on pen-drawn digits (writers outside --heldout-writers): a pendigits-orig.tra file, "
                              "'auto' (DATA_DIR/pendigits/pendigits-orig.tra when present) or 'none'")
+    parser.add_argument("--heldout-writers", type=writer_list, default=pendigits.EVAL_WRITERS, metavar="W,W,...",
+                        help="pen-digit writers never trained on, whose digits the final figures are measured on "
+                             "(default: pendigits.EVAL_WRITERS; python -m training.evaluate --cross-validate sets others)")
     parser.add_argument("--corrections", default=None, help="a corrections JSONL file to include, oversampled, at random brush widths")
     parser.add_argument("--init", default=None, help="fine-tune from this checkpoint (its architecture wins over --arch)")
     parser.add_argument("--out", default="model.pt", help="where to save the checkpoint (written atomically)")

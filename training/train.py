@@ -109,12 +109,12 @@ def training_pool(args: argparse.Namespace, report) -> tuple[torch.Tensor, torch
     if pen is not None:
         stage = f"pen-drawn digits at {PEN_WIDTHS_PER_DIGIT} random brush widths each"
         report.stage(stage, 0.0)
-        bank = data.pen_digit_bank(pen, PEN_WIDTHS_PER_DIGIT, args.seed,
-                                   progress=lambda f: report.stage(stage, f), say=report.note)
+        bank = data.pen_digit_bank(pen, PEN_WIDTHS_PER_DIGIT, args.seed, progress=lambda f: report.stage(stage, f),
+                                   say=report.note, held_out=args.heldout_writers)
         if args.limit:
             bank = (bank[0][:args.limit], bank[1][:args.limit])
         parts.append(bank)
-        writers = ",".join(str(w) for w in sorted(pendigits.EVAL_WRITERS))
+        writers = ",".join(str(w) for w in sorted(args.heldout_writers))
         used.append(f"UCI pen-based digits (Alpaydin & Alimoglu, CC BY 4.0), writers except {writers}: "
                     f"{len(bank[0]):,} renders at brush widths 3-55 px on a 280 px canvas")
     if args.corrections:
@@ -137,15 +137,15 @@ def evaluation_set(args: argparse.Namespace, report) -> EvaluationSet:
     pen, pen_images, pen_labels = eval_pen_file(args), None, None
     if pen is not None:
         stage = "pen-drawn digits of the evaluation writers"
-        pen_images, pen_labels = data.heldout_pen_renders(pen, evaluate.BRUSH_WIDTHS,
-                                                          lambda f: report.stage(stage, f), report.note)
+        pen_images, pen_labels = data.heldout_pen_renders(pen, evaluate.BRUSH_WIDTHS, lambda f: report.stage(stage, f),
+                                                          report.note, writers=args.heldout_writers)
         if args.limit:
             pen_images, pen_labels = pen_images[:, :args.limit], pen_labels[:args.limit]
     try:
         drawings = corrections_store.load(args.corrections)[0] if args.corrections else []
     except corrections_store.CorrectionsError as error:
         raise data.DataError(str(error)) from None
-    return EvaluationSet(images, labels, pen_images, pen_labels, drawings)
+    return EvaluationSet(images, labels, pen_images, pen_labels, drawings, args.heldout_writers)
 
 
 def learning_rate(args: argparse.Namespace, fraction: float) -> float:
