@@ -49,10 +49,16 @@ class CorrectionBar(QWidget):
             layout.addWidget(button)
             self.buttons.append(button)
         layout.addStretch()
+        self._reason: str | None = None
         self.set_unavailable("")
 
     def set_unavailable(self, reason: str) -> None:
-        """Disable the buttons and say why in the row's tooltips ("" enables them again)."""
+        """Disable the buttons and say why in the row's tooltips ("" enables them again).
+
+        Called at every change of the drawing: only a new reason touches the eleven widgets."""
+        if reason == self._reason:
+            return
+        self._reason = reason
         self.caption.setToolTip(reason or "Teach the model: your drawing and the right digit are saved to "
                                 "My drawings (Ctrl+0 … Ctrl+9)")
         for digit, button in enumerate(self.buttons):

@@ -35,6 +35,13 @@ def percent(probability: float) -> str:
     return ">99%" if 0.99 < probability < 1 else f"{probability:.0%}"
 
 
+def _restyle(label: QLabel, style: str) -> None:
+    """Set a label's style sheet only when it changes: each call re-polishes the label and lays the
+    window out again, which at every prediction cost the drawing its smoothness."""
+    if label.styleSheet() != style:
+        label.setStyleSheet(style)
+
+
 class PredictionPanel(QWidget):
     """The predicted digit, large, with how sure the network is; a hint when there is nothing to read."""
 
@@ -61,16 +68,16 @@ class PredictionPanel(QWidget):
     def show_probabilities(self, probabilities: np.ndarray) -> None:
         digit = int(np.argmax(probabilities))
         self.digit.setText(str(digit))
-        self.digit.setStyleSheet(f"color: {DIGIT_COLOURS[digit]}; font-weight: 600;")
-        self.confidence.setStyleSheet("")
+        _restyle(self.digit, f"color: {DIGIT_COLOURS[digit]}; font-weight: 600;")
+        _restyle(self.confidence, "")
         self.confidence.setText(f"{percent(float(probabilities[digit]))} sure")
 
     def show_reading(self, reading: Reading) -> None:
         """The digit with its confidence; "unsure: 4 or 9?" when the model is, "doesn't look like a digit" for non-digits."""
         if reading.not_a_digit:
             self.digit.setText("?")
-            self.digit.setStyleSheet(f"color: {MUTED}; font-weight: 300;")
-            self.confidence.setStyleSheet("")
+            _restyle(self.digit, f"color: {MUTED}; font-weight: 300;")
+            _restyle(self.confidence, "")
             self.confidence.setText(reading.text)
         elif reading.unsure:
             self.show_probabilities(reading.probabilities)
@@ -81,8 +88,8 @@ class PredictionPanel(QWidget):
     def show_hint(self, text: str) -> None:
         """No guess: an empty canvas, a model still loading, or none loaded."""
         self.digit.setText("–")
-        self.digit.setStyleSheet("color: #d4d4d8; font-weight: 300;")
-        self.confidence.setStyleSheet(f"color: {MUTED};")
+        _restyle(self.digit, "color: #d4d4d8; font-weight: 300;")
+        _restyle(self.confidence, f"color: {MUTED};")
         self.confidence.setText(text)
 
 

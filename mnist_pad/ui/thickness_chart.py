@@ -27,6 +27,9 @@ TOP_DIGITS = 3
 PLACEHOLDER = "the thin → thick sweep appears when you draw"
 
 
+LEGEND_LINES = 2  # up to three digits of this model and three dashed ones fit in two lines
+
+
 class ThicknessChart(QWidget):
     """P(digit) against brush width for the current drawing."""
 
@@ -48,9 +51,8 @@ class ThicknessChart(QWidget):
         self._plot_scheduled = False
         # The legend is a row of text under the chart (placed by the panel): inside the plot it
         # would sit on top of some curve, since they run along the top and the bottom.
-        self.legend = LegendRow()
+        self.legend = LegendRow(reserve_lines=LEGEND_LINES)
         self.legend.setObjectName("thicknessLegend")
-        self.legend.setVisible(False)
         self._layout = QVBoxLayout(self)
         self._layout.setContentsMargins(0, 0, 0, 0)
         self.setToolTip("How the prediction changes as the brush gets thicker. Click to use that width.")
