@@ -159,9 +159,11 @@ def _drawing_figures(app, model_path: str, duration_s: float, event_interval_ms:
     record = _start_retraining(app, window, *retrain) if retrain else None
     heartbeat.start()
     driver.start()
+    ui_cpu_started, wall_started = time.thread_time(), time.perf_counter()
     loop = QEventLoop()
     QTimer.singleShot(int(duration_s * 1000), loop.quit)
     loop.exec()  # the real event loop, blocking in poll like the app does, not a busy spin
+    ui_busy = (time.thread_time() - ui_cpu_started) / (time.perf_counter() - wall_started)
     driver.stop()
     _spin_until(app, window.is_up_to_date, 5)
     heartbeat.stop()
@@ -183,9 +185,48 @@ def _drawing_figures(app, model_path: str, duration_s: float, event_interval_ms:
         "latency_max_ms": round(float(np.max(latencies)), 2) if len(latencies) else None,
         # without the throttle's wait: from the newest input a shown prediction includes to showing it
         "result_age_p95_ms": round(float(np.percentile(ages, 95)), 2) if len(ages) else None,
+        "ui_thread_busy_share": round(ui_busy, 3),
+        # the same event loop with no app at all, doing the same share of plain Python work per input event:
+        # what this machine's own jitter gives (a virtual machine's vCPU is sometimes held back for ~10-20 ms)
+        "reference_stall_max_ms": reference_stall_ms(app, duration_s, event_interval_ms, ui_busy),
         **({"why_maps_shown": len(explained)} if show_why else {}),
         **retrained,
     }
+
+
+def reference_stall_ms(app, duration_s: float, event_interval_ms: float, busy_share: float) -> float:
+    """The longest heartbeat gap of an event loop that spends `busy_share` of each input interval on
+    fixed pure-Python work and nothing else: the floor this machine puts under the app's stall figure."""
+    from PySide6.QtCore import QEventLoop, Qt, QTimer
+
+    def spin(count: int) -> None:
+        total = 0
+        for step in range(count):
+            total += step
+
+    spin(200_000)  # warm-up; then the loop count of one millisecond, from the fastest of a few tries
+    per_ms = 100_000 / min(_timed(lambda: spin(100_000)) for _ in range(5))
+    count = max(1, round(per_ms * busy_share * event_interval_ms))
+    ticks: list[float] = []
+    heartbeat = QTimer(timerType=Qt.TimerType.PreciseTimer, interval=1)
+    heartbeat.timeout.connect(lambda: ticks.append(time.perf_counter()))
+    work = QTimer(timerType=Qt.TimerType.PreciseTimer, interval=max(1, round(event_interval_ms)))
+    work.timeout.connect(lambda: spin(count))
+    heartbeat.start()
+    work.start()
+    loop = QEventLoop()
+    QTimer.singleShot(int(duration_s * 1000), loop.quit)
+    loop.exec()
+    work.stop()
+    heartbeat.stop()
+    return round(float(np.diff(ticks).max() * 1000), 2) if len(ticks) > 1 else 0.0
+
+
+def _timed(function) -> float:
+    """Milliseconds one call takes."""
+    started = time.perf_counter()
+    function()
+    return (time.perf_counter() - started) * 1000
 
 
 def _latencies(events: list[float], sent: dict[int, float], shown: list[tuple[int, float]]) -> np.ndarray:

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent
+from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent, QPixmap, QStaticText
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from ..confidence import Reading
@@ -102,6 +102,9 @@ class ProbabilityBars(QWidget):
         super().__init__(parent)
         self.setObjectName("probabilities")
         self.values = np.zeros(10, np.float32)
+        self._cached: tuple[tuple, QPixmap] | None = None   # (size key, background pixmap)
+        self._texts: dict[str, QStaticText] = {}
+        self._other_bar = QColor("#a9b4c2")
         self.setMinimumSize(200, 10 * self.ROW)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
 
@@ -113,34 +116,79 @@ class ProbabilityBars(QWidget):
         self.update()
 
     def paintEvent(self, event: QPaintEvent) -> None:
+        # It repaints at every prediction, beside a worker that wants the GIL: what never changes (the
+        # muted digits and the empty tracks) comes from one pixmap, texts are cached QStaticTexts.
         painter = QPainter(self)
+        painter.drawPixmap(0, 0, self._background())
+        if not self.values.any():
+            painter.end()
+            return
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        metrics = painter.fontMetrics()
+        label_width, track_width = self._columns()
+        best = int(np.argmax(self.values))
+        lengths = track_width * self.values
+        painter.setPen(Qt.PenStyle.NoPen)
+        for digit in np.flatnonzero(lengths >= 1.0):  # a trace of probability is not worth a mark
+            length = float(lengths[digit])
+            painter.setBrush(QColor(DIGIT_COLOURS[digit]) if digit == best else self._other_bar)
+            radius = min(3.0, length / 2)
+            painter.drawRoundedRect(QRectF(label_width, digit * self.ROW + 5, length, self.ROW - 10), radius, radius)
+        painter.setPen(self.palette().windowText().color())
+        self._draw_text(painter, str(best), label_width - 6, best, erase=True)
+        painter.setPen(QColor(MUTED))
+        for digit, value in enumerate(self.values.tolist()):
+            if digit == best:
+                painter.setPen(self.palette().windowText().color())
+            self._draw_text(painter, percent(value), self.width() - 2, digit)
+            if digit == best:
+                painter.setPen(QColor(MUTED))
+        painter.end()
+
+    def changeEvent(self, event) -> None:
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.PaletteChange, QEvent.Type.StyleChange):
+            self._cached, self._texts = None, {}
+        super().changeEvent(event)
+
+    def _columns(self) -> tuple[int, int]:
+        metrics = self.fontMetrics()
         label_width = metrics.horizontalAdvance("0") + 10
         value_width = metrics.horizontalAdvance("100%") + 8
-        track_width = max(10, self.width() - label_width - value_width)
-        best = int(np.argmax(self.values)) if self.values.any() else -1
-        text_colour = self.palette().windowText().color()
-        for digit in range(10):
-            top = digit * self.ROW
-            row = QRectF(0, top, self.width(), self.ROW)
-            bar_top, bar_height = top + 5, self.ROW - 10
-            painter.setPen(text_colour if digit == best else QColor(MUTED))
-            painter.drawText(QRectF(0, top, label_width - 6, self.ROW), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, str(digit))
-            painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(QColor(TRACK))
-            painter.drawRoundedRect(QRectF(label_width, bar_top, track_width, bar_height), 3, 3)
-            value = float(self.values[digit])
-            length = track_width * value
-            if length >= 1.0:  # a trace of probability is not worth a mark
-                colour = QColor(DIGIT_COLOURS[digit]) if digit == best else QColor("#a9b4c2")
-                painter.setBrush(colour)
-                radius = min(3.0, length / 2)
-                painter.drawRoundedRect(QRectF(label_width, bar_top, length, bar_height), radius, radius)
-            painter.setPen(text_colour if digit == best else QColor(MUTED))
-            text = percent(value) if self.values.any() else ""
-            painter.drawText(row.adjusted(0, 0, -2, 0), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, text)
-        painter.end()
+        return label_width, max(10, self.width() - label_width - value_width)
+
+    def _draw_text(self, painter: QPainter, text: str, right: float, digit: int, erase: bool = False) -> None:
+        """`text` right-aligned at `right`, centred in the digit's row (over its muted twin when `erase`)."""
+        static = self._texts.get(text)
+        if static is None:
+            static = self._texts[text] = QStaticText(text)
+            static.prepare(font=self.font())
+        size = static.size()
+        top = digit * self.ROW + (self.ROW - size.height()) / 2
+        if erase:
+            painter.fillRect(QRectF(right - size.width() - 1, top, size.width() + 2, size.height()), self.palette().window())
+        painter.drawStaticText(QPointF(right - size.width(), top), static)
+
+    def _background(self) -> QPixmap:
+        """The muted digit labels and the empty tracks at this size, painted once."""
+        key = (self.width(), self.height(), self.devicePixelRatioF())
+        if self._cached is None or self._cached[0] != key:
+            pixmap = QPixmap(QSize(self.width(), self.height()) * key[2])
+            pixmap.setDevicePixelRatio(key[2])
+            pixmap.fill(Qt.GlobalColor.transparent)
+            painter = QPainter(pixmap)
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            painter.setFont(self.font())
+            label_width, track_width = self._columns()
+            for digit in range(10):
+                top = digit * self.ROW
+                painter.setPen(QColor(MUTED))
+                painter.drawText(QRectF(0, top, label_width - 6, self.ROW),
+                                 Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, str(digit))
+                painter.setPen(Qt.PenStyle.NoPen)
+                painter.setBrush(QColor(TRACK))
+                painter.drawRoundedRect(QRectF(label_width, top + 5, track_width, self.ROW - 10), 3, 3)
+            painter.end()
+            self._cached = (key, pixmap)
+        return self._cached[1]
 
 
 class Preview28(QWidget):
