@@ -1,10 +1,14 @@
-"""The probability bars: the winner long and in its colour, the others grey, empty before a prediction."""
+"""The result widgets: the probability bars, and what keeps live drawing smooth (no needless relayout or restyle)."""
 from __future__ import annotations
 
 import numpy as np
+from PySide6.QtCore import QEvent, QObject
 from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QVBoxLayout, QWidget
 
-from mnist_pad.ui.panels import DIGIT_COLOURS, TRACK, ProbabilityBars
+from mnist_pad.ui.corrections_view import CorrectionBar
+from mnist_pad.ui.panels import DIGIT_COLOURS, TRACK, PredictionPanel, ProbabilityBars
+from mnist_pad.ui.thickness_chart import ThicknessChart
 
 
 def _pixel(image, x, digit):
@@ -29,3 +33,68 @@ def test_bars_show_the_winner_in_its_colour_and_repaint_with_new_values(qtbot):
     bars.set_values(np.array([0, 0, 0.1, 0, 0, 0, 0, 0, 0, 0.9]))
     image = bars.grab().toImage()
     assert _pixel(image, middle, 9) == DIGIT_COLOURS[9] and _pixel(image, middle, 2) == TRACK
+
+
+class _Counter(QObject):
+    """Counts the events of some types a widget receives."""
+
+    def __init__(self, widget, *types):
+        super().__init__()
+        self.types, self.count = set(types), 0
+        widget.installEventFilter(self)
+
+    def eventFilter(self, watched, event):
+        if event.type() in self.types:
+            self.count += 1
+        return False
+
+
+def test_a_changing_legend_never_resizes_the_chart(qtbot):
+    """While drawing, the top digits come and go: the legend row keeps its height, so the plot above
+    it is never resized (a resized pyqtgraph plot lays itself out and repaints whole, a long stall)."""
+    chart = ThicknessChart((4.0, 50.0))
+    panel = QWidget()
+    layout = QVBoxLayout(panel)
+    layout.addWidget(chart)
+    layout.addWidget(chart.legend)
+    qtbot.addWidget(panel)
+    panel.resize(420, 360)
+    panel.show()
+    qtbot.waitUntil(lambda: chart._plot is not None)
+    widths = np.linspace(4, 50, 16)
+    one = np.zeros((16, 10))
+    one[:, 7] = 1.0
+    chart.set_sweep(widths, one)
+    qtbot.wait(20)
+    height, resizes = chart.height(), _Counter(chart, QEvent.Type.Resize)
+    several = np.full((16, 10), 0.1)
+    for probabilities in (several, one, np.zeros((16, 10)), several):
+        chart.set_sweep(widths, probabilities)
+        chart.set_comparison(widths, several, "plain")
+        qtbot.wait(20)
+    assert chart.height() == height and resizes.count == 0
+    assert len(chart.legend.entries) == 6 and chart.legend.isVisible()
+
+
+def test_unchanged_states_do_not_restyle_or_retip_widgets(qtbot):
+    """Each prediction and each mouse move re-states what is shown; only real changes reach Qt."""
+    panel = PredictionPanel()
+    qtbot.addWidget(panel)
+    panel.show()
+    styles = _Counter(panel.digit, QEvent.Type.StyleChange, QEvent.Type.PaletteChange, QEvent.Type.FontChange)
+    panel.show_probabilities(np.eye(10)[3] * 0.9)
+    first = styles.count
+    for _ in range(5):
+        panel.show_probabilities(np.eye(10)[3] * 0.8)
+    assert styles.count == first
+    panel.show_probabilities(np.eye(10)[5])
+    assert styles.count > first  # a new digit, a new colour
+
+    bar = CorrectionBar()
+    qtbot.addWidget(bar)
+    tips = _Counter(bar.buttons[0], QEvent.Type.ToolTipChange)
+    for _ in range(5):
+        bar.set_unavailable("")
+    assert tips.count == 0
+    bar.set_unavailable("an opened picture cannot be a correction")
+    assert tips.count == 1 and not bar.buttons[0].isEnabled()
