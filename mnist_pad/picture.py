@@ -30,6 +30,7 @@ LINE_ELONGATION = 60  # length / thickness of a straight line, far beyond any di
 NEAR = 0.3  # ink this close to the digit (share of its size) belongs to it
 SPECK = 0.05  # a component with less than this share of the digit's ink is a speck unless it touches
 SECOND_DIGIT = 0.3  # a distant mark with this share of the digit's ink, and as tall, is another digit
+EDGE_RIM_SHARE = 0.8  # border-touching ink lying this much along removed long lines is an edge's rim
 MARK_DUST = 0.01  # in a line of writing, a mark with less than this share of the largest mark's ink is dust
 
 
@@ -87,11 +88,14 @@ def _light_ink(gray: np.ndarray) -> bool:
 def _read_ink(dark_ink: np.ndarray, select: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> np.ndarray:
     """White-on-black ink from a picture of dark ink: the strokes `select` keeps, with their rims."""
     nothing = np.zeros(dark_ink.shape, np.uint8)
-    contrast = _contrast(dark_ink, _stroke_width(dark_ink))
+    stroke_width = _stroke_width(dark_ink)
+    contrast = _contrast(dark_ink, stroke_width)
     mask = _ink_mask(contrast)
     if not mask.any():
         return nothing
-    mask &= ~_long_lines(mask)
+    lines = _long_lines(mask)
+    mask &= ~lines
+    mask &= ~_edge_remnants(mask, lines, stroke_width)
     kept = select(mask, contrast)
     if not kept.any():
         return nothing
@@ -161,6 +165,21 @@ def _long_lines(mask: np.ndarray) -> np.ndarray:
     rows = cv2.morphologyEx(binary, cv2.MORPH_OPEN, np.ones((1, max(3, int(LINE_SPAN * width))), np.uint8))
     columns = cv2.morphologyEx(binary, cv2.MORPH_OPEN, np.ones((max(3, int(LINE_SPAN * height)), 1), np.uint8))
     return (rows | columns).astype(bool)
+
+
+def _edge_remnants(mask: np.ndarray, lines: np.ndarray, stroke_width: float) -> np.ndarray:
+    """Border-touching ink left along removed long lines: a strip of desk beyond a slanted sheet edge
+    loses its straight runs to _long_lines but leaves its ragged rim, which must not join the digit."""
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
+    if count <= 1 or not lines.any():
+        return np.zeros(mask.shape, bool)
+    near = cv2.dilate(lines.astype(np.uint8), np.ones((_odd(stroke_width),) * 2, np.uint8)).astype(bool)
+    height, width = mask.shape
+    left, top, w, h = (stats[1:, i] for i in range(4))
+    touches = (left == 0) | (top == 0) | (left + w >= width) | (top + h >= height)
+    along = np.bincount(labels[near & mask], minlength=count)[1:] / np.maximum(stats[1:, cv2.CC_STAT_AREA], 1)
+    rims = np.nonzero(touches & (along >= EDGE_RIM_SHARE))[0] + 1
+    return np.isin(labels, rims) if rims.size else np.zeros(mask.shape, bool)
 
 
 def _components(mask: np.ndarray, contrast: np.ndarray, tall_edges: bool = True
