@@ -137,3 +137,13 @@ def test_the_prediction_panel_shows_unsure_and_not_a_digit(qtbot):
     assert panel.prediction.confidence.text() == "doesn't look like a digit"
     panel.show_result(image, confidence.read(probabilities_with(p7=0.97, p1=0.03)))
     assert (panel.prediction.digit.text(), panel.prediction.confidence.text()) == ("7", "97% sure")
+
+
+def test_the_confidence_evaluation_prints_its_tables(shared_data, pendigits_file, capsys):
+    """`python -m training.evaluate_confidence` end to end, on a few digits and non-digits."""
+    from training import evaluate_confidence
+
+    assert evaluate_confidence.main(["--data-dir", str(shared_data), "--limit", "60", "--count", "12"]) == 0
+    out = capsys.readouterr().out
+    assert "leave one writer out" in out and "the card's T = " in out
+    assert "non-digits flagged" in out and "real digits flagged" in out
