@@ -85,10 +85,11 @@ def not_a_digit_lines(recognizer: Recognizer, digits, logits, widths, count: int
     digit_inputs = [recognizer.prepare_strokes(d.fitted(CANVAS_SIZE), float(w), CANVAS_SIZE) for w in BRUSH_WIDTHS for d in digits]
     digit_detector = detector.probabilities(np.stack([i.image for i in digit_inputs]))
     t = recognizer.temperature
-    scores = {  # higher = less like a digit; thresholds set so FLAG_DIGITS of the real digits are flagged
+    # Higher = less like a digit; thresholds set so FLAG_DIGITS of the real digits are flagged. (No energy
+    # score: the exported network ends in a softmax, so its logits are known only up to a constant per row.)
+    scores = {
         "1 - max probability": lambda z: 1 - confidence.softmax(z, t).max(axis=1),
         "entropy": lambda z: -(lambda p: (p * np.log(p + 1e-12)).sum(axis=1))(confidence.softmax(z, t)),
-        "energy": lambda z: -t * np.log(np.exp(z / t - (z / t).max(axis=1, keepdims=True)).sum(axis=1)) - z.max(axis=1),
     }
     rows = {"detector (P >= %.2f)" % confidence.NOT_A_DIGIT_AT: (other_detector >= confidence.NOT_A_DIGIT_AT,
                                                                  digit_detector >= confidence.NOT_A_DIGIT_AT)}
