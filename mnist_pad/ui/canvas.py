@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from ..drawing import Drawing, Stroke
 from ..raster import CANVAS_SIZE
+from .pacing import update_paced
 
 PAPER = QColor("#ffffff")
 INK = QColor("#1d1d1f")
@@ -203,7 +204,7 @@ class Canvas(QWidget):
         # repaint only around the new segment: the rest of the sheet is unchanged
         margin = self.brush_width * self.paper_rect().height() / CANVAS_SIZE / 2 + 2
         segment = QRectF(self.to_widget(*before), self.to_widget(*after)).normalized()
-        self.update(segment.adjusted(-margin, -margin, margin, margin).toAlignedRect())
+        update_paced(self, segment.adjusted(-margin, -margin, margin, margin).toAlignedRect())
         self.strokes_changed.emit(False)
 
     def _end(self, position: QPointF) -> None:

@@ -7,6 +7,7 @@ from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent, QPixmap, QStatic
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from ..confidence import Reading
+from .pacing import update_paced
 from .qimages import gray_image
 
 # One colour per digit, shared by the bars and the thickness chart (Tableau 10's hues, darkened),
@@ -113,7 +114,7 @@ class ProbabilityBars(QWidget):
 
     def set_values(self, probabilities: np.ndarray) -> None:
         self.values = np.asarray(probabilities, np.float32).copy()
-        self.update()
+        update_paced(self)
 
     def paintEvent(self, event: QPaintEvent) -> None:
         # It repaints at every prediction, beside a worker that wants the GIL: what never changes (the
@@ -205,7 +206,7 @@ class Preview28(QWidget):
     def set_image(self, image: np.ndarray) -> None:
         self.image = np.ascontiguousarray(image, np.uint8)
         self._qimage = gray_image(self.image)
-        self.update()
+        update_paced(self)
 
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)

@@ -51,9 +51,13 @@ class ThicknessPlot(pg.PlotWidget):
         placeholder text shows when no digit is drawn."""
         for digit in range(10):
             shown = digit in digits
-            self.curves[digit].setData(widths if shown else [], probabilities[:, digit] if shown else [])
             dashed = shown and comparison is not None
-            self.comparison_curves[digit].setData(comparison[0] if dashed else [], comparison[1][:, digit] if dashed else [])
+            for curve, on, xs, ys in ((self.curves[digit], shown, widths, probabilities),
+                                      (self.comparison_curves[digit], dashed, *(comparison[:2] if dashed else (None, None)))):
+                if on:
+                    curve.setData(xs, ys[:, digit])
+                elif curve.xData is not None and len(curve.xData):  # emptying an empty curve still costs a relayout
+                    curve.setData([], [])
         self.placeholder.setText(placeholder)
         self.placeholder.setVisible(not digits)
 
