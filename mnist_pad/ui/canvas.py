@@ -93,7 +93,7 @@ class Canvas(QWidget):
     def set_overlay(self, image: QImage | None) -> None:
         """Paint `image` (CANVAS_SIZE square, with alpha) over the paper; None removes it."""
         self.overlay = image
-        self.update()
+        update_paced(self)
 
     def set_highlighted_stroke(self, index: int) -> None:
         """Draw one stroke in the highlight colour (-1: none)."""

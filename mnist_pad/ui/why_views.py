@@ -11,6 +11,7 @@ from PySide6.QtGui import QColor, QImage, QPainter, QPaintEvent
 from PySide6.QtWidgets import QListWidget, QListWidgetItem, QSizePolicy, QWidget
 
 from ..morphometry import Morphometry, Reference
+from .pacing import update_paced
 from .panels import DIGIT_COLOURS, MUTED, TRACK, percent
 from .qimages import gray_image, rgba_image
 
@@ -58,7 +59,7 @@ class WhyMap(QWidget):
         # Shown darker than the model sees it, so the colours stay visible over the ink.
         self._input = gray_image(self.image // 2)
         self._overlay = heat_image(self.heat)
-        self.update()
+        update_paced(self)
 
     def clear(self) -> None:
         """Nothing drawn: a blank map."""
@@ -87,23 +88,35 @@ class StrokeEffects(QListWidget):
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.setMinimumHeight(90)
         self.itemEntered.connect(lambda item: self.stroke_hovered.emit(self.row(item)))
+        self._rows: list[tuple[str, str, bool]] = []
         self.setToolTip("Point at a stroke on the canvas (or a row here) to see it highlighted")
 
     def set_effects(self, effects: list, answer: int) -> None:
         """Rows for these StrokeEffects; a stroke whose removal changes the answer is in bold."""
-        self.clear()
+        rows = []
         for effect in effects:
             if effect.digit is None:
                 text, colour = "nothing left to read", MUTED
             else:
                 text, colour = f"{effect.digit} ({percent(effect.probability)})", DIGIT_COLOURS[effect.digit]
-            item = QListWidgetItem(f"Stroke {effect.stroke + 1}: without this stroke: {text}")
+            rows.append((f"Stroke {effect.stroke + 1}: without this stroke: {text}", colour,
+                         effect.digit is not None and effect.digit != answer))
+        if rows == self._rows:
+            return  # they follow the drawing many times a second; an unchanged list is not rebuilt
+        self.clear()
+        self._rows = rows
+        for text, colour, bold in rows:
+            item = QListWidgetItem(text)
             item.setForeground(QColor(colour))
-            if effect.digit is not None and effect.digit != answer:
+            if bold:
                 font = item.font()
                 font.setBold(True)
                 item.setFont(font)
             self.addItem(item)
+
+    def clear(self) -> None:
+        self._rows = []
+        super().clear()
 
     def highlight(self, index: int) -> None:
         """Select the row of stroke `index` (-1 clears the selection)."""
@@ -150,7 +163,7 @@ class MnistLikeness(QWidget):
                 side = above if rank >= 50 else below
                 self.ranks[name] = rank
                 self.texts[name] = f"{label} {value:.1f} {unit}: {side} than {share:.0f}% of MNIST"
-        self.update()
+        update_paced(self)
 
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
