@@ -26,6 +26,7 @@ MIN_SIDE = 64  # tiny scans are enlarged first, so the filters have room (to_mni
 MIN_CONTRAST = 0.12  # ink must be this much darker than the paper under it (share of the paper's value)
 LINE_SPAN = 0.75  # a straight run this long (share of the picture's side) is a ruled line or an edge
 EDGE_SPAN = 0.6  # ink touching the border and this long (share of the side) is a paper edge or frame
+THIN_LINE = 6  # a ruled line is at most this many pixels thick (at the working size)
 LINE_ELONGATION = 60  # length / thickness of a straight line, far beyond any digit's
 NEAR = 0.3  # ink this close to the digit (share of its size) belongs to it
 SPECK = 0.05  # a component with less than this share of the digit's ink is a speck unless it touches
@@ -127,8 +128,22 @@ def _stroke_width(dark_ink: np.ndarray) -> float:
     size = _odd(min(dark_ink.shape) / 4)
     coarse = cv2.morphologyEx(dark_ink, cv2.MORPH_BLACKHAT, np.ones((size, size), np.uint8))
     _, mask = cv2.threshold(coarse, 0, 1, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
+    mask[_thin_lines(mask)] = 0  # ruled lines are thinner than the writing: not counted
     runs = np.concatenate([_run_lengths(mask), _run_lengths(mask.T)])
     return float(np.median(runs)) if runs.size else 3.0
+
+
+def _thin_lines(mask: np.ndarray) -> np.ndarray:
+    """Long straight runs that are thin across: ruled lines, not a strip of desk or a thick stroke."""
+    height, width = mask.shape
+    binary = mask.astype(np.uint8)
+    thin = np.zeros(mask.shape, bool)
+    for along, across in (((1, max(3, int(LINE_SPAN * width))), (THIN_LINE + 1, 1)),
+                          ((max(3, int(LINE_SPAN * height)), 1), (1, THIN_LINE + 1))):
+        lines = cv2.morphologyEx(binary, cv2.MORPH_OPEN, np.ones(along, np.uint8))
+        thick = cv2.morphologyEx(lines, cv2.MORPH_OPEN, np.ones(across, np.uint8))
+        thin |= (lines > thick)
+    return thin
 
 
 def _run_lengths(mask: np.ndarray) -> np.ndarray:

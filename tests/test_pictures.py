@@ -6,6 +6,7 @@ import pytest
 
 import cv2
 
+from mnist_pad import picture as picture_module
 from mnist_pad.picture import SeveralDigitsError, ink_from_picture, ink_of_marks
 from mnist_pad.preprocess import to_mnist
 from mnist_pad.raster import rasterize
@@ -94,3 +95,15 @@ def test_cli_names_a_picture_of_several_digits(tmp_path, capsys, tiny_model_path
     Image.fromarray(pictures.several([rasterize(SEVEN, 12, 280), rasterize(FOUR, 12, 280)], np.random.default_rng(0))).save(path)
     assert main(["predict", str(path), "--model", str(tiny_model_path)]) == 1
     assert "several digits" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("strokes", [SEVEN, FOUR], ids=["seven", "four"])
+def test_ruled_lines_neither_shrink_the_stroke_estimate_nor_swallow_the_digit(strokes):
+    """Ruled lines are thinner than the writing: counted as strokes they made the paper estimate follow
+    the real strokes, and a stroke lying along a line went with it (a 4 read from its diagonal alone)."""
+    ink = rasterize(strokes, 12, 280)
+    clean = picture_module._stroke_width(pictures.picture(ink, "clean", np.random.default_rng(0)))
+    for seed in range(8):
+        ruled = pictures.picture(ink, "ruled_lines", np.random.default_rng(seed))
+        assert picture_module._stroke_width(ruled) >= 0.5 * clean, seed  # was 3 px against 14
+        assert difference(ruled, ink) < 12.0, seed  # the gaps the lines leave cost a little, never the digit
