@@ -26,6 +26,9 @@ MIN_SIDE = 64  # tiny scans are enlarged first, so the filters have room (to_mni
 MIN_CONTRAST = 0.12  # ink must be this much darker than the paper under it (share of the paper's value)
 LINE_SPAN = 0.75  # a straight run this long (share of the picture's side) is a ruled line or an edge
 EDGE_SPAN = 0.6  # ink touching the border and this long (share of the side) is a paper edge or frame
+BORDER_BAND = 0.15  # the outer share of the picture where a sheet's edge lies
+SLAB_SPAN = 0.3  # a flat mark in that band this long (share of the shorter side) is an edge's remnant,
+SLAB_FLATNESS = 0.8  # when it is no thicker than this share of the stroke width
 THIN_LINE = 6  # a ruled line is at most this many pixels thick (at the working size)
 LINE_ELONGATION = 60  # length / thickness of a straight line, far beyond any digit's
 NEAR = 0.3  # ink this close to the digit (share of its size) belongs to it
@@ -97,6 +100,7 @@ def _read_ink(dark_ink: np.ndarray, select: Callable[[np.ndarray, np.ndarray], n
     lines = _long_lines(mask)
     mask &= ~lines
     mask &= ~_edge_remnants(mask, lines, stroke_width)
+    mask &= ~_edge_slabs(mask, stroke_width)
     kept = select(mask, contrast)
     if not kept.any():
         return nothing
@@ -129,8 +133,20 @@ def _stroke_width(dark_ink: np.ndarray) -> float:
     coarse = cv2.morphologyEx(dark_ink, cv2.MORPH_BLACKHAT, np.ones((size, size), np.uint8))
     _, mask = cv2.threshold(coarse, 0, 1, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
     mask[_thin_lines(mask)] = 0  # ruled lines are thinner than the writing: not counted
+    mask = _off_border(mask)  # a desk around a note or beyond the sheet is no stroke either
     runs = np.concatenate([_run_lengths(mask), _run_lengths(mask.T)])
     return float(np.median(runs)) if runs.size else 3.0
+
+
+def _off_border(mask: np.ndarray) -> np.ndarray:
+    """The parts of a mask that do not touch the picture's border (all of it when every part does)."""
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
+    if count <= 1:
+        return mask
+    height, width = mask.shape
+    left, top, w, h = (stats[1:, i] for i in range(4))
+    inside = np.nonzero(~((left == 0) | (top == 0) | (left + w >= width) | (top + h >= height)))[0] + 1
+    return np.isin(labels, inside).astype(mask.dtype) if inside.size else mask
 
 
 def _thin_lines(mask: np.ndarray) -> np.ndarray:
@@ -182,13 +198,34 @@ def _long_lines(mask: np.ndarray) -> np.ndarray:
     return (rows | columns).astype(bool)
 
 
+def _edge_slabs(mask: np.ndarray, stroke_width: float) -> np.ndarray:
+    """What is left of a strip of desk along the sheet's edge: a long mark flatter than the writing's
+    strokes, lying wholly in the picture's outer band."""
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
+    if count <= 1:
+        return np.zeros(mask.shape, bool)
+    height, width = mask.shape
+    left, top, w, h = (stats[1:, i].astype(np.float64) for i in range(4))
+    in_band = ((top >= (1 - BORDER_BAND) * height) | (top + h <= BORDER_BAND * height)
+               | (left >= (1 - BORDER_BAND) * width) | (left + w <= BORDER_BAND * width))
+    flat = (np.maximum(w, h) >= SLAB_SPAN * min(height, width)) & (np.minimum(w, h) <= SLAB_FLATNESS * stroke_width)
+    found = np.zeros(mask.shape, bool)
+    reach = np.ones((2 * THIN_LINE + 1,) * 2, np.uint8)
+    for label in np.nonzero(in_band & flat)[0] + 1:
+        own = labels == label
+        # a piece of a stroke that a ruled line cut off lies right beside the rest of the stroke
+        if not (cv2.dilate(own.astype(np.uint8), reach).astype(bool) & mask & ~own).any():
+            found |= own
+    return found
+
+
 def _edge_remnants(mask: np.ndarray, lines: np.ndarray, stroke_width: float) -> np.ndarray:
     """Border-touching ink left along removed long lines: a strip of desk beyond a slanted sheet edge
     loses its straight runs to _long_lines but leaves its ragged rim, which must not join the digit."""
     count, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
     if count <= 1 or not lines.any():
         return np.zeros(mask.shape, bool)
-    near = cv2.dilate(lines.astype(np.uint8), np.ones((_odd(stroke_width),) * 2, np.uint8)).astype(bool)
+    near = cv2.dilate(lines.astype(np.uint8), np.ones((_odd(2 * stroke_width),) * 2, np.uint8)).astype(bool)
     height, width = mask.shape
     left, top, w, h = (stats[1:, i] for i in range(4))
     touches = (left == 0) | (top == 0) | (left + w >= width) | (top + h >= height)
