@@ -21,7 +21,8 @@ from typing import Callable
 import cv2
 import numpy as np
 
-MAX_SIDE = 1024  # larger photos are shrunk first: a digit needs far fewer pixels, and it is faster
+MAX_SIDE = 640  # larger photos are shrunk first: a digit needs far fewer pixels, and it is faster
+SAMPLE_ABOVE = 200_000  # pixels: larger images' percentiles are taken on every other row and column
 MIN_SIDE = 64  # tiny scans are enlarged first, so the filters have room (to_mnist's box rules still apply)
 MIN_CONTRAST = 0.12  # ink must be this much darker than the paper under it (share of the paper's value)
 LINE_SPAN = 0.75  # a straight run this long (share of the picture's side) is a ruled line or an edge
@@ -85,7 +86,7 @@ def _light_ink(gray: np.ndarray) -> bool:
     # ink is whichever side of it holds the strong outliers.
     paper = cv2.medianBlur(gray, min(_odd(min(gray.shape) / 4), 255))
     residual = gray.astype(np.int16) - paper
-    lighter, darker = np.percentile(residual, 99.5), -np.percentile(residual, 0.5)
+    lighter, darker = np.percentile(_sample(residual), [99.5, 0.5]) * [1, -1]
     return bool(lighter > max(darker, 24))  # noise alone is no light ink: blank paper stays paper
 
 
@@ -121,6 +122,11 @@ def _working_size(gray: np.ndarray) -> np.ndarray:
         if max(height, width) * factor <= MAX_SIDE:
             return cv2.resize(gray, (width * factor, height * factor), interpolation=cv2.INTER_CUBIC)
     return gray
+
+
+def _sample(image: np.ndarray) -> np.ndarray:
+    """Every other row and column of a large image: its percentiles, at a quarter of the cost."""
+    return image[::2, ::2] if image.size > SAMPLE_ABOVE else image
 
 
 def _odd(value: float) -> int:
@@ -176,7 +182,7 @@ def _contrast(dark_ink: np.ndarray, stroke_width: float) -> np.ndarray:
         dark_ink = cv2.medianBlur(dark_ink, 3)
     paper = cv2.morphologyEx(dark_ink, cv2.MORPH_CLOSE, np.ones((size, size), np.uint8)).astype(np.float32)
     # Dividing by the paper's value evens out shadows; the floor keeps a dark desk from being amplified.
-    floor = max(0.4 * float(np.percentile(paper, 95)), 16.0)
+    floor = max(0.4 * float(np.percentile(_sample(paper), 95)), 16.0)
     return np.clip((paper - dark_ink) / np.maximum(paper, floor), 0, 1).astype(np.float32)
 
 
@@ -184,8 +190,9 @@ def _ink_mask(contrast: np.ndarray) -> np.ndarray:
     scaled = (contrast * 255).astype(np.uint8)
     otsu, _ = cv2.threshold(scaled, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
     # A small digit in a large noisy photo is too few pixels for Otsu: stay above the noise too.
-    centre = float(np.median(contrast))
-    noise = centre + 6 * 1.4826 * float(np.median(np.abs(contrast - centre)))
+    sample = _sample(contrast)
+    centre = float(np.median(sample))
+    noise = centre + 6 * 1.4826 * float(np.median(np.abs(sample - centre)))
     return contrast >= max(otsu / 255, noise, MIN_CONTRAST)
 
 
