@@ -71,18 +71,23 @@ def test_start_shows_progress_and_ends_with_a_swap_offer(qtbot, fake_cli):
     assert not dialog.result.use_button.isEnabled() and "in use" in dialog.result.new_header.text()
 
 
-def test_a_worse_model_is_called_worse_and_offered_only_anyway(qtbot, fake_cli):
-    program = fake_cli("""
+def _retrained(qtbot, fake_cli, new: tuple[float, float], current: tuple[float, float], seconds: float = 1) -> RetrainDialog:
+    """A finished run whose model scored `new` (MNIST test, pen worst width) beside the model in use's `current`."""
+    keys = ("mnist_test_accuracy", "pendigits_worst_width_accuracy")
+    program = fake_cli(f"""
         open(out, "wb").write(b"weights")
-        say(event="done", path=out, seconds=1, figures={"mnist_test_accuracy": 0.996,
-                                                        "pendigits_worst_width_accuracy": 0.90})
+        say(event="done", path=out, seconds={seconds}, figures={dict(zip(keys, new))!r})
     """)
     dialog = RetrainDialog(program=program)
     qtbot.addWidget(dialog)
-    dialog.set_current_model("robust", "robust.pt", {"figures": {"mnist_test_accuracy": 0.995,
-                                                                 "pendigits_worst_width_accuracy": 0.97}})
+    dialog.set_current_model("robust", "robust.pt", {"figures": dict(zip(keys, current))})
     with qtbot.waitSignal(dialog.run.succeeded, timeout=20000):
         dialog.start_training()
+    return dialog
+
+
+def test_a_worse_model_is_called_worse_and_offered_only_anyway(qtbot, fake_cli):
+    dialog = _retrained(qtbot, fake_cli, new=(0.996, 0.90), current=(0.995, 0.97))
     assert "worse than the current model (robust)" in dialog.result.verdict.text()
     assert "pen digits, worst brush width" in dialog.result.verdict.text()
     assert dialog.result.use_button.text() == "Use it anyway"
@@ -202,17 +207,7 @@ def test_my_drawings_lists_skips_damage_and_deletes(qtbot, tmp_path):
 
 def test_a_model_below_the_one_in_use_on_mnist_alone_is_called_worse(qtbot, fake_cli):
     # As a 60 s run on a busy machine may end: fine on pen digits, below the model in use on MNIST test.
-    program = fake_cli("""
-        open(out, "wb").write(b"weights")
-        say(event="done", path=out, seconds=64, figures={"mnist_test_accuracy": 0.9885,
-                                                         "pendigits_worst_width_accuracy": 0.975})
-    """)
-    dialog = RetrainDialog(program=program)
-    qtbot.addWidget(dialog)
-    dialog.set_current_model("robust", "robust.pt", {"figures": {"mnist_test_accuracy": 0.9932,
-                                                                 "pendigits_worst_width_accuracy": 0.972}})
-    with qtbot.waitSignal(dialog.run.succeeded, timeout=20000):
-        dialog.start_training()
+    dialog = _retrained(qtbot, fake_cli, new=(0.9885, 0.975), current=(0.9932, 0.972), seconds=64)
     verdict = dialog.result.verdict.text()
     assert "worse than the current model (robust)" in verdict and "MNIST test accuracy" in verdict
     assert "pen digits" not in verdict and dialog.result.use_button.text() == "Use it anyway"
