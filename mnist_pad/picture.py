@@ -144,14 +144,19 @@ def _stroke_width(dark_ink: np.ndarray) -> float:
     return float(np.median(runs)) if runs.size else 3.0
 
 
+def _touch_border(boxes: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """Which (x, y, width, height) boxes reach the edge of a picture of this (height, width)."""
+    height, width = shape
+    return ((boxes[:, 0] == 0) | (boxes[:, 1] == 0)
+            | (boxes[:, 0] + boxes[:, 2] >= width) | (boxes[:, 1] + boxes[:, 3] >= height))
+
+
 def _off_border(mask: np.ndarray) -> np.ndarray:
     """The parts of a mask that do not touch the picture's border (all of it when every part does)."""
     count, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
     if count <= 1:
         return mask
-    height, width = mask.shape
-    left, top, w, h = (stats[1:, i] for i in range(4))
-    inside = np.nonzero(~((left == 0) | (top == 0) | (left + w >= width) | (top + h >= height)))[0] + 1
+    inside = np.nonzero(~_touch_border(stats[1:, :4], mask.shape))[0] + 1
     return np.isin(labels, inside).astype(mask.dtype) if inside.size else mask
 
 
@@ -233,9 +238,7 @@ def _edge_remnants(mask: np.ndarray, lines: np.ndarray, stroke_width: float) -> 
     if count <= 1 or not lines.any():
         return np.zeros(mask.shape, bool)
     near = cv2.dilate(lines.astype(np.uint8), np.ones((_odd(2 * stroke_width),) * 2, np.uint8)).astype(bool)
-    height, width = mask.shape
-    left, top, w, h = (stats[1:, i] for i in range(4))
-    touches = (left == 0) | (top == 0) | (left + w >= width) | (top + h >= height)
+    touches = _touch_border(stats[1:, :4], mask.shape)
     along = np.bincount(labels[near & mask], minlength=count)[1:] / np.maximum(stats[1:, cv2.CC_STAT_AREA], 1)
     rims = np.nonzero(touches & (along >= EDGE_RIM_SHARE))[0] + 1
     return np.isin(labels, rims) if rims.size else np.zeros(mask.shape, bool)
@@ -254,8 +257,7 @@ def _components(mask: np.ndarray, contrast: np.ndarray, tall_edges: bool = True
     mass = np.bincount(labels.ravel(), weights=contrast.ravel(), minlength=count)[1:]
     boxes = stats[1:, :4].astype(np.float64)
     height, width = mask.shape
-    touches = ((boxes[:, 0] == 0) | (boxes[:, 1] == 0)
-               | (boxes[:, 0] + boxes[:, 2] >= width) | (boxes[:, 1] + boxes[:, 3] >= height))
+    touches = _touch_border(boxes, mask.shape)
     long_side = boxes[:, 2:].max(axis=1) if count > 1 else np.zeros(0)
     thin_line = long_side**2 / stats[1:, cv2.CC_STAT_AREA] > LINE_ELONGATION
     spans = (boxes[:, 2] >= EDGE_SPAN * width) | tall_edges & (boxes[:, 3] >= EDGE_SPAN * height)
