@@ -119,6 +119,8 @@ def _validate(path: Path, payload: Any) -> Checkpoint:
     except ValueError as error:
         raise CheckpointError(path, f"not a usable model card: {error}") from None
     for name, tensor in state.items():
+        if name.endswith(".num_batches_tracked") and tensor.dtype == torch.int64 and tensor.dim() == 0:
+            continue  # batch norm's step counter: a plain integer, unused once trained
         if not tensor.is_floating_point():  # complex weights would load, silently losing their imaginary part
             raise CheckpointError(path, f"weights {name!r} are {tensor.dtype}, not real floating-point numbers")
         if not torch.isfinite(tensor).all():

@@ -53,8 +53,36 @@ class PadNet(nn.Module):
         return self.classifier(self.features(x))
 
 
+def _conv_bn(inputs: int, outputs: int) -> list[nn.Module]:
+    """A 3x3 convolution, batch norm (folded into the convolution in the exported ONNX form) and ReLU."""
+    return [nn.Conv2d(inputs, outputs, 3, bias=False), nn.BatchNorm2d(outputs), nn.ReLU(inplace=True)]
+
+
+class PadNet4(nn.Module):
+    """Four 3x3 convolutions with batch norm: 32, 32 -> pool -> 64, 64 -> pool -> fc 128 -> fc 10, with dropout.
+
+    Fewer weights than PadNet (198k) but deeper; ~0.26 ms per image in ONNX Runtime on one core.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.features = nn.Sequential(
+            Normalize(),
+            *_conv_bn(1, 32), *_conv_bn(32, 32), nn.MaxPool2d(2),   # 12x12
+            *_conv_bn(32, 64), *_conv_bn(64, 64), nn.MaxPool2d(2),  # 4x4
+        )
+        self.classifier = nn.Sequential(
+            nn.Flatten(), nn.Dropout(0.3), nn.Linear(64 * 4 * 4, 128), nn.ReLU(inplace=True),
+            nn.Dropout(0.3), nn.Linear(128, 10),
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.classifier(self.features(x))
+
+
 ARCHITECTURES = {
     "padnet": PadNet,
+    "padnet4": PadNet4,
     "tutorial": TutorialNet,
 }
 

@@ -8,6 +8,8 @@ from pathlib import Path
 from mnist_pad import corrections as corrections_store, model as models, paths, pendigits
 from mnist_pad.recipe import Recipe
 
+from . import augment
+
 # Within a budget of about a minute, smaller steps learn more from the images there is time for:
 # 60 s runs reached 99.15-99.18% MNIST test at batch 128, 98.90-99.17% at 256 (issue 10).
 BATCH, BATCH_BUDGETED = 256, 128
@@ -54,7 +56,7 @@ def parse_args(argv: list[str] | None, description: str = "Train a digit model."
     parser.add_argument("--device", choices=["auto", "cpu", "cuda"], default=DEFAULTS.device)
     parser.add_argument("--seed", type=bounded(int, 0, 2**63 - 1), default=DEFAULTS.seed)
     parser.add_argument("--arch", choices=sorted(models.ARCHITECTURES), default=DEFAULTS.arch)
-    parser.add_argument("--augment", choices=["none", "thickness", "full"], default=DEFAULTS.augment)
+    parser.add_argument("--augment", choices=augment.MODES, default=DEFAULTS.augment)
     parser.add_argument("--pendigits", default=DEFAULTS.pendigits,
                         help="also train on pen-drawn digits (writers outside --heldout-writers): a pendigits-orig.tra file, "
                              "'auto' (DATA_DIR/pendigits/pendigits-orig.tra when present) or 'none'")

@@ -52,6 +52,8 @@ AUGMENT_WORDS = {
     "none": "no augmentation (the tutorial way)",
     "thickness": "stroke thinning/thickening with the MNIST re-fit",
     "full": "stroke thinning/thickening with the MNIST re-fit plus small rotation, scale, shear and shift",
+    "elastic": "elastic distortion, then stroke thinning/thickening with the MNIST re-fit plus small rotation, "
+               "scale, shear and shift",
 }
 
 
@@ -186,7 +188,8 @@ def train(args, net, images, labels, val_images, val_labels, device, report, bud
     while fraction < 1.0:
         epoch += 1
         order = torch.randperm(len(images), generator=generator)
-        running_loss, running_correct, running_count = 0.0, 0, 0
+        # Summed on the training device and read every 10 steps: reading them each step makes a GPU wait.
+        running_loss, running_correct, running_count = torch.zeros((), device=device), torch.zeros((), device=device), 0
         for batch_start in range(0, len(images), args.batch_size):
             now = time.perf_counter()
             # Never backwards: a deadline brought forward by a slower machine only steepens the decay.
@@ -220,18 +223,20 @@ def train(args, net, images, labels, val_images, val_labels, device, report, bud
             seen += len(index)
             if budget is not None:
                 budget.step_done(time.perf_counter(), timed=not on_trial)
-            running_loss += float(loss.detach()) * len(index)
-            running_correct += int((logits.argmax(1) == target).sum())
+            running_loss += loss.detach() * len(index)
+            running_correct += (logits.argmax(1) == target).sum()
             running_count += len(index)
             if step % 10 == 0 or batch_start + args.batch_size >= len(images):
                 elapsed = time.perf_counter() - loop_start
                 eta = (budget.started + budget.seconds - time.perf_counter() if budget is not None
                        else elapsed / max(fraction, 1e-3) * (1 - fraction))
                 report.progress(fraction=round(fraction, 4), eta_s=round(max(0.0, eta), 1),
-                                epoch=epoch, step=step, loss=running_loss / running_count,
-                                accuracy=running_correct / running_count, images_per_s=round(seen / elapsed, 1),
+                                epoch=epoch, step=step, loss=float(running_loss) / running_count,
+                                accuracy=int(running_correct) / running_count, images_per_s=round(seen / elapsed, 1),
                                 threads=threads.threads if threads is not None else None)
-                running_loss, running_correct, running_count = 0.0, 0, 0
+                running_loss.zero_()
+                running_correct.zero_()
+                running_count = 0
         val_accuracy = accuracy(net, val_images, val_labels, device)
         report.eval(epoch, val_accuracy)
         if val_accuracy >= best_accuracy:
