@@ -60,6 +60,8 @@ def parse_args(argv: list[str] | None, description: str = "Train a digit model."
     parser.add_argument("--pendigits", default=DEFAULTS.pendigits,
                         help="also train on pen-drawn digits (writers outside --heldout-writers): a pendigits-orig.tra file, "
                              "'auto' (DATA_DIR/pendigits/pendigits-orig.tra when present) or 'none'")
+    parser.add_argument("--pen-widths", type=bounded(int, 1, 32), default=3, metavar="N",
+                        help="renders of each pen-drawn digit, each at its own random brush width (default 3)")
     parser.add_argument("--heldout-writers", type=writer_list, default=pendigits.EVAL_WRITERS, metavar="W,W,...",
                         help="pen-digit writers never trained on, whose digits the final figures are measured on "
                              "(default: pendigits.EVAL_WRITERS; python -m training.evaluate --cross-validate sets others)")

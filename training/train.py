@@ -39,7 +39,6 @@ from .progress import reporter
 from .threads import ThreadChooser
 
 VALIDATION_SIZE = 2000
-PEN_WIDTHS_PER_DIGIT = 3
 CORRECTION_WIDTHS = 16
 CORRECTION_SHARE = 0.1  # corrections are repeated until they are about this share of an epoch
 # Fewest optimizer steps that make a useful model (the broken runs of issue 10 made fewer than 10):
@@ -109,9 +108,9 @@ def training_pool(args: argparse.Namespace, report) -> tuple[torch.Tensor, torch
     parts = [(images, labels)]
     pen = pen_file(args)
     if pen is not None:
-        stage = f"pen-drawn digits at {PEN_WIDTHS_PER_DIGIT} random brush widths each"
+        stage = f"pen-drawn digits at {args.pen_widths} random brush widths each"
         report.stage(stage, 0.0)
-        bank = data.pen_digit_bank(pen, PEN_WIDTHS_PER_DIGIT, args.seed, progress=lambda f: report.stage(stage, f),
+        bank = data.pen_digit_bank(pen, args.pen_widths, args.seed, progress=lambda f: report.stage(stage, f),
                                    say=report.note, held_out=args.heldout_writers)
         if args.limit:
             bank = (bank[0][:args.limit], bank[1][:args.limit])
