@@ -21,10 +21,11 @@ class Recipe:
     epochs: int | None = None
     augment: str = "full"
     device: str = "auto"
-    arch: str = "padnet"
+    arch: str = "padnet4"
     init: str | None = None            # fine-tune from this checkpoint
     corrections: str | None = None     # the user's corrections .jsonl
     pendigits: str = "auto"
+    pen_widths: int = 6                # renders of each pen-drawn digit, at random brush widths
     lr: float | None = None
     batch_size: int | None = None      # the CLI's default: smaller within a time budget
     schedule: str = "onecycle"

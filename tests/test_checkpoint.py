@@ -21,12 +21,15 @@ class _Payload:
         return (os.system, (f"touch {self.marker}",))
 
 
-def test_round_trip_keeps_weights_and_card(tmp_path):
-    net = model.build("padnet")
+@pytest.mark.parametrize("arch", sorted(model.ARCHITECTURES))
+def test_round_trip_keeps_weights_and_card(tmp_path, arch):
+    net = model.build(arch)
+    if arch == "padnet4":  # batch norm: running statistics and its integer step counter travel too
+        net.train()(torch.rand(8, 1, 28, 28))
     path = tmp_path / "m.pt"
-    checkpoint.save(path, net, "padnet", {"name": "mine", "figures": {"mnist_test_accuracy": 0.99}})
+    checkpoint.save(path, net, arch, {"name": "mine", "figures": {"mnist_test_accuracy": 0.99}})
     loaded = checkpoint.load(path)
-    assert loaded.arch == "padnet" and loaded.card["name"] == "mine"
+    assert loaded.arch == arch and loaded.card["name"] == "mine"
     assert loaded.card["figures"]["mnist_test_accuracy"] == 0.99
     for key, value in net.state_dict().items():
         assert torch.equal(value, loaded.model.state_dict()[key])
@@ -89,6 +92,17 @@ def test_nan_weights_missing_file_and_folder_are_refused(tmp_path):
         checkpoint.load(tmp_path / "missing.pt")
     with pytest.raises(CheckpointError, match="folder"):
         checkpoint.load(tmp_path)
+
+
+def test_integer_tensors_other_than_the_batch_norm_counter_are_refused(tmp_path):
+    net = model.build("padnet4")
+    state = dict(net.state_dict())
+    counter = next(name for name in state if name.endswith("num_batches_tracked"))
+    state[counter] = torch.tensor([1, 2])  # the right name, but not a plain counter
+    payload = {"format": checkpoint.FORMAT, "version": checkpoint.VERSION, "arch": "padnet4", "state_dict": state}
+    torch.save(payload, tmp_path / "odd.pt")
+    with pytest.raises(CheckpointError, match="num_batches_tracked"):
+        checkpoint.load(tmp_path / "odd.pt")
 
 
 def test_failed_save_leaves_the_old_file_intact(tmp_path, monkeypatch):

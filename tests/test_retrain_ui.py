@@ -61,6 +61,7 @@ def test_start_shows_progress_and_ends_with_a_swap_offer(qtbot, fake_cli):
     assert progress_values == [200, 400, 600, 800]
     argv = argv_of_run(program)
     assert argv[argv.index("--time-budget") + 1] == "60" and "--init" not in argv
+    assert argv[argv.index("--arch") + 1] == "padnet", "a quick CPU retrain uses the network that learns fastest"
     assert dialog.result.isVisibleTo(dialog)
     texts = [dialog.result.grid.itemAt(i).widget().text() for i in range(dialog.result.grid.count())]
     assert "99.50%" in texts and "99.60%" in texts and "<b>current (mine)</b>" in texts, "compared with the model in use"
@@ -158,6 +159,8 @@ def test_corrections_are_offered_and_finetune_starts_from_the_current_model(qtbo
     assert dialog.recipe().corrections is None
     dialog.set_corrections_count(3)
     assert dialog.recipe().corrections == str(paths.corrections_file())
+    dialog.network.setCurrentIndex(dialog.network.findData("padnet4"))
+    assert dialog.recipe().arch == "padnet4"
     assert dialog.start_finetune()
     qtbot.waitUntil(lambda: (Path(program[1]).parent / "argv.json").exists(), timeout=20000)
     argv = argv_of_run(program)

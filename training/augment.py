@@ -21,10 +21,7 @@ INK = INK_THRESHOLD / 255  # on images scaled to 0-1
 MORPH_KERNELS = (-5, -3, 0, 3, 5, 7, 9)
 THICKNESS_WEIGHTS = (0.15, 0.2, 0.2, 0.15, 0.1, 0.1, 0.1)
 CLEAN_SHARE = 0.25  # this share of each batch stays untouched MNIST, which keeps MNIST test accuracy up
-# Elastic distortion ('elastic' mode): Simard et al.'s field smoothness (sigma 4 px at 28x28), a bit
-# gentler than their alpha 34: pixels move 1.2 px on average, 3 px for the top 1%.
-ELASTIC_ALPHA, ELASTIC_SIGMA = 24.0, 4.0
-MODES = ("none", "thickness", "full", "elastic")
+MODES = ("none", "thickness", "full")
 
 
 def morph(images: torch.Tensor, kernel: int) -> torch.Tensor:
@@ -60,31 +57,6 @@ def vary_thickness(images: torch.Tensor, generator: torch.Generator | None = Non
             alive = changed.amax(dim=(1, 2, 3), keepdim=True) > 0.25
             result[picked] = torch.where(alive, changed, before)
     return result
-
-
-def elastic(images: torch.Tensor, alpha: float = ELASTIC_ALPHA, sigma: float = ELASTIC_SIGMA,
-            generator: torch.Generator | None = None) -> torch.Tensor:
-    """Elastic distortion (Simard et al., 2003): each pixel moved along a random field smoothed by a
-    Gaussian of `sigma` px and scaled by `alpha`, so strokes bend and wobble the way hands differ."""
-    n, _, height, width = images.shape
-    noise = (torch.rand(n, 2, height, width, generator=generator) * 2 - 1).to(images.device)
-    radius = int(2 * sigma)
-    taps = torch.arange(-radius, radius + 1, dtype=images.dtype, device=images.device)
-    kernel = torch.exp(-taps ** 2 / (2 * sigma ** 2))
-    field = _smooth(noise, kernel / kernel.sum(), radius)
-    base = F.affine_grid(torch.eye(2, 3, device=images.device).expand(n, 2, 3), list(images.shape), align_corners=False)
-    # The field is in pixels; grid coordinates run from -1 to 1 across the image.
-    moved = base + (alpha * field).permute(0, 2, 3, 1) * torch.tensor([2 / width, 2 / height], device=images.device)
-    return F.grid_sample(images, moved, mode="bilinear", padding_mode="zeros", align_corners=False)
-
-
-def _smooth(fields: torch.Tensor, kernel: torch.Tensor, radius: int) -> torch.Tensor:
-    """A separable Gaussian blur of (N, C, H, W) fields with a 1-D `kernel`, zero-padded."""
-    channels = fields.shape[1]
-    rows = kernel.view(1, 1, 1, -1).expand(channels, 1, 1, -1)
-    cols = kernel.view(1, 1, -1, 1).expand(channels, 1, -1, 1)
-    fields = F.conv2d(fields, rows, padding=(0, radius), groups=channels)
-    return F.conv2d(fields, cols, padding=(radius, 0), groups=channels)
 
 
 def refit(images: torch.Tensor, rotation_deg: float = 0.0, scale: float = 0.0, shear: float = 0.0,
@@ -130,21 +102,17 @@ def refit(images: torch.Tensor, rotation_deg: float = 0.0, scale: float = 0.0, s
 
 
 def augment(images: torch.Tensor, mode: str, generator: torch.Generator | None = None) -> torch.Tensor:
-    """Augment a float batch (N, 1, 28, 28) in [0, 1]: mode 'none', 'thickness', 'full' or 'elastic'.
+    """Augment a float batch (N, 1, 28, 28) in [0, 1]: mode 'none', 'thickness' or 'full'.
 
     A share of each batch (CLEAN_SHARE) is left exactly as it is, so the model keeps seeing
-    MNIST's own digits; the rest is thinned or thickened, re-fitted, in 'full' also jittered,
-    and in 'elastic' first bent by an elastic distortion, then treated as in 'full'.
+    MNIST's own digits; the rest is thinned or thickened, re-fitted, and in 'full' also jittered.
     """
     if mode == "none":
         return images
     if mode not in MODES:
         raise ValueError(f"unknown augmentation {mode!r}; choose {', '.join(MODES)}")
     touched = (torch.rand(len(images), generator=generator) >= CLEAN_SHARE).nonzero().flatten().to(images.device)
-    changed = images[touched]
-    if mode == "elastic":
-        changed = elastic(changed, generator=generator)
-    changed = vary_thickness(changed, generator)
+    changed = vary_thickness(images[touched], generator)
     if mode == "thickness":
         changed = refit(changed, generator=generator)
     else:

@@ -51,8 +51,6 @@ AUGMENT_WORDS = {
     "none": "no augmentation (the tutorial way)",
     "thickness": "stroke thinning/thickening with the MNIST re-fit",
     "full": "stroke thinning/thickening with the MNIST re-fit plus small rotation, scale, shear and shift",
-    "elastic": "elastic distortion, then stroke thinning/thickening with the MNIST re-fit plus small rotation, "
-               "scale, shear and shift",
 }
 
 
