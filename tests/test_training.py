@@ -10,6 +10,7 @@ import sys
 import time
 from dataclasses import replace
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -252,9 +253,27 @@ def test_the_pen_digit_bank_comes_from_the_cache_the_second_time(pendigits_file,
 def test_the_recipe_round_trips_through_the_command_line(tmp_path):
     drawings = tmp_path / "c.jsonl"  # the command line checks that the user's drawings are there and readable
     corrections.append(drawings, corrections.make([[(10.0, 10.0), (200.0, 200.0)]], 1, 12.0, 280))
-    recipe = Recipe(data_dir="/d", time_budget=60.0, augment="thickness", corrections=str(drawings), init="/m.pt")
+    recipe = Recipe(data_dir="/d", time_budget=60.0, augment="thickness", corrections=str(drawings), init="/m.pt",
+                    arch="padnet", pen_widths=2)
     assert Recipe.from_args(train.parse_args(recipe.to_argv())) == replace(recipe, lr=options.LR_FINETUNE, batch_size=options.BATCH)
     assert train.parse_args(Recipe(time_budget=60.0).to_argv()).batch_size == options.BATCH_BUDGETED
     assert "--init" not in Recipe(time_budget=60.0).to_argv()
     with pytest.raises(ValueError, match="none is loaded"):
         Recipe.finetune("", "/c.jsonl")
+
+
+def test_pen_digits_are_rendered_at_as_many_widths_as_the_recipe_asks(shared_data, pendigits_file, monkeypatch):
+    asked = []
+
+    def bank(path, widths, seed, **options):
+        asked.append(widths)
+        return torch.zeros((widths * 3, 28, 28), dtype=torch.uint8), torch.zeros(widths * 3, dtype=torch.int64)
+
+    monkeypatch.setattr(data, "pen_digit_bank", bank)
+    report = SimpleNamespace(stage=lambda *a: None, note=lambda *a: None)
+    for argv, widths in (([], Recipe().pen_widths), (["--pen-widths", "2"], 2)):
+        args = train.parse_args(["--data-dir", str(shared_data), *argv])
+        images, _labels, *_ = train.training_pool(args, report)
+        assert asked[-1] == widths and len(images) == 58_000 + widths * 3
+    with pytest.raises(SystemExit):
+        train.parse_args(["--pen-widths", "0"])
