@@ -21,7 +21,7 @@ class Recipe:
     epochs: int | None = None
     augment: str = "full"
     device: str = "auto"
-    arch: str = "padnet4"
+    arch: str | None = None            # the CLI's default: padnet4, or padnet within a time budget
     init: str | None = None            # fine-tune from this checkpoint
     corrections: str | None = None     # the user's corrections .jsonl
     pendigits: str = "auto"

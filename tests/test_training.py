@@ -257,6 +257,9 @@ def test_the_recipe_round_trips_through_the_command_line(tmp_path):
                     arch="padnet", pen_widths=2)
     assert Recipe.from_args(train.parse_args(recipe.to_argv())) == replace(recipe, lr=options.LR_FINETUNE, batch_size=options.BATCH)
     assert train.parse_args(Recipe(time_budget=60.0).to_argv()).batch_size == options.BATCH_BUDGETED
+    assert train.parse_args(Recipe(time_budget=60.0).to_argv()).arch == "padnet", "quicker to learn within minutes"
+    assert train.parse_args(Recipe().to_argv()).arch == "padnet4", "the shipped default's network"
+    assert train.parse_args(Recipe(time_budget=60.0, arch="padnet4").to_argv()).arch == "padnet4"
     assert "--init" not in Recipe(time_budget=60.0).to_argv()
     with pytest.raises(ValueError, match="none is loaded"):
         Recipe.finetune("", "/c.jsonl")
