@@ -56,6 +56,7 @@ def test_tiny_run_reports_json_progress_and_saves_a_loadable_model(shared_data, 
     card = recognizer.card
     assert card["recipe"]["command"].startswith("python -m training ") and card["preprocess_version"] >= 1
     assert any("corrections" in used for used in card["training_data"])
+    assert card["trained_on"].endswith(f"(cpu), PyTorch {torch.__version__}"), "the card names the machine"
 
 
 def test_sigterm_cancels_cleanly_and_leaves_no_file(shared_data, tmp_path):

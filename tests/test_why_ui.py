@@ -164,7 +164,8 @@ def test_model_card_names_figures_for_people(qtbot, window):
     from mnist_pad.ui.worker import ModelInfo
     card = {"name": "m", "arch": "padnet", "recipe": {"command": "python -m training --seed 0", "seed": 0},
             "figures": {"mnist_test_accuracy": 0.9912, "mnist_morph-5_accuracy": 0.76, "pendigits_w4_accuracy": 0.9},
-            "figures_command": "python -m training.evaluate --model m.pt"}
+            "figures_command": "python -m training.evaluate --model m.pt",
+            "trained_on": "NVIDIA H100 80GB HBM3 (cuda), PyTorch 2.11.0+cu130"}
     window.model_info = ModelInfo("m.pt", "m", "m.pt", card)
     window.show_model_card()
     dialog = [d for d in window.findChildren(QDialog, "modelCard") if d.isVisible()][-1]
@@ -173,6 +174,7 @@ def test_model_card_names_figures_for_people(qtbot, window):
     assert rows["MNIST test set"] == "99.12%"
     assert rows["MNIST test, strokes thinned (kernel 5)"] == "76.00%"
     assert rows["pen-drawn digits, 4 px brush"] == "90.00%"
+    assert rows["Trained with"] == "NVIDIA H100 80GB HBM3 (cuda), PyTorch 2.11.0+cu130"
     assert not any("_" in key for key in rows)
     command = dialog.findChild(QPlainTextEdit, "modelCardCommand")
     assert command.isReadOnly() and "python -m training --seed 0" in command.toPlainText()

@@ -16,6 +16,7 @@ import argparse
 import copy
 import ctypes
 import math
+import os
 import shlex
 import signal
 import sys
@@ -28,6 +29,7 @@ import torch
 import torch.nn.functional as F
 
 from mnist_pad import checkpoint, corrections as corrections_store, model as models, pendigits
+from mnist_pad.bench import cpu_name
 from mnist_pad.preprocess import PREPROCESS_VERSION
 from mnist_pad.recipe import Recipe
 
@@ -243,7 +245,16 @@ def train(args, net, images, labels, val_images, val_labels, device, report, bud
     return best_state, best_accuracy
 
 
-def model_card(args, argv: list[str], arch: str, used: list[str], figures: dict) -> dict:
+def trained_on(device: torch.device) -> str:
+    """The machine a model is trained on, for its card: the GPU's name, or the CPU's and its cores."""
+    if device.type == "cuda":
+        name = torch.cuda.get_device_name(device)
+    else:
+        name = f"{cpu_name()}, {os.cpu_count()} cores"
+    return f"{name} ({device.type}), PyTorch {torch.__version__}"
+
+
+def model_card(args, argv: list[str], arch: str, used: list[str], figures: dict, device: torch.device) -> dict:
     """The card stored inside the checkpoint."""
     name = Path(args.out).stem
     return {
@@ -257,6 +268,7 @@ def model_card(args, argv: list[str], arch: str, used: list[str], figures: dict)
                    "lr": args.lr, "schedule": args.schedule, "augment": args.augment,
                    "options": Recipe.from_args(args).to_argv()},
         "training_data": used,
+        "trained_on": trained_on(device),
         "figures": figures,
         "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "preprocess_version": PREPROCESS_VERSION,
@@ -326,7 +338,7 @@ def run(args: argparse.Namespace, argv: list[str], report, started: float) -> in
     recognizer = export.recognizer_of(net, arch)  # the figures are the app's engine's
     figures = evaluation.figures(recognizer, lambda f: report.stage("evaluating the new model", f))
     figures["val_accuracy"] = val_accuracy
-    card = model_card(args, argv, arch, used, figures)
+    card = model_card(args, argv, arch, used, figures, device)
     try:
         export.save_model(args.out, net, arch, card, args.data_dir)  # the .pt, then its checked ONNX form
     except OSError as error:

@@ -67,6 +67,7 @@ def model_card_rows(info: ModelInfo) -> list[tuple[str, str]]:
     if recipe:
         rows.append(("Training", ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in recipe.items()
                                            if k != "command" and v is not None)))
+    rows.append(("Trained with", str(card.get("trained_on", ""))))
     rows += [("Date", str(card.get("date", "")).replace("T", " ")[:16]), ("Preprocessing", f"v{card.get('preprocess_version', '?')}"),
              ("File", info.source), ("Runs on", info.device)]
     figures = card.get("figures") if isinstance(card.get("figures"), dict) else {}
