@@ -23,20 +23,10 @@ from pathlib import Path
 
 import numpy as np
 
+from .machine import cpu_name
 from .raster import CANVAS_SIZE
 
 WHY_WIDTH = 16.0  # the brush of the why views' drawing
-
-
-def cpu_name() -> str:
-    """The processor's model name (Linux's /proc/cpuinfo), else what the platform module says."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def machine() -> str:

@@ -29,7 +29,7 @@ import torch
 import torch.nn.functional as F
 
 from mnist_pad import checkpoint, corrections as corrections_store, model as models, pendigits
-from mnist_pad.bench import cpu_name
+from mnist_pad.machine import cpu_name
 from mnist_pad.preprocess import PREPROCESS_VERSION
 from mnist_pad.recipe import Recipe
 
