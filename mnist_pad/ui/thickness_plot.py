@@ -51,13 +51,11 @@ class ThicknessPlot(pg.PlotWidget):
         placeholder text shows when no digit is drawn."""
         for digit in range(10):
             shown = digit in digits
-            dashed = shown and comparison is not None
-            for curve, on, xs, ys in ((self.curves[digit], shown, widths, probabilities),
-                                      (self.comparison_curves[digit], dashed, *(comparison[:2] if dashed else (None, None)))):
-                if on:
-                    curve.setData(xs, ys[:, digit])
-                elif curve.xData is not None and len(curve.xData):  # emptying an empty curve still costs a relayout
-                    curve.setData([], [])
+            _show(self.curves[digit], widths, probabilities[:, digit] if shown else None)
+            if shown and comparison is not None:
+                _show(self.comparison_curves[digit], comparison[0], comparison[1][:, digit])
+            else:
+                _show(self.comparison_curves[digit], None, None)
         self.placeholder.setText(placeholder)
         self.placeholder.setVisible(not digits)
 
@@ -76,3 +74,12 @@ class ThicknessPlot(pg.PlotWidget):
         width = float(view.mapSceneToView(event.scenePos()).x())
         low, high = self.width_range
         self.width_chosen.emit(min(high, max(low, width)))
+
+
+def _show(curve: pg.PlotDataItem, xs, ys) -> None:
+    """Give a curve these points, or empty it when `ys` is None (an empty curve is left alone: emptying
+    it again still costs the plot a relayout)."""
+    if ys is not None:
+        curve.setData(xs, ys)
+    elif curve.xData is not None and len(curve.xData):
+        curve.setData([], [])
