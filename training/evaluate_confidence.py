@@ -30,13 +30,14 @@ FLAG_DIGITS = 0.02  # the share of real digits a score threshold may flag, for t
 
 
 def heldout_logits(recognizer: Recognizer, digits: list[pendigits.PenDigit]):
-    """Raw logits, labels, writers and brush widths for every held-out digit at every brush width."""
+    """Raw logits, labels, writers and brush widths for every held-out digit at every brush width,
+    and the 28x28 images the model saw (width by width, in the order of `digits`)."""
     drawings = [d.fitted(CANVAS_SIZE) for d in digits]
-    logits = np.concatenate([recognizer.logits_inputs([recognizer.prepare_strokes(s, float(w), CANVAS_SIZE) for s in drawings])
-                             for w in BRUSH_WIDTHS])
+    inputs = [recognizer.prepare_strokes(s, float(w), CANVAS_SIZE) for w in BRUSH_WIDTHS for s in drawings]
+    logits = recognizer.logits_inputs(inputs)
     repeat = len(BRUSH_WIDTHS)
     return (logits, np.tile([d.label for d in digits], repeat), np.tile([d.writer for d in digits], repeat),
-            np.repeat(BRUSH_WIDTHS, len(digits)))
+            np.repeat(BRUSH_WIDTHS, len(digits)), np.stack([i.image for i in inputs]))
 
 
 def leave_one_writer_out(logits: np.ndarray, labels: np.ndarray, writers: np.ndarray) -> tuple[np.ndarray, dict[int, float]]:
@@ -74,7 +75,8 @@ def calibration_lines(logits, labels, writers, card_temperature: float) -> list[
     return lines
 
 
-def not_a_digit_lines(recognizer: Recognizer, digits, logits, widths, count: int, detector_path: str | None) -> list[str]:
+def not_a_digit_lines(recognizer: Recognizer, digits, logits, widths, images, count: int,
+                      detector_path: str | None) -> list[str]:
     """Share of non-digits flagged per category and of real digits flagged per width, detector vs score thresholds."""
     detector = nondigit.NotADigitDetector.load(detector_path)
     drawings = nondigits.generate(count, nondigits.EVAL_SEED, digits)
@@ -82,8 +84,7 @@ def not_a_digit_lines(recognizer: Recognizer, digits, logits, widths, count: int
     inputs = [recognizer.prepare_strokes(s, float(w), CANVAS_SIZE) for w in NONDIGIT_WIDTHS for _, s in drawings]
     other_logits = recognizer.logits_inputs(inputs)
     other_detector = detector.probabilities(np.stack([i.image for i in inputs]))
-    digit_inputs = [recognizer.prepare_strokes(d.fitted(CANVAS_SIZE), float(w), CANVAS_SIZE) for w in BRUSH_WIDTHS for d in digits]
-    digit_detector = detector.probabilities(np.stack([i.image for i in digit_inputs]))
+    digit_detector = detector.probabilities(images)
     t = recognizer.temperature
     # Higher = less like a digit; thresholds set so FLAG_DIGITS of the real digits are flagged. (No energy
     # score: the exported network ends in a softmax, so its logits are known only up to a constant per row.)
@@ -127,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         recognizer = Recognizer.load(args.model)
         digits = heldout_pen_digits(pen_file, args.limit)
-        logits, labels, writers, widths = heldout_logits(recognizer, digits)
+        logits, labels, writers, widths, images = heldout_logits(recognizer, digits)
         if args.write_calibration:
             temperature = confidence.fit_temperature(logits, labels)
             loaded = checkpoint.load(recognizer.source)
@@ -140,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
             recognizer = Recognizer.load(args.write_calibration)
         print(f"model: {recognizer.name} ({recognizer.source})")
         print("\n".join(calibration_lines(logits, labels, writers, recognizer.temperature)))
-        print("\n".join(not_a_digit_lines(recognizer, digits, logits, widths, args.count, args.detector)))
+        print("\n".join(not_a_digit_lines(recognizer, digits, logits, widths, images, args.count, args.detector)))
     except (checkpoint.CheckpointError, pendigits.PendigitsError, nondigit.DetectorError, OSError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
