@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import threading
 
 import psutil
 
@@ -16,7 +17,10 @@ def lower_priority() -> None:
     """
     if hasattr(os, "sched_setscheduler") and hasattr(os, "SCHED_IDLE"):
         try:
-            os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+            # Linux schedules threads one by one: every thread already started (by imports) as well as
+            # this one; threads started later inherit it from the thread that starts them.
+            for thread in [0] + _other_threads():
+                os.sched_setscheduler(thread, os.SCHED_IDLE, os.sched_param(0))
             return
         except OSError:
             pass
@@ -28,3 +32,11 @@ def lower_priority() -> None:
             process.nice(max(process.nice(), POSIX_NICENESS))
     except psutil.Error:
         pass
+
+
+def _other_threads() -> list[int]:
+    """The ids of this process's other threads (Linux), [] where they cannot be listed."""
+    try:
+        return [int(name) for name in os.listdir("/proc/self/task") if int(name) != threading.get_native_id()]
+    except OSError:
+        return []
