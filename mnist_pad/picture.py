@@ -5,7 +5,8 @@ paper, ruled lines, paper edges and specks are all common. The steps:
 
 1. polarity: the paper is what a large median filter sees (ink is a minority in any window),
    so ink is whichever side of it holds the strong outliers, if they are stroke-thin (a sticky
-   note on a dark desk is a bright outlier, but paper); light ink is inverted to dark;
+   note on a dark desk is a bright outlier, but paper) and the paper is not plainly light (the
+   inside of a bold 0 filling a small scan looks like light strokes); light ink is inverted to dark;
 2. stroke width: the typical run length of a first, coarse ink mask;
 3. paper: a morphological closing a few stroke widths wide (it erases every stroke but follows
    shadows and edges), and ink as the relative darkness under it, thresholded by Otsu;
@@ -25,6 +26,7 @@ MAX_SIDE = 640  # larger photos are shrunk first: a digit needs far fewer pixels
 SAMPLE_ABOVE = 200_000  # pixels: larger images' percentiles are taken on every other row and column
 MIN_SIDE = 64  # tiny scans are enlarged first, so the filters have room (to_mnist's box rules still apply)
 MIN_CONTRAST = 0.12  # ink must be this much darker than the paper under it (share of the paper's value)
+OTSU_CLEAR = 0.25  # Otsu's ink threshold this far above the paper's median contrast is no split of noise
 LINE_SPAN = 0.75  # a straight run this long (share of the picture's side) is a ruled line or an edge
 EDGE_SPAN = 0.6  # ink touching the border and this long (share of the side) is a paper edge or frame
 BORDER_BAND = 0.15  # the outer share of the picture where a sheet's edge lies
@@ -74,8 +76,9 @@ def _picture_ink(gray: np.ndarray, select: Callable[[np.ndarray, np.ndarray], np
     if int(gray.max()) - int(gray.min()) < 16:
         return np.zeros(gray.shape, np.uint8)
     light = 255 - gray
-    # Bright outliers are ink only when they are stroke-thin: a sticky note on a desk is paper.
-    if _light_ink(gray) and _stroke_width(light) <= 2 * _stroke_width(gray):
+    # Bright outliers are ink only when they are stroke-thin (a sticky note on a desk is paper) and
+    # the paper is not plainly light (the inside of a bold 0 filling a small scan is paper).
+    if _light_ink(gray) and not _paper_is_light(gray) and _stroke_width(light) <= 2 * _stroke_width(gray):
         gray = light
     return _read_ink(gray, select)
 
@@ -88,6 +91,14 @@ def _light_ink(gray: np.ndarray) -> bool:
     residual = gray.astype(np.int16) - paper
     lighter, darker = np.percentile(_sample(residual), [99.5, 0.5]) * [1, -1]
     return bool(lighter > max(darker, 24))  # noise alone is no light ink: blank paper stays paper
+
+
+def _paper_is_light(gray: np.ndarray) -> bool:
+    """Whether most pixels, or most of the border, lie on the light side of Otsu's split: the paper is light."""
+    sample = np.ascontiguousarray(_sample(gray))
+    threshold, _ = cv2.threshold(sample, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
+    border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
+    return bool((sample > threshold).mean() > 0.5 or (border > threshold).mean() > 0.5)
 
 
 def _read_ink(dark_ink: np.ndarray, select: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> np.ndarray:
@@ -194,9 +205,13 @@ def _contrast(dark_ink: np.ndarray, stroke_width: float) -> np.ndarray:
 def _ink_mask(contrast: np.ndarray) -> np.ndarray:
     scaled = (contrast * 255).astype(np.uint8)
     otsu, _ = cv2.threshold(scaled, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
-    # A small digit in a large noisy photo is too few pixels for Otsu: stay above the noise too.
+    # A small digit in a large noisy photo is too few pixels for Otsu, which then splits the noise:
+    # stay above the noise too. A threshold far above the paper's level split paper from ink, and the
+    # spread is no noise then (a bold digit filling a small scan is half ink, with blurred rims).
     sample = _sample(contrast)
     centre = float(np.median(sample))
+    if otsu / 255 >= centre + OTSU_CLEAR:
+        return contrast >= max(otsu / 255, MIN_CONTRAST)
     noise = centre + 6 * 1.4826 * float(np.median(np.abs(sample - centre)))
     return contrast >= max(otsu / 255, noise, MIN_CONTRAST)
 

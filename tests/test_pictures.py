@@ -47,6 +47,21 @@ def test_low_resolution_scan_keeps_its_shape():
     assert difference(picture, ink) < 30.0  # the 16x16 itself has lost detail the reference keeps
 
 
+BOLD_ZERO = [[(140 + 45 * np.sin(t) * 0.77 + 95 * np.cos(t) * 0.64, 140 + 45 * np.sin(t) * 0.64 - 95 * np.cos(t) * 0.77)
+              for t in np.linspace(0, 2 * np.pi, 25)]]  # a slanted, narrow 0
+
+
+@pytest.mark.parametrize("condition", ["low_resolution", "paper_edge"])
+def test_a_bold_digit_is_dark_ink_even_where_its_loop_looks_like_light_strokes(condition):
+    """Inside a bold 0 that fills a small scan, or beside a dark desk, the paper looked like thin light
+    strokes on a dark ground: the picture was read inverted (no digit found, or the desk as the digit)."""
+    for width in (30, 40, 50):  # at 50 px the scan is half ink, its rims blurred: that spread is no noise
+        ink = rasterize(BOLD_ZERO, width, 280)
+        for seed in range(4):
+            picture = pictures.picture(ink, condition, np.random.default_rng(seed))
+            assert difference(picture, ink) < 20.0, (width, seed)
+
+
 def test_white_ink_on_a_dark_screen_is_read_too():
     ink = rasterize(FOUR, 14, 280)
     assert difference(ink, ink) < 3.0
