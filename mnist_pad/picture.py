@@ -7,10 +7,12 @@ paper, ruled lines, paper edges and specks are all common. The steps:
    so ink is whichever side of it holds the strong outliers, if they are stroke-thin (a sticky
    note on a dark desk is a bright outlier, but paper) and the paper is not plainly light (the
    inside of a bold 0 filling a small scan looks like light strokes); light ink is inverted to dark;
-2. stroke width: the typical run length of a first, coarse ink mask;
+2. stroke width: the typical run length of a first, coarse ink mask, on its darkest marks
+   (relative to the paper) only, so a fold's fainter band is not measured as a stroke;
 3. paper: a morphological closing a few stroke widths wide (it erases every stroke but follows
    shadows and edges), and ink as the relative darkness under it, thresholded by Otsu;
-4. ruled lines and straight paper edges (long thin runs) are removed;
+4. bands fainter than the writing and wider than its strokes that cross the sheet (a fold, a
+   binding, a strip of desk), ruled lines and straight paper edges (long thin runs) are removed;
 5. connected ink: the digit is the strongest component plus whatever lies close to it; distant
    specks and frame edges are dropped, and a second digit-sized mark raises SeveralDigitsError.
    For a line of writing (ink_of_marks) every mark but edges and dust is kept instead.
@@ -26,6 +28,9 @@ MAX_SIDE = 640  # larger photos are shrunk first: a digit needs far fewer pixels
 SAMPLE_ABOVE = 200_000  # pixels: larger images' percentiles are taken on every other row and column
 MIN_SIDE = 64  # tiny scans are enlarged first, so the filters have room (to_mnist's box rules still apply)
 MIN_CONTRAST = 0.12  # ink must be this much darker than the paper under it (share of the paper's value)
+STRONG = 0.7  # strokes are measured on marks at least this dark (share of the darkest's, relative to the paper)
+BAND_WIDTH = 0.8  # fainter ink this many stroke widths thick is a band across the paper, not writing,
+BAND_SPAN = 0.3  # when it reaches the border and is this long (share of the shorter side)
 OTSU_CLEAR = 0.25  # Otsu's ink threshold this far above the paper's median contrast is no split of noise
 LINE_SPAN = 0.75  # a straight run this long (share of the picture's side) is a ruled line or an edge
 EDGE_SPAN = 0.6  # ink touching the border and this long (share of the side) is a paper edge or frame
@@ -109,6 +114,7 @@ def _read_ink(dark_ink: np.ndarray, select: Callable[[np.ndarray, np.ndarray], n
     mask = _ink_mask(contrast)
     if not mask.any():
         return nothing
+    mask &= ~_faint_bands(mask, contrast, stroke_width)
     lines = _long_lines(mask)
     mask &= ~lines
     mask &= ~_edge_remnants(mask, lines, stroke_width)
@@ -149,6 +155,10 @@ def _stroke_width(dark_ink: np.ndarray) -> float:
     size = _odd(min(dark_ink.shape) / 4)
     coarse = cv2.morphologyEx(dark_ink, cv2.MORPH_BLACKHAT, np.ones((size, size), np.uint8))
     _, mask = cv2.threshold(coarse, 0, 1, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
+    if mask.any():  # the writing is the darkest of the marks, relative to the paper under them: no fold's band
+        paper = coarse.astype(np.float32) + dark_ink
+        relative = coarse / np.maximum(paper, 16.0)
+        mask[relative < STRONG * np.percentile(relative[mask > 0], 95)] = 0
     mask[_thin_lines(mask)] = 0  # ruled lines are thinner than the writing: not counted
     mask = _off_border(mask)  # a desk around a note or beyond the sheet is no stroke either
     runs = np.concatenate([_run_lengths(mask), _run_lengths(mask.T)])
@@ -214,6 +224,40 @@ def _ink_mask(contrast: np.ndarray) -> np.ndarray:
         return contrast >= max(otsu / 255, MIN_CONTRAST)
     noise = centre + 6 * 1.4826 * float(np.median(np.abs(sample - centre)))
     return contrast >= max(otsu / 255, noise, MIN_CONTRAST)
+
+
+def _faint_bands(mask: np.ndarray, contrast: np.ndarray, stroke_width: float) -> np.ndarray:
+    """Ink-mask pixels of a band fainter than the writing and wider than its strokes: a fold, a book's
+    binding or a narrow shadow, which the paper estimate's window was too wide to follow. The writing's
+    own fainter pixels are its rims, thinner than a stroke; ink crossing the band is darker and stays."""
+    if not mask.any():
+        return np.zeros(mask.shape, bool)
+    scaled = (contrast * 255).astype(np.uint8)
+    split, _ = cv2.threshold(scaled[mask], 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
+    faint = (mask & (scaled < split)).astype(np.uint8)
+    disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (_odd(BAND_WIDTH * stroke_width),) * 2)
+    wide = cv2.morphologyEx(faint, cv2.MORPH_OPEN, disc)
+    if not wide.any():
+        return np.zeros(mask.shape, bool)
+    # A band crosses the sheet: it reaches the border and spans much of the picture. The writing that
+    # crosses it cuts it in pieces, which are joined again by its faint slivers between the strokes and
+    # across a stroke's width or two.
+    bridge = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (_odd(2 * stroke_width),) * 2)
+    joined = cv2.dilate(faint, np.ones((3, 3), np.uint8)) | cv2.dilate(wide, bridge)
+    count, labels = cv2.connectedComponents(joined, connectivity=8)
+    ys, xs = np.nonzero(wide)
+    pieces = labels[ys, xs]  # the extent of each joined band is that of its own pixels, not of the bridges
+    top, left = np.full(count, mask.shape[0]), np.full(count, mask.shape[1])
+    bottom, right = np.full(count, -1), np.full(count, -1)
+    np.minimum.at(top, pieces, ys), np.minimum.at(left, pieces, xs)
+    np.maximum.at(bottom, pieces, ys), np.maximum.at(right, pieces, xs)
+    touches = (top == 0) | (left == 0) | (bottom == mask.shape[0] - 1) | (right == mask.shape[1] - 1)
+    crossing = touches & (np.maximum(bottom - top, right - left) + 1 >= BAND_SPAN * min(mask.shape))
+    crossing[0] = False  # the background
+    if not crossing.any():
+        return np.zeros(mask.shape, bool)
+    bands = (crossing[labels] & wide.astype(bool)).astype(np.uint8)
+    return (cv2.dilate(bands, disc) & faint).astype(bool)  # with the band's edges
 
 
 def _long_lines(mask: np.ndarray) -> np.ndarray:

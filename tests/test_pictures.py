@@ -111,6 +111,25 @@ def test_cli_names_a_picture_of_several_digits(tmp_path, capsys, tiny_model_path
 
 
 @pytest.mark.parametrize("strokes", [SEVEN, FOUR], ids=["seven", "four"])
+def test_a_dark_band_across_the_sheet_is_paper_not_ink(strokes):
+    """A fold's or a binding's band, wider than the strokes but narrower than the paper estimate's window,
+    was read as ink: it joined the digit or was taken for a second mark, and it swelled the stroke estimate."""
+    ink = rasterize(strokes, 12, 280)
+    clean = picture_module._stroke_width(pictures.picture(ink, "clean", np.random.default_rng(0)))
+    for seed in range(8):
+        banded = pictures.picture(ink, "dark_band", np.random.default_rng(seed))
+        assert 0.7 * clean <= picture_module._stroke_width(banded) <= 1.4 * clean, seed
+        assert difference(banded, ink) < 6.0, seed
+
+
+@pytest.mark.parametrize("strokes", [SEVEN, FOUR], ids=["seven", "four"])
+def test_print_showing_through_from_the_back_is_paper(strokes):
+    ink = rasterize(strokes, 12, 280)
+    for seed in range(4):
+        assert difference(pictures.picture(ink, "see_through", np.random.default_rng(seed)), ink) < 3.0, seed
+
+
+@pytest.mark.parametrize("strokes", [SEVEN, FOUR], ids=["seven", "four"])
 def test_ruled_lines_neither_shrink_the_stroke_estimate_nor_swallow_the_digit(strokes):
     """Ruled lines are thinner than the writing: counted as strokes they made the paper estimate follow
     the real strokes, and a stroke lying along a line went with it (a 4 read from its diagonal alone)."""

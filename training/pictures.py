@@ -14,7 +14,8 @@ from PIL import Image
 
 WHITE, BLACK = np.array([250, 250, 245.0]), np.array([25, 25, 30.0])
 CONDITIONS = ("clean", "gradient", "shadow", "grey_paper", "coloured_paper", "coloured_ink", "blur_noise_jpeg",
-              "ruled_lines", "specks", "paper_edge", "small_in_big_photo", "low_resolution")
+              "ruled_lines", "specks", "paper_edge", "small_in_big_photo", "low_resolution", "see_through",
+              "dark_band")
 
 
 def picture(ink: np.ndarray, condition: str, rng: np.random.Generator) -> np.ndarray:
@@ -43,6 +44,10 @@ def picture(ink: np.ndarray, condition: str, rng: np.random.Generator) -> np.nda
         image = _specks(image, amount, rng)
     elif condition == "paper_edge":
         image = _paper_edge(image, amount, rng)
+    elif condition == "see_through":
+        image *= _see_through(image.shape[:2], rng)[..., None]
+    elif condition == "dark_band":
+        image *= _dark_band(image.shape[:2], rng)[..., None]
     image += rng.normal(0, 3, image.shape)
     gray = _gray(image)
     if condition == "blur_noise_jpeg":
@@ -108,6 +113,28 @@ def _shadow(shape, rng) -> np.ndarray:
     dark = (side > 0).astype(np.float32)
     dark = cv2.GaussianBlur(dark, (0, 0), rng.uniform(2, 8))
     return 1.0 - rng.uniform(0.45, 0.6) * dark
+
+
+def _see_through(shape, rng) -> np.ndarray:
+    """Print on the back of the sheet showing through: mirrored lines of text, grey and blurred."""
+    back = np.zeros(shape, np.uint8)
+    size = rng.uniform(0.7, 1.1)
+    letters = "abcdefghijklmnopqrstuvwxyz0123456789"
+    for y in range(int(rng.integers(15, 30)), shape[0], int(rng.integers(22, 32))):
+        words = " ".join("".join(rng.choice(list(letters), int(rng.integers(2, 8)))) for _ in range(8))
+        cv2.putText(back, words, (int(rng.integers(-40, 10)), y), cv2.FONT_HERSHEY_SIMPLEX, size, 255, 2, cv2.LINE_AA)
+    back = cv2.GaussianBlur(back[:, ::-1].astype(np.float32), (0, 0), rng.uniform(1.0, 2.0))
+    return 1.0 - rng.uniform(0.12, 0.25) * np.clip(back / max(float(back.max()), 1e-6), 0, 1)
+
+
+def _dark_band(shape, rng) -> np.ndarray:
+    """A dark band across the picture (a fold, the book's binding, a scanner's lid): soft-edged, any angle."""
+    angle = rng.uniform(0, np.pi)
+    ys, xs = np.mgrid[0:shape[0], 0:shape[1]] - np.array(shape)[:, None, None] / 2
+    across = np.abs(np.cos(angle) * xs + np.sin(angle) * ys - rng.uniform(-80, 80))
+    band = (across < rng.uniform(12, 40)).astype(np.float32)
+    band = cv2.GaussianBlur(band, (0, 0), rng.uniform(3, 10))
+    return 1.0 - rng.uniform(0.35, 0.6) * band
 
 
 def _ruled(image, rng) -> np.ndarray:
