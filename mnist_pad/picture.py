@@ -220,9 +220,8 @@ def _ink_mask(contrast: np.ndarray) -> np.ndarray:
     # spread is no noise then (a bold digit filling a small scan is half ink, with blurred rims).
     sample = _sample(contrast)
     centre = float(np.median(sample))
-    if otsu / 255 >= centre + OTSU_CLEAR:
-        return contrast >= max(otsu / 255, MIN_CONTRAST)
-    noise = centre + 6 * 1.4826 * float(np.median(np.abs(sample - centre)))
+    split_noise = otsu / 255 < centre + OTSU_CLEAR
+    noise = centre + 6 * 1.4826 * float(np.median(np.abs(sample - centre))) if split_noise else 0.0
     return contrast >= max(otsu / 255, noise, MIN_CONTRAST)
 
 
@@ -245,18 +244,13 @@ def _faint_bands(mask: np.ndarray, contrast: np.ndarray, stroke_width: float) ->
     bridge = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (_odd(2 * stroke_width),) * 2)
     joined = cv2.dilate(faint, np.ones((3, 3), np.uint8)) | cv2.dilate(wide, bridge)
     count, labels = cv2.connectedComponents(joined, connectivity=8)
-    ys, xs = np.nonzero(wide)
-    pieces = labels[ys, xs]  # the extent of each joined band is that of its own pixels, not of the bridges
-    top, left = np.full(count, mask.shape[0]), np.full(count, mask.shape[1])
-    bottom, right = np.full(count, -1), np.full(count, -1)
-    np.minimum.at(top, pieces, ys), np.minimum.at(left, pieces, xs)
-    np.maximum.at(bottom, pieces, ys), np.maximum.at(right, pieces, xs)
-    touches = (top == 0) | (left == 0) | (bottom == mask.shape[0] - 1) | (right == mask.shape[1] - 1)
-    crossing = touches & (np.maximum(bottom - top, right - left) + 1 >= BAND_SPAN * min(mask.shape))
-    crossing[0] = False  # the background
+    pieces = np.where(wide > 0, labels, 0)  # a joined band's extent is that of its own pixels, not of the bridges
+    boxes = np.array([cv2.boundingRect((pieces == label).astype(np.uint8)) for label in range(1, count)]).reshape(-1, 4)
+    crossing = _touch_border(boxes, mask.shape) & (boxes[:, 2:].max(axis=1) >= BAND_SPAN * min(mask.shape))
+    crossing &= boxes[:, 2] > 0  # a joined piece of faint slivers only, with no band in it, is no band
     if not crossing.any():
         return np.zeros(mask.shape, bool)
-    bands = (crossing[labels] & wide.astype(bool)).astype(np.uint8)
+    bands = np.isin(pieces, np.nonzero(crossing)[0] + 1).astype(np.uint8)
     return (cv2.dilate(bands, disc) & faint).astype(bool)  # with the band's edges
 
 
