@@ -2,10 +2,15 @@
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
+import signal
 import subprocess
 import sys
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from itertools import islice
+from typing import Iterator
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -27,6 +32,9 @@ def main(argv: list[str] | None = None) -> int:
 
                 return read_number_files(args.images, args.model)
             return predict_files(args.images, args.model)
+        except KeyboardInterrupt:
+            print("mnist-pad: stopped (Ctrl-C); the rows above are complete", file=sys.stderr)
+            return 130
         except BrokenPipeError:
             # The reader left (`| head`): stop quietly, and keep Python from failing again on exit's flush.
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -37,6 +45,11 @@ def main(argv: list[str] | None = None) -> int:
 
 
 BATCH = 256  # files decoded, prepared and predicted together: bounded memory, one network call each
+# From this many files on, pictures are decoded and prepared in worker processes, one a core: the
+# preparation is many small NumPy/OpenCV steps that threads would run mostly one at a time (the GIL).
+# Fewer files are read here, where starting workers would cost more than they save.
+PARALLEL_FROM = 24
+MAX_WORKERS = 8
 
 
 def load_recognizer(model: str | None):
@@ -64,10 +77,11 @@ def predict_files(files: list[str], model: str | None) -> int:
 
     failures = 0
     print("file\tdigit\tconfidence\t" + "\t".join(f"p{d}" for d in range(10)) + "\treading")
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:  # decoding releases the GIL
+    pictures = prepared_pictures(files)
+    try:
         for start in range(0, len(files), BATCH):
             names = files[start:start + BATCH]
-            prepared = list(pool.map(lambda name: _prepare(recognizer, name), names))
+            prepared = list(islice(pictures, len(names)))
             readable = [item for item in prepared if not isinstance(item, str)]
             try:
                 readings = iter(recognizer.read_inputs(readable))
@@ -80,7 +94,47 @@ def predict_files(files: list[str], model: str | None) -> int:
                     failures += 1
                 else:
                     _print_row(name, next(readings))
+    except BrokenProcessPool:
+        print("mnist-pad: a process reading the pictures died (out of memory?); the files after the last row "
+              "printed were not read", file=sys.stderr)
+        return 2
+    finally:
+        pictures.close()  # stops the workers, also on Ctrl-C
     return 1 if failures else 0
+
+
+def prepared_pictures(files: list[str]) -> Iterator:
+    """prepare_file's result for each file, in order: in worker processes, one a core, for many files."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    if min(cores, MAX_WORKERS) < 2 or len(files) < PARALLEL_FROM or sys.platform != "linux":
+        yield from map(prepare_file, files)
+        return
+    # Forked workers start at once, with this process's modules already imported (multiprocessing
+    # flushes what was printed before forking, so no worker prints it again).
+    pool = ProcessPoolExecutor(min(cores, MAX_WORKERS), mp_context=multiprocessing.get_context("fork"),
+                               initializer=_leave_ctrl_c_to_parent)
+    try:
+        yield from pool.map(prepare_file, files, chunksize=4)
+    finally:
+        pool.shutdown(cancel_futures=True)
+
+
+def _leave_ctrl_c_to_parent() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the parent stops the pool
+
+
+def prepare_file(name: str):
+    """The model's input (MnistInput) for one picture file, or the message saying why it cannot be read."""
+    from .images import ImageError, read_gray
+    from .picture import PictureError
+    from .recognizer import prepare_picture
+
+    try:
+        return prepare_picture(read_gray(name))
+    except ImageError as error:
+        return str(error)
+    except PictureError as error:
+        return f"{name}: {error}"
 
 
 def convert(need) -> None:
@@ -93,19 +147,6 @@ def convert(need) -> None:
     if result.returncode != 0:
         raise ModelError(need.checkpoint, (result.stderr.strip().splitlines() or ["the conversion failed"])[-1]
                          .removeprefix(f"{need.checkpoint}: "))
-
-
-def _prepare(recognizer, name: str):
-    """The model's input for one file, or the message saying why it cannot be read."""
-    from .images import ImageError, read_gray
-    from .picture import PictureError
-
-    try:
-        return recognizer.prepare_image(read_gray(name))
-    except ImageError as error:
-        return str(error)
-    except PictureError as error:
-        return f"{name}: {error}"
 
 
 def _print_row(name: str, reading) -> None:

@@ -80,12 +80,15 @@ def _picture_ink(gray: np.ndarray, select: Callable[[np.ndarray, np.ndarray], np
     gray = _working_size(gray.astype(np.uint8) if gray.dtype != np.uint8 else gray)
     if int(gray.max()) - int(gray.min()) < 16:
         return np.zeros(gray.shape, np.uint8)
-    light = 255 - gray
     # Bright outliers are ink only when they are stroke-thin (a sticky note on a desk is paper) and
     # the paper is not plainly light (the inside of a bold 0 filling a small scan is paper).
-    if _light_ink(gray) and not _paper_is_light(gray) and _stroke_width(light) <= 2 * _stroke_width(gray):
-        gray = light
-    return _read_ink(gray, select)
+    if _light_ink(gray) and not _paper_is_light(gray):
+        light = 255 - gray
+        light_width, dark_width = _stroke_width(light), _stroke_width(gray)
+        if light_width <= 2 * dark_width:
+            return _read_ink(light, select, light_width)
+        return _read_ink(gray, select, dark_width)
+    return _read_ink(gray, select, _stroke_width(gray))
 
 
 def _light_ink(gray: np.ndarray) -> bool:
@@ -106,10 +109,10 @@ def _paper_is_light(gray: np.ndarray) -> bool:
     return bool((sample > threshold).mean() > 0.5 or (border > threshold).mean() > 0.5)
 
 
-def _read_ink(dark_ink: np.ndarray, select: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> np.ndarray:
-    """White-on-black ink from a picture of dark ink: the strokes `select` keeps, with their rims."""
+def _read_ink(dark_ink: np.ndarray, select: Callable[[np.ndarray, np.ndarray], np.ndarray],
+              stroke_width: float) -> np.ndarray:
+    """White-on-black ink from a picture of dark ink with strokes this wide: the strokes `select` keeps, with their rims."""
     nothing = np.zeros(dark_ink.shape, np.uint8)
-    stroke_width = _stroke_width(dark_ink)
     contrast = _contrast(dark_ink, stroke_width)
     mask = _ink_mask(contrast)
     if not mask.any():
@@ -196,9 +199,10 @@ def _thin_lines(mask: np.ndarray) -> np.ndarray:
 
 def _run_lengths(mask: np.ndarray) -> np.ndarray:
     padded = np.pad(mask.astype(np.int8), ((0, 0), (1, 1)))
-    steps = np.diff(padded, axis=1)
-    starts, ends = np.nonzero(steps == 1)[1], np.nonzero(steps == -1)[1]
-    return ends - starts  # np.nonzero walks rows in order, so starts and ends pair up
+    # Row by row, each run starts (+1) and then ends (-1) in the same row of the padded steps:
+    # in flat index order they alternate, and an end less its start is the run's length.
+    edges = np.flatnonzero(np.diff(padded, axis=1))
+    return edges[1::2] - edges[::2]
 
 
 def _contrast(dark_ink: np.ndarray, stroke_width: float) -> np.ndarray:

@@ -26,6 +26,11 @@ from .raster import CANVAS_SIZE, rasterize
 cv2.setNumThreads(1)
 
 
+def prepare_picture(gray: np.ndarray) -> MnistInput:
+    """The 28x28 image any model sees for a picture (grey uint8, either polarity, any size)."""
+    return to_mnist(ink_from_picture(gray)) if np.asarray(gray).size else EMPTY
+
+
 class Recognizer:
     """A loaded model plus the preprocessing it expects. Use it from one thread at a time (in the app,
     the inference worker owns it): its calls share one ONNX Runtime session sized for one caller."""
@@ -70,7 +75,7 @@ class Recognizer:
 
     def prepare_image(self, gray: np.ndarray) -> MnistInput:
         """The 28x28 image the model sees for a picture (grey uint8, either polarity, any size)."""
-        return to_mnist(ink_from_picture(gray)) if np.asarray(gray).size else EMPTY
+        return prepare_picture(gray)
 
     # -- predicting -----------------------------------------------------------------------
     def predict_inputs(self, inputs: Sequence[MnistInput]) -> np.ndarray:

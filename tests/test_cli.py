@@ -1,9 +1,15 @@
 """`mnist-pad predict`: each file's digit and ten probabilities; bad files reported, others still done."""
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
+import time
+
 import numpy as np
 from PIL import Image
 
+from mnist_pad import cli
 from mnist_pad.cli import main
 from mnist_pad.raster import rasterize
 
@@ -32,3 +38,42 @@ def test_predict_with_a_broken_model_says_so(tmp_path, capsys):
     model.write_bytes(b"garbage")
     assert main(["predict", "x.png", "--model", str(model)]) == 2
     assert "cannot load the model" in capsys.readouterr().err
+
+
+def _digit_files(folder, count: int) -> list[str]:
+    files = []
+    for index in range(count):
+        path = folder / f"digit{index:02d}.png"
+        angle = index * 0.3
+        stroke = [(140 + 90 * np.cos(angle), 140 + 90 * np.sin(angle)), (140, 140), (140, 250)]
+        Image.fromarray(255 - rasterize([stroke], 6 + index % 30, 280)).save(path)
+        files.append(str(path))
+    return files
+
+
+def _predict_command(files, model) -> list[str]:
+    return [sys.executable, "-m", "mnist_pad", "predict", *files, "--model", str(model)]
+
+
+def test_many_files_read_in_worker_processes_give_the_rows_of_one_process(tmp_path, tiny_model_path, capsys, monkeypatch):
+    files = _digit_files(tmp_path, cli.PARALLEL_FROM + 6)
+    files.insert(5, str(tmp_path / "missing.png"))
+    # Through a pipe, as a script reads it: what was printed before the workers started comes once.
+    result = subprocess.run(_predict_command(files, tiny_model_path), capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1 and "missing.png" in result.stderr and "Traceback" not in result.stderr
+    monkeypatch.setattr(cli, "PARALLEL_FROM", 10**9)  # the same files read here, one after another
+    assert main(["predict", *files, "--model", str(tiny_model_path)]) == 1
+    assert result.stdout == capsys.readouterr().out
+    assert result.stdout.count("file\tdigit") == 1 and len(result.stdout.splitlines()) == len(files)
+
+
+def test_ctrl_c_stops_reading_with_a_message_not_a_traceback(tmp_path, tiny_model_path):
+    files = _digit_files(tmp_path, 30) * 40  # 1,200 pictures: seconds of work
+    process = subprocess.Popen(_predict_command(files, tiny_model_path), stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    assert process.stdout.readline().startswith("file\tdigit")  # the header: the workers are starting
+    time.sleep(0.5)
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 130, err[-2000:]
+    assert "stopped" in err and "Traceback" not in err
