@@ -114,24 +114,51 @@ def bench_why(model: str | None = None, repeats: int = 200) -> dict[str, float]:
     return figures
 
 
-def bench_engines(model: str | None, repeats: int = 1000) -> dict[str, float]:
-    """ONNX Runtime here vs PyTorch in its own process: forward at batch 1 and 16, import and load, memory."""
+def bench_engines(model: str | None, repeats: int = 1000, rounds: int = 15) -> dict[str, float]:
+    """ONNX Runtime here vs PyTorch in its own process: forward at batch 1 and 16, import and load, memory.
+
+    Then `rounds` alternating rounds of predict_strokes and the 16-width sweep here against the
+    tutorials' pipeline there: each ratio is taken within a round, and the median over rounds given
+    with its range (this machine's speed drifts by more than a goal's margin within a minute).
+    """
     import onnxruntime as ort
 
     from . import engine, paths
     from .recognizer import Recognizer
 
     spec = model or paths.DEFAULT_MODEL
+    strokes = forty_point_drawing()
     command = [sys.executable, "-m", "training.bench_reference", "--model", spec, "--repeats", str(repeats),
-               "--strokes", json.dumps([[list(p) for p in s] for s in forty_point_drawing()])]
-    reference = subprocess.run(command, capture_output=True, text=True, timeout=600)
-    if reference.returncode != 0:
-        raise RuntimeError(f"the PyTorch reference failed: {reference.stderr.strip()[-500:]}")
-    figures = {k: v for k, v in json.loads(reference.stdout).items() if isinstance(v, float)}
-    session = Recognizer.load(model).session
-    for batch in (1, 16):
-        images = np.random.default_rng(0).random((batch, 1, 28, 28), np.float32)
-        figures[f"onnx_forward_batch{batch}_p50_ms"] = _timed(lambda: engine.run(session, images), repeats)["p50_ms"]
+               "--strokes", json.dumps([[list(p) for p in s] for s in strokes]), "--serve"]
+    reference = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        figures = {k: v for k, v in json.loads(reference.stdout.readline() or "{}").items() if isinstance(v, float)}
+        if "tutorial_pipeline_p50_ms" not in figures:
+            raise RuntimeError(f"the PyTorch reference failed: {reference.communicate(timeout=60)[1].strip()[-500:]}")
+        recognizer = Recognizer.load(model)
+        for batch in (1, 16):
+            images = np.random.default_rng(0).random((batch, 1, 28, 28), np.float32)
+            figures[f"onnx_forward_batch{batch}_p50_ms"] = _timed(lambda: engine.run(recognizer.session, images),
+                                                                  repeats)["p50_ms"]
+        widths = list(np.geomspace(3, 50, 16))
+        paired: dict[str, list[float]] = {"predict_strokes": [], "sweep16": []}
+        for _ in range(rounds):
+            ours = {"predict_strokes": _timed(lambda: recognizer.predict_strokes(strokes, 12.0, CANVAS_SIZE), 300),
+                    "sweep16": _timed(lambda: recognizer.sweep(strokes, widths, CANVAS_SIZE), 40)}
+            reference.stdin.write("300\n")
+            reference.stdin.flush()
+            answer = reference.stdout.readline()
+            if not answer:
+                raise RuntimeError(f"the PyTorch reference stopped: {reference.communicate(timeout=60)[1].strip()[-500:]}")
+            theirs = float(answer)
+            for name, timing in ours.items():
+                paired[name].append(timing["p50_ms"] / theirs)
+    finally:
+        reference.stdin.close()
+        reference.wait(timeout=60)
+    for name, values in paired.items():
+        figures[f"{name}_p50_x_tutorial_paired"] = float(np.median(values))
+        figures[f"{name}_p50_x_tutorial_paired_range"] = f"{min(values):.2f}-{max(values):.2f} over {rounds} rounds"
     probe = subprocess.run([sys.executable, "-c", ONNX_LOAD_PROBE, spec], capture_output=True, text=True, timeout=120)
     figures.update({k: float(v) for k, v in json.loads(probe.stdout or "{}").items()})
     figures["onnxruntime_version"] = ort.__version__

@@ -5,6 +5,7 @@ Every pixel the model sees comes from here (the GUI may paint with QPainter for 
 from __future__ import annotations
 
 import numbers
+from typing import Callable
 
 import cv2
 import numpy as np
@@ -61,18 +62,31 @@ def rasterize(strokes: Strokes, brush_width: float, canvas_size: int = CANVAS_SI
     Round caps and joins, anti-aliased; a stroke of one point is a round dot of the brush's
     diameter. Non-finite points are dropped and points outside the canvas are clipped to it.
     """
+    return renderer(strokes, canvas_size)(brush_width)
+
+
+def renderer(strokes: Strokes, canvas_size: int = CANVAS_SIZE) -> Callable[[float], np.ndarray]:
+    """rasterize for these strokes at any brush width: the strokes are checked and converted once
+    (a sweep renders the same drawing at many widths)."""
     canvas_size = check_canvas_size(canvas_size)
-    check_brush_width(brush_width)
-    canvas = np.zeros((canvas_size, canvas_size), np.uint8)
-    thickness = max(1, int(round(brush_width)))
-    radius = int(round(brush_width / 2 * _SCALE))
+    shapes = []  # (fixed-point points, is a dot)
     for points in stroke_arrays(strokes, canvas_size):
         fixed = np.round(points * _SCALE).astype(np.int32)
-        if len(fixed) == 1 or (fixed == fixed[0]).all():
-            cv2.circle(canvas, tuple(int(v) for v in fixed[0]), max(radius, _SCALE // 2), 255, -1, cv2.LINE_AA, _SHIFT)
-        else:
-            cv2.polylines(canvas, [fixed.reshape(-1, 1, 2)], False, 255, thickness, cv2.LINE_AA, _SHIFT)
-    return canvas
+        shapes.append((fixed.reshape(-1, 1, 2), len(fixed) == 1 or bool((fixed == fixed[0]).all())))
+
+    def render(brush_width: float) -> np.ndarray:
+        check_brush_width(brush_width)
+        canvas = np.zeros((canvas_size, canvas_size), np.uint8)
+        thickness = max(1, int(round(brush_width)))
+        radius = int(round(brush_width / 2 * _SCALE))
+        for fixed, dot in shapes:
+            if dot:
+                cv2.circle(canvas, tuple(int(v) for v in fixed[0, 0]), max(radius, _SCALE // 2), 255, -1, cv2.LINE_AA, _SHIFT)
+            else:
+                cv2.polylines(canvas, [fixed], False, 255, thickness, cv2.LINE_AA, _SHIFT)
+        return canvas
+
+    return render
 
 
 def check_canvas_size(canvas_size: object) -> int:

@@ -19,7 +19,7 @@ from . import confidence, engine, nondigit, number_pictures, numbers, paths
 from .drawing import Strokes
 from .picture import ink_from_picture
 from .preprocess import EMPTY, MnistInput, to_mnist
-from .raster import CANVAS_SIZE, rasterize
+from .raster import CANVAS_SIZE, rasterize, renderer
 
 # The images here are small (28x28 to a 280 px canvas): OpenCV's thread pool costs more than it saves
 # on them (to_mnist takes ~40% less CPU without it) and its workers would compete with the UI thread.
@@ -101,7 +101,8 @@ class Recognizer:
 
     def prepare_sweep(self, strokes: Strokes, widths: Sequence[float], canvas_size: int = CANVAS_SIZE) -> list[MnistInput]:
         """The images the model sees for these strokes at each brush width (the same for every model)."""
-        return [self.prepare_strokes(strokes, w, canvas_size) for w in widths]
+        render = renderer(strokes, canvas_size)
+        return [to_mnist(render(w)) for w in widths]
 
     def read_number(self, strokes: Strokes, brush_width: float = 12.0, canvas_size: int | tuple[int, int] = CANVAS_SIZE,
                     boundaries: Sequence[float] | None = None) -> "numbers.NumberReading":

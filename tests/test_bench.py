@@ -9,7 +9,8 @@ def test_the_benchmark_prints_every_recognition_figure(tiny_model_path, capsys):
     assert bench.main(["--model", str(tiny_model_path), "--skip", "gui", "training"]) == 0
     out = capsys.readouterr().out
     for name in ("machine:", "predict_strokes_p50_ms", "predict_strokes_p99_ms", "sweep16_p50_ms",
-                 "tutorial_pipeline_p50_ms", "sweep16_p50_x_tutorial", "torch_forward_batch16_p50_ms",
+                 "tutorial_pipeline_p50_ms", "sweep16_p50_x_tutorial",
+                 "sweep16_p50_x_tutorial_paired", "predict_strokes_p50_x_tutorial_paired", "torch_forward_batch16_p50_ms",
                  "onnx_forward_batch16_p50_ms", "torch_import_and_load_s", "onnx_import_and_load_s", "onnx_process_peak_mb"):
         assert name in out
 

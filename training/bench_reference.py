@@ -1,10 +1,13 @@
 """PyTorch figures for `make bench`, measured in their own process so the app's figures never carry torch.
 
-    python -m training.bench_reference --model robust|plain|CHECKPOINT
+    python -m training.bench_reference --model robust|plain|CHECKPOINT --strokes JSON [--serve]
 
 Prints one JSON object: the seed tutorials' pipeline (their `tutorial` ConvNet in torch, one thread,
 the whole 280 px canvas resized to 28x28) per prediction, the same model's torch forward at batch 1
 and 16, and what importing torch and loading the checkpoint costs in time and memory.
+With --serve it then times the tutorials' pipeline again for each line read (a repeat count),
+printing its p50 in ms: the benchmark alternates that with its own rounds, so both sides of a
+ratio are measured in the same minute of a machine whose speed drifts.
 """
 from __future__ import annotations
 
@@ -56,6 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", default=paths.DEFAULT_MODEL)
     parser.add_argument("--repeats", type=int, default=1000)
     parser.add_argument("--strokes", required=True, help="the benchmark drawing as JSON")
+    parser.add_argument("--serve", action="store_true", help="then time the pipeline again for each repeat count read")
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
     path = paths.shipped_model(args.model) if args.model in paths.SHIPPED_MODELS else args.model
@@ -69,7 +73,10 @@ def main(argv: list[str] | None = None) -> int:
             figures[f"torch_forward_batch{batch}_p50_ms"] = p50_ms(lambda: net(images), args.repeats)
     figures["tutorial_pipeline_p50_ms"] = tutorial_pipeline(strokes, args.repeats)
     figures["torch_process_peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps(figures))
+    print(json.dumps(figures), flush=True)
+    if args.serve:
+        for line in sys.stdin:
+            print(f"{tutorial_pipeline(strokes, int(line)):.6f}", flush=True)
     return 0
 
 
