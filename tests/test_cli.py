@@ -1,6 +1,7 @@
 """`mnist-pad predict`: each file's digit and ten probabilities; bad files reported, others still done."""
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -77,3 +78,14 @@ def test_ctrl_c_stops_reading_with_a_message_not_a_traceback(tmp_path, tiny_mode
     _, err = process.communicate(timeout=60)
     assert process.returncode == 130, err[-2000:]
     assert "stopped" in err and "Traceback" not in err
+
+
+def _die_in_worker(name: str):
+    os._exit(3)  # what the kernel's out-of-memory killer leaves behind
+
+
+def test_a_worker_process_that_dies_is_reported_in_words(tmp_path, tiny_model_path, capsys, monkeypatch):
+    files = _digit_files(tmp_path, cli.PARALLEL_FROM)
+    monkeypatch.setattr(cli, "prepare_file", _die_in_worker)
+    assert main(["predict", *files, "--model", str(tiny_model_path)]) == 2
+    assert "died" in capsys.readouterr().err
