@@ -37,6 +37,9 @@ EDGE_SPAN = 0.6  # ink touching the border and this long (share of the side) is 
 BORDER_BAND = 0.15  # the outer share of the picture where a sheet's edge lies
 SLAB_SPAN = 0.3  # a flat mark in that band this long (share of the shorter side) is an edge's remnant,
 SLAB_FLATNESS = 0.8  # when it is no thicker than this share of the stroke width
+HUG_SHARE = 0.5  # ink lying along the border for this share of its longer side is a desk's wedge or an edge
+MARK_AREA = 80  # pixels: a mark smaller than this is no writing to measure strokes on
+MARK_SHARE = 0.1  # ... nor one under this share of the largest mark
 THIN_LINE = 6  # a ruled line is at most this many pixels thick (at the working size)
 LINE_ELONGATION = 60  # length / thickness of a straight line, far beyond any digit's
 NEAR = 0.3  # ink this close to the digit (share of its size) belongs to it
@@ -163,7 +166,7 @@ def _stroke_width(dark_ink: np.ndarray) -> float:
         relative = coarse / np.maximum(paper, 16.0)
         mask[relative < STRONG * np.percentile(relative[mask > 0], 95)] = 0
     mask[_thin_lines(mask)] = 0  # ruled lines are thinner than the writing: not counted
-    mask = _off_border(mask)  # a desk around a note or beyond the sheet is no stroke either
+    mask = _off_border(mask)  # a desk around a note or beyond the sheet is no stroke either, nor its grain
     runs = np.concatenate([_run_lengths(mask), _run_lengths(mask.T)])
     return float(np.median(runs)) if runs.size else 3.0
 
@@ -176,12 +179,19 @@ def _touch_border(boxes: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
 
 
 def _off_border(mask: np.ndarray) -> np.ndarray:
-    """The parts of a mask that do not touch the picture's border (all of it when every part does)."""
+    """The marks of a mask to measure strokes on: those not touching the picture's border (a desk
+    around a note or beyond the sheet is no stroke), unless none of them is more than a speck (then the
+    writing runs off the picture); of these, the ones at least a tenth the size of the largest (a desk
+    or shadow only just as dark as the writing passes in scattered specks, whose runs are noise)."""
     count, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
     if count <= 1:
         return mask
-    inside = np.nonzero(~_touch_border(stats[1:, :4], mask.shape))[0] + 1
-    return np.isin(labels, inside).astype(mask.dtype) if inside.size else mask
+    area = stats[1:, cv2.CC_STAT_AREA]
+    candidates = ~_touch_border(stats[1:, :4], mask.shape)
+    if not candidates.any() or area[candidates].max() < MARK_AREA:
+        candidates = np.ones(count - 1, bool)
+    kept = np.nonzero(candidates & (area >= MARK_SHARE * area[candidates].max()))[0] + 1
+    return np.isin(labels, kept).astype(mask.dtype)
 
 
 def _thin_lines(mask: np.ndarray) -> np.ndarray:
@@ -318,7 +328,11 @@ def _components(mask: np.ndarray, contrast: np.ndarray, tall_edges: bool = True
     long_side = boxes[:, 2:].max(axis=1) if count > 1 else np.zeros(0)
     thin_line = long_side**2 / stats[1:, cv2.CC_STAT_AREA] > LINE_ELONGATION
     spans = (boxes[:, 2] >= EDGE_SPAN * width) | tall_edges & (boxes[:, 3] >= EDGE_SPAN * height)
-    return labels, mass, boxes, thin_line | touches & spans
+    # A wedge of desk beyond a slanted sheet edge lies along the border; a stroke only crosses it.
+    along = np.max([np.bincount(side, minlength=count)[1:] for side in (labels[0], labels[-1], labels[:, 0], labels[:, -1])],
+                   axis=0)
+    hugs = along >= HUG_SHARE * long_side
+    return labels, mass, boxes, thin_line | touches & spans | hugs
 
 
 def _mark_components(mask: np.ndarray, contrast: np.ndarray) -> np.ndarray:

@@ -139,3 +139,27 @@ def test_ruled_lines_neither_shrink_the_stroke_estimate_nor_swallow_the_digit(st
         ruled = pictures.picture(ink, "ruled_lines", np.random.default_rng(seed))
         assert picture_module._stroke_width(ruled) >= 0.5 * clean, seed  # was 3 px against 14
         assert difference(ruled, ink) < 12.0, seed  # the gaps the lines leave cost a little, never the digit
+
+
+@pytest.mark.parametrize("strokes", [SEVEN, FOUR], ids=["seven", "four"])
+def test_a_tilted_sheet_with_desk_in_wedges_along_the_edges_reads_like_the_drawing(strokes):
+    """A phone photo of a sheet at a slant: the desk shows in wedges along the picture's edges. They are
+    neither strokes to measure (their darkness straddles the writing's, so they come out as specks) nor
+    marks beside the digit (they lie along the border, where a stroke only crosses it)."""
+    ink = rasterize(strokes, 12, 280)
+    clean = picture_module._stroke_width(pictures.picture(ink, "clean", np.random.default_rng(0)))
+    for seed in range(8):
+        tilted = pictures.picture(ink, "tilted_sheet", np.random.default_rng(seed))
+        # the slant also scales the digit by up to a fifth, and its strokes with it
+        assert 0.5 * clean <= picture_module._stroke_width(tilted) <= 1.5 * clean, seed
+        assert difference(tilted, ink) < 14.0, seed  # and changes the 28x28 a little
+
+
+def test_ink_lying_along_the_border_is_an_edge_but_a_stroke_running_off_the_picture_is_not():
+    marks = np.zeros((200, 200), np.uint8)
+    cv2.fillConvexPoly(marks, np.array([[20, 0], [100, 0], [20, 14]], np.int32), 1)  # a wedge of desk (40% of the side)
+    cv2.line(marks, (110, 100), (199, 130), 1, 9)  # a stroke running off the right edge
+    cv2.line(marks, (60, 60), (60, 170), 1, 9)  # a stroke inside
+    _, _, boxes, edge = picture_module._components(marks.astype(bool), marks.astype(np.float32))
+    by_left = {int(box[0]): bool(flag) for box, flag in zip(boxes, edge)}
+    assert by_left == {19: True, 104: False, 54: False}, by_left  # boxes of the marks grown by a pixel

@@ -15,7 +15,7 @@ from PIL import Image
 WHITE, BLACK = np.array([250, 250, 245.0]), np.array([25, 25, 30.0])
 CONDITIONS = ("clean", "gradient", "shadow", "grey_paper", "coloured_paper", "coloured_ink", "blur_noise_jpeg",
               "ruled_lines", "specks", "paper_edge", "small_in_big_photo", "low_resolution", "see_through",
-              "dark_band")
+              "dark_band", "tilted_sheet")
 
 
 def picture(ink: np.ndarray, condition: str, rng: np.random.Generator) -> np.ndarray:
@@ -48,6 +48,8 @@ def picture(ink: np.ndarray, condition: str, rng: np.random.Generator) -> np.nda
         image *= _see_through(image.shape[:2], rng)[..., None]
     elif condition == "dark_band":
         image *= _dark_band(image.shape[:2], rng)[..., None]
+    elif condition == "tilted_sheet":
+        image = _tilted_sheet(image, rng)
     image += rng.normal(0, 3, image.shape)
     gray = _gray(image)
     if condition == "blur_noise_jpeg":
@@ -166,6 +168,17 @@ def _paper_edge(image, amount, rng) -> np.ndarray:
     desk = distance < depth + (along - image.shape[0] / 2) * rng.uniform(-0.05, 0.05)
     image[desk] = np.array([70, 55, 45.0]) * rng.uniform(0.6, 1.2)
     return image
+
+
+def _tilted_sheet(image, rng) -> np.ndarray:
+    """The sheet photographed at a slant: its corners pulled in or out by up to 12% of its side, the desk
+    showing in wedges along the picture's edges wherever the sheet does not reach them."""
+    height, width = image.shape[:2]
+    corners = np.float32([[0, 0], [width, 0], [width, height], [0, height]])
+    moved = corners + rng.uniform(-0.12, 0.12, (4, 2)).astype(np.float32) * np.float32([width, height])
+    desk = tuple(float(v) for v in np.array([90, 75, 65.0]) * rng.uniform(0.6, 1.3))
+    return cv2.warpPerspective(image, cv2.getPerspectiveTransform(corners, moved), (width, height),
+                               flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=desk)
 
 
 def _sticky_note(ink, rng) -> np.ndarray:
