@@ -40,6 +40,8 @@ SLAB_FLATNESS = 0.8  # when it is no thicker than this share of the stroke width
 HUG_SHARE = 0.5  # ink lying along the border for this share of its longer side is a desk's wedge or an edge
 MARK_AREA = 80  # pixels: a mark smaller than this is no writing to measure strokes on
 MARK_SHARE = 0.1  # ... nor one under this share of the largest mark
+FRAME_SPAN = 0.15  # straight runs this long (share of the shorter side) make a printed box's sides;
+FRAME_STRAIGHT = 0.7  # a mark this much made of them, with ink inside it, is a box, not writing
 THIN_LINE = 6  # a ruled line is at most this many pixels thick (at the working size)
 LINE_ELONGATION = 60  # length / thickness of a straight line, far beyond any digit's
 NEAR = 0.3  # ink this close to the digit (share of its size) belongs to it
@@ -121,6 +123,7 @@ def _read_ink(dark_ink: np.ndarray, select: Callable[[np.ndarray, np.ndarray], n
     if not mask.any():
         return nothing
     mask &= ~_faint_bands(mask, contrast, stroke_width)
+    mask &= ~_frames(mask)  # before the long lines go: a box's side may be one, and the rest no box
     lines = _long_lines(mask)
     mask &= ~lines
     mask &= ~_edge_remnants(mask, lines, stroke_width)
@@ -165,7 +168,7 @@ def _stroke_width(dark_ink: np.ndarray) -> float:
         paper = coarse.astype(np.float32) + dark_ink
         relative = coarse / np.maximum(paper, 16.0)
         mask[relative < STRONG * np.percentile(relative[mask > 0], 95)] = 0
-    mask[_thin_lines(mask)] = 0  # ruled lines are thinner than the writing: not counted
+    mask[_thin_lines(mask) | _frames(mask)] = 0  # ruled lines and printed boxes are no writing: not counted
     mask = _off_border(mask)  # a desk around a note or beyond the sheet is no stroke either, nor its grain
     runs = np.concatenate([_run_lengths(mask), _run_lengths(mask.T)])
     return float(np.median(runs)) if runs.size else 3.0
@@ -295,6 +298,29 @@ def _edge_slabs(mask: np.ndarray, stroke_width: float) -> np.ndarray:
         # a piece of a stroke that a ruled line cut off lies right beside the rest of the stroke
         if not (cv2.dilate(own.astype(np.uint8), reach).astype(bool) & mask & ~own).any():
             found |= own
+    return found
+
+
+def _frames(mask: np.ndarray) -> np.ndarray:
+    """Printed boxes around the writing (a form's field): marks made mostly of straight horizontal and
+    vertical runs that enclose other ink. A box the writing touches stays; its sides are at least no
+    longer taken for strokes (see _thin_lines)."""
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
+    found = np.zeros(mask.shape, bool)
+    if count <= 2:  # a box needs something inside it
+        return found
+    span = max(3, int(FRAME_SPAN * min(mask.shape)))
+    binary = mask.astype(np.uint8)
+    straight = (cv2.morphologyEx(binary, cv2.MORPH_OPEN, np.ones((1, span), np.uint8))
+                | cv2.morphologyEx(binary, cv2.MORPH_OPEN, np.ones((span, 1), np.uint8))).astype(bool)
+    area = stats[1:, cv2.CC_STAT_AREA]
+    share = np.bincount(labels[straight], minlength=count)[1:] / np.maximum(area, 1)
+    left, top, width, height = (stats[1:, i] for i in range(4))
+    for index in np.nonzero(share >= FRAME_STRAIGHT)[0]:
+        inside = ((left > left[index]) & (top > top[index]) & (left + width < left[index] + width[index])
+                  & (top + height < top[index] + height[index]))
+        if (area[inside] >= MARK_SHARE * area[index]).any():  # more than a speck in it
+            found |= labels == index + 1
     return found
 
 

@@ -163,3 +163,15 @@ def test_ink_lying_along_the_border_is_an_edge_but_a_stroke_running_off_the_pict
     _, _, boxes, edge = picture_module._components(marks.astype(bool), marks.astype(np.float32))
     by_left = {int(box[0]): bool(flag) for box, flag in zip(boxes, edge)}
     assert by_left == {19: True, 104: False, 54: False}, by_left  # boxes of the marks grown by a pixel
+
+
+@pytest.mark.parametrize("strokes", [SEVEN, FOUR], ids=["seven", "four"])
+def test_a_printed_box_around_the_digit_is_no_ink(strokes):
+    """A form's field: the box's thin sides were the most common run, so the stroke width came out at a
+    pixel and the paper estimate hollowed the digit out; and the box was kept around it."""
+    ink = rasterize(strokes, 12, 280)
+    clean = picture_module._stroke_width(pictures.picture(ink, "clean", np.random.default_rng(0)))
+    for seed in range(8):
+        boxed = pictures.picture(ink, "printed_box", np.random.default_rng(seed))
+        assert 0.7 * clean <= picture_module._stroke_width(boxed) <= 1.4 * clean, seed
+        assert difference(boxed, ink) < 6.0, seed

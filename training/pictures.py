@@ -15,7 +15,7 @@ from PIL import Image
 WHITE, BLACK = np.array([250, 250, 245.0]), np.array([25, 25, 30.0])
 CONDITIONS = ("clean", "gradient", "shadow", "grey_paper", "coloured_paper", "coloured_ink", "blur_noise_jpeg",
               "ruled_lines", "specks", "paper_edge", "small_in_big_photo", "low_resolution", "see_through",
-              "dark_band", "tilted_sheet")
+              "dark_band", "tilted_sheet", "printed_box")
 
 
 def picture(ink: np.ndarray, condition: str, rng: np.random.Generator) -> np.ndarray:
@@ -50,6 +50,8 @@ def picture(ink: np.ndarray, condition: str, rng: np.random.Generator) -> np.nda
         image *= _dark_band(image.shape[:2], rng)[..., None]
     elif condition == "tilted_sheet":
         image = _tilted_sheet(image, rng)
+    elif condition == "printed_box":
+        image = _printed_box(image, amount, rng)
     image += rng.normal(0, 3, image.shape)
     gray = _gray(image)
     if condition == "blur_noise_jpeg":
@@ -167,6 +169,16 @@ def _paper_edge(image, amount, rng) -> np.ndarray:
     along = [columns, columns, rows, rows][side]
     desk = distance < depth + (along - image.shape[0] / 2) * rng.uniform(-0.05, 0.05)
     image[desk] = np.array([70, 55, 45.0]) * rng.uniform(0.6, 1.2)
+    return image
+
+
+def _printed_box(image, amount, rng) -> np.ndarray:
+    """A form's field: a thin printed box around the digit, grey or blue, a little way off the writing."""
+    ys, xs = np.nonzero(amount > 0.1)
+    pad = int(rng.integers(6, 25))
+    colour = (60, 60, 60) if rng.random() < 0.5 else (120, 120, 200)
+    cv2.rectangle(image, (int(xs.min()) - pad, int(ys.min()) - pad), (int(xs.max()) + pad, int(ys.max()) + pad),
+                  colour, int(rng.integers(1, 3)))
     return image
 
 
