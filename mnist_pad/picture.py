@@ -302,25 +302,27 @@ def _edge_slabs(mask: np.ndarray, stroke_width: float) -> np.ndarray:
 
 
 def _frames(mask: np.ndarray) -> np.ndarray:
-    """Printed boxes around the writing (a form's field): marks made mostly of straight horizontal and
-    vertical runs that enclose other ink. A box the writing touches stays; its sides are at least no
-    longer taken for strokes (see _thin_lines)."""
+    """Printed boxes around the writing (a form's field): marks with ink inside them made mostly of
+    straight horizontal and vertical runs. A box the writing touches stays; its sides merge with the
+    strokes they touch."""
     count, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
     found = np.zeros(mask.shape, bool)
     if count <= 2:  # a box needs something inside it
         return found
-    span = max(3, int(FRAME_SPAN * min(mask.shape)))
-    binary = mask.astype(np.uint8)
-    straight = (cv2.morphologyEx(binary, cv2.MORPH_OPEN, np.ones((1, span), np.uint8))
-                | cv2.morphologyEx(binary, cv2.MORPH_OPEN, np.ones((span, 1), np.uint8))).astype(bool)
     area = stats[1:, cv2.CC_STAT_AREA]
-    share = np.bincount(labels[straight], minlength=count)[1:] / np.maximum(area, 1)
     left, top, width, height = (stats[1:, i] for i in range(4))
-    for index in np.nonzero(share >= FRAME_STRAIGHT)[0]:
+    span = max(3, int(FRAME_SPAN * min(mask.shape)))
+    for index in range(count - 1):
         inside = ((left > left[index]) & (top > top[index]) & (left + width < left[index] + width[index])
                   & (top + height < top[index] + height[index]))
-        if (area[inside] >= MARK_SHARE * area[index]).any():  # more than a speck in it
-            found |= labels == index + 1
+        if not (area[inside] >= MARK_SHARE * area[index]).any():  # nothing but specks in it, if anything
+            continue
+        box = (slice(top[index], top[index] + height[index]), slice(left[index], left[index] + width[index]))
+        own = (labels[box] == index + 1).astype(np.uint8)
+        straight = (cv2.morphologyEx(own, cv2.MORPH_OPEN, np.ones((1, span), np.uint8))
+                    | cv2.morphologyEx(own, cv2.MORPH_OPEN, np.ones((span, 1), np.uint8)))
+        if np.count_nonzero(straight) >= FRAME_STRAIGHT * area[index]:
+            found[box] |= own.astype(bool)
     return found
 
 
