@@ -312,7 +312,7 @@ def _frames(mask: np.ndarray) -> np.ndarray:
     area = stats[1:, cv2.CC_STAT_AREA]
     left, top, width, height = (stats[1:, i] for i in range(4))
     span = max(3, int(FRAME_SPAN * min(mask.shape)))
-    for index in range(count - 1):
+    for index in np.nonzero((width >= span) & (height >= span))[0]:  # a box's sides are such runs
         inside = ((left > left[index]) & (top > top[index]) & (left + width < left[index] + width[index])
                   & (top + height < top[index] + height[index]))
         if not (area[inside] >= MARK_SHARE * area[index]).any():  # nothing but specks in it, if anything
