@@ -5,8 +5,10 @@ paper, ruled lines, paper edges and specks are all common. The steps:
 
 1. polarity: the paper is what a large median filter sees (ink is a minority in any window),
    so ink is whichever side of it holds the strong outliers, if they are stroke-thin (a sticky
-   note on a dark desk is a bright outlier, but paper) and the paper is not plainly light (the
-   inside of a bold 0 filling a small scan looks like light strokes); light ink is inverted to dark;
+   note on a dark desk is a bright outlier, but paper: light "strokes" more than four times as wide
+   as the dark ones) and the paper is not plainly light (the border mostly light, or, if the border
+   is split, most pixels: the inside of a bold 0 filling a small scan looks like light strokes);
+   light ink is inverted to dark;
 2. stroke width: the typical run length of a first, coarse ink mask, on its darkest marks
    (relative to the paper) only, so a fold's fainter band is not measured as a stroke;
 3. paper: a morphological closing a few stroke widths wide (it erases every stroke but follows
@@ -37,6 +39,8 @@ EDGE_SPAN = 0.6  # ink touching the border and this long (share of the side) is 
 BORDER_BAND = 0.15  # the outer share of the picture where a sheet's edge lies
 SLAB_SPAN = 0.3  # a flat mark in that band this long (share of the shorter side) is an edge's remnant,
 SLAB_FLATNESS = 0.8  # when it is no thicker than this share of the stroke width
+BORDER_DECIDES = 0.1  # a border this much more light than dark (or dark than light) tells the paper's side
+LIGHT_STROKES = 4  # light "strokes" up to this many times as wide as the dark ones are ink (a note is wider)
 HUG_SHARE = 0.5  # ink lying along the border for this share of its longer side is a desk's wedge or an edge
 MARK_AREA = 80  # pixels: a mark smaller than this is no writing to measure strokes on
 MARK_SHARE = 0.1  # ... nor one under this share of the largest mark
@@ -90,7 +94,7 @@ def _picture_ink(gray: np.ndarray, select: Callable[[np.ndarray, np.ndarray], np
     if _light_ink(gray) and not _paper_is_light(gray):
         light = 255 - gray
         light_width, dark_width = _stroke_width(light), _stroke_width(gray)
-        if light_width <= 2 * dark_width:
+        if light_width <= LIGHT_STROKES * dark_width:
             return _read_ink(light, select, light_width)
         return _read_ink(gray, select, dark_width)
     return _read_ink(gray, select, _stroke_width(gray))
@@ -107,11 +111,16 @@ def _light_ink(gray: np.ndarray) -> bool:
 
 
 def _paper_is_light(gray: np.ndarray) -> bool:
-    """Whether most pixels, or most of the border, lie on the light side of Otsu's split: the paper is light."""
+    """Whether the paper is light: the border lies mostly on the light side of Otsu's split, or, where the
+    border is split about evenly, most pixels do. The border first: a white digit on a dark canvas cropped
+    close can have more white pixels than dark ones, and its border is still the canvas."""
     sample = np.ascontiguousarray(_sample(gray))
     threshold, _ = cv2.threshold(sample, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
     border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
-    return bool((sample > threshold).mean() > 0.5 or (border > threshold).mean() > 0.5)
+    light_border = float((border > threshold).mean())
+    if abs(light_border - 0.5) >= BORDER_DECIDES:
+        return light_border > 0.5
+    return bool((sample > threshold).mean() > 0.5)
 
 
 def _read_ink(dark_ink: np.ndarray, select: Callable[[np.ndarray, np.ndarray], np.ndarray],
