@@ -178,7 +178,7 @@ def _stroke_width(dark_ink: np.ndarray) -> float:
         relative = coarse / np.maximum(paper, 16.0)
         mask[relative < STRONG * np.percentile(relative[mask > 0], 95)] = 0
     mask[_thin_lines(mask) | _frames(mask)] = 0  # ruled lines and printed boxes are no writing: not counted
-    mask = _off_border(mask)  # a desk around a note or beyond the sheet is no stroke either, nor its grain
+    mask = _marks_to_measure(mask)  # a desk around a note or beyond the sheet is no stroke either, nor its grain
     runs = np.concatenate([_run_lengths(mask), _run_lengths(mask.T)])
     return float(np.median(runs)) if runs.size else 3.0
 
@@ -190,7 +190,7 @@ def _touch_border(boxes: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
             | (boxes[:, 0] + boxes[:, 2] >= width) | (boxes[:, 1] + boxes[:, 3] >= height))
 
 
-def _off_border(mask: np.ndarray) -> np.ndarray:
+def _marks_to_measure(mask: np.ndarray) -> np.ndarray:
     """The marks of a mask to measure strokes on: those not touching the picture's border (a desk
     around a note or beyond the sheet is no stroke), unless none of them is more than a speck (then the
     writing runs off the picture); of these, the ones at least a tenth the size of the largest (a desk

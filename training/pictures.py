@@ -34,24 +34,12 @@ def picture(ink: np.ndarray, condition: str, rng: np.random.Generator) -> np.nda
     if condition == "small_in_big_photo":
         return _gray(_sticky_note(ink, rng))
     image = _compose(amount, paper, pen)
-    if condition == "gradient":
-        image *= _gradient(image.shape[:2], rng)[..., None]
-    elif condition == "shadow":
-        image *= _shadow(image.shape[:2], rng)[..., None]
-    elif condition == "ruled_lines":
-        image = _ruled(image, rng)
-    elif condition == "specks":
-        image = _specks(image, amount, rng)
-    elif condition == "paper_edge":
-        image = _paper_edge(image, amount, rng)
-    elif condition == "see_through":
-        image *= _see_through(image.shape[:2], rng)[..., None]
-    elif condition == "dark_band":
-        image *= _dark_band(image.shape[:2], rng)[..., None]
+    if condition in LIGHT:  # light falling unevenly: a factor on every pixel
+        image *= LIGHT[condition](image.shape[:2], rng)[..., None]
+    elif condition in MARKS:  # things drawn or printed on the sheet, or the sheet's edge
+        image = MARKS[condition](image, amount, rng)
     elif condition == "tilted_sheet":
         image = _tilted_sheet(image, rng)
-    elif condition == "printed_box":
-        image = _printed_box(image, amount, rng)
     image += rng.normal(0, 3, image.shape)
     gray = _gray(image)
     if condition == "blur_noise_jpeg":
@@ -141,7 +129,7 @@ def _dark_band(shape, rng) -> np.ndarray:
     return 1.0 - rng.uniform(0.35, 0.6) * band
 
 
-def _ruled(image, rng) -> np.ndarray:
+def _ruled(image, amount, rng) -> np.ndarray:
     spacing = int(rng.integers(32, 48))
     for y in range(int(rng.integers(5, spacing)), image.shape[0], spacing):
         cv2.line(image, (0, y), (image.shape[1], y), (120, 170, 220), 2)  # light blue (RGB)
@@ -203,6 +191,10 @@ def _sticky_note(ink, rng) -> np.ndarray:
     photo[top:top + 300, left:left + 300] = note
     photo *= _gradient(photo.shape[:2], rng)[..., None]
     return photo + rng.normal(0, 3, photo.shape)
+
+
+LIGHT = {"gradient": _gradient, "shadow": _shadow, "see_through": _see_through, "dark_band": _dark_band}
+MARKS = {"ruled_lines": _ruled, "specks": _specks, "paper_edge": _paper_edge, "printed_box": _printed_box}
 
 
 def _ink_box(amount, margin):
