@@ -40,6 +40,8 @@ BORDER_BAND = 0.15  # the outer share of the picture where a sheet's edge lies
 SLAB_SPAN = 0.3  # a flat mark in that band this long (share of the shorter side) is an edge's remnant,
 SLAB_FLATNESS = 0.8  # when it is no thicker than this share of the stroke width
 BORDER_DECIDES = 0.1  # a border this much more light than dark (or dark than light) tells the paper's side
+BOTH_WAYS = 0.8  # light outliers this strong beside the dark ones: bold light strokes, or a sheet on a desk
+DARK_BORDER = 0.05  # ...told apart by the border: a canvas's is all dark, a sheet reaches it (7-39% light)
 LIGHT_STROKES = 4  # light "strokes" up to this many times as wide as the dark ones are ink (a note is wider)
 HUG_SHARE = 0.5  # ink lying along the border for this share of its longer side is a desk's wedge or an edge
 MARK_AREA = 80  # pixels: a mark smaller than this is no writing to measure strokes on
@@ -91,7 +93,10 @@ def _picture_ink(gray: np.ndarray, select: Callable[[np.ndarray, np.ndarray], np
         return np.zeros(gray.shape, np.uint8)
     # Bright outliers are ink only when they are stroke-thin (a sticky note on a desk is paper) and
     # the paper is not plainly light (the inside of a bold 0 filling a small scan is paper).
-    if _light_ink(gray) and not _paper_is_light(gray):
+    light_ink = _light_ink(gray)
+    if light_ink is None:  # outliers both ways: light ink only on a canvas whose border is plainly dark
+        light_ink = _light_border_share(gray) <= DARK_BORDER
+    if light_ink and not _paper_is_light(gray):
         light = 255 - gray
         light_width, dark_width = _stroke_width(light), _stroke_width(gray)
         if light_width <= LIGHT_STROKES * dark_width:
@@ -100,27 +105,39 @@ def _picture_ink(gray: np.ndarray, select: Callable[[np.ndarray, np.ndarray], np
     return _read_ink(gray, select, _stroke_width(gray))
 
 
-def _light_ink(gray: np.ndarray) -> bool:
-    """Whether the ink is lighter than the paper (a screen, a board, a white-on-black export)."""
+def _light_ink(gray: np.ndarray) -> bool | None:
+    """Whether the ink is lighter than the paper (a screen, a board, a white-on-black export); None
+    when both sides hold strong outliers (bold strokes as wide as the window, or a sheet on a desk)."""
     # A median window wider than strokes is paper whatever the polarity, and keeps shadow edges;
     # ink is whichever side of it holds the strong outliers.
     paper = cv2.medianBlur(gray, min(_odd(min(gray.shape) / 4), 255))
     residual = gray.astype(np.int16) - paper
     lighter, darker = np.percentile(_sample(residual), [99.5, 0.5]) * [1, -1]
-    return bool(lighter > max(darker, 24))  # noise alone is no light ink: blank paper stays paper
+    if lighter > max(darker, 24):  # noise alone is no light ink: blank paper stays paper
+        return True
+    return None if darker > 24 and lighter >= BOTH_WAYS * darker else False
 
 
 def _paper_is_light(gray: np.ndarray) -> bool:
     """Whether the paper is light: the border lies mostly on the light side of Otsu's split, or, where the
     border is split about evenly, most pixels do. The border first: a white digit on a dark canvas cropped
     close can have more white pixels than dark ones, and its border is still the canvas."""
-    sample = np.ascontiguousarray(_sample(gray))
-    threshold, _ = cv2.threshold(sample, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
-    border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
-    light_border = float((border > threshold).mean())
+    light_border = _light_border_share(gray)
     if abs(light_border - 0.5) >= BORDER_DECIDES:
         return light_border > 0.5
-    return bool((sample > threshold).mean() > 0.5)
+    return bool((_sample(gray) > _otsu(gray)).mean() > 0.5)
+
+
+def _otsu(gray: np.ndarray) -> float:
+    """Otsu's split of a picture's grey levels (of a sample of a large one)."""
+    threshold, _ = cv2.threshold(np.ascontiguousarray(_sample(gray)), 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
+    return threshold
+
+
+def _light_border_share(gray: np.ndarray) -> float:
+    """The share of the picture's outermost pixels on the light side of Otsu's split."""
+    border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
+    return float((border > _otsu(gray)).mean())
 
 
 def _read_ink(dark_ink: np.ndarray, select: Callable[[np.ndarray, np.ndarray], np.ndarray],
@@ -338,8 +355,10 @@ def _frames(mask: np.ndarray) -> np.ndarray:
 def _edge_remnants(mask: np.ndarray, lines: np.ndarray, stroke_width: float) -> np.ndarray:
     """Border-touching ink left along removed long lines: a strip of desk beyond a slanted sheet edge
     loses its straight runs to _long_lines but leaves its ragged rim, which must not join the digit."""
+    if not lines.any():
+        return np.zeros(mask.shape, bool)
     count, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
-    if count <= 1 or not lines.any():
+    if count <= 1:
         return np.zeros(mask.shape, bool)
     near = cv2.dilate(lines.astype(np.uint8), np.ones((_odd(2 * stroke_width),) * 2, np.uint8)).astype(bool)
     touches = _touch_border(stats[1:, :4], mask.shape)

@@ -71,8 +71,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--data-dir", default=str(paths.mnist_cache_dir()), help="folder holding MNIST/raw")
     parser.add_argument("--pendigits", default=None, help="pendigits-orig.tra (default: DATA_DIR/pendigits/...)")
+    parser.add_argument("--low-priority", action="store_true", help="run at a lower CPU priority (it then waits for idle cores)")
     args = parser.parse_args(argv)
-    lower_priority()
+    if args.low_priority:
+        lower_priority()
     rng = np.random.default_rng(args.seed)
     pen_file = args.pendigits or pendigits.file_in(args.data_dir)
     inks = digit_inks(args.count, args.data_dir, str(pen_file), rng)
