@@ -94,8 +94,12 @@ def _picture_ink(gray: np.ndarray, select: Callable[[np.ndarray, np.ndarray], np
     # Bright outliers are ink only when they are stroke-thin (a sticky note on a desk is paper) and
     # the paper is not plainly light (the inside of a bold 0 filling a small scan is paper).
     light_ink = _light_ink(gray)
-    if light_ink is None:  # outliers both ways: light ink only on a canvas whose border is plainly dark
-        light_ink = _light_border_share(gray) <= DARK_BORDER
+    if light_ink is None and _light_border_share(gray) <= DARK_BORDER:
+        # Outliers both ways inside a plainly dark border: bold strokes on a canvas (a sheet on a desk
+        # shows light outliers alone, or reaches the border). The canvas between them is no stroke to
+        # measure: it is narrow only in the strokes' bends.
+        light = 255 - gray
+        return _read_ink(light, select, _stroke_width(light))
     if light_ink and not _paper_is_light(gray):
         light = 255 - gray
         light_width, dark_width = _stroke_width(light), _stroke_width(gray)

@@ -161,20 +161,22 @@ def test_ink_lying_along_the_border_is_an_edge_but_a_stroke_running_off_the_pict
     assert by_left == {19: True, 104: False, 54: False}, by_left  # boxes of the marks grown by a pixel
 
 
-def test_a_white_digit_on_a_dark_canvas_cropped_close_is_light_ink(pendigits_file):
+@pytest.mark.parametrize("brush, least", [(12, 33), (25, 26)])
+def test_a_white_digit_on_a_dark_canvas_cropped_close_is_light_ink(pendigits_file, brush, least):
     """A canvas export, white on black, 20 px of canvas round a digit ~200 px tall. Its border is the
     canvas, so the paper is dark even where the strokes are half the pixels; and its strokes may be up
     to four times as wide as the canvas between them (twice was the limit: a sticky note on a desk is
-    ten times and more). Before, 21 of these 40 were read as the digit; now 32. Bolder strokes (25 px
-    at this margin) are still mostly read inverted: both sides then hold strong outliers."""
+    ten times and more). Bold strokes (25 px) leave strong outliers on both sides of the paper window;
+    a plainly dark border then makes them light ink. Read as drawn, of 40: 12 px 21 -> 32 -> 36,
+    25 px 1 -> 29 (the rest mostly refused as several marks)."""
     digits = [d for d in pendigits.load(pendigits_file) if d.writer in pendigits.EVAL_WRITERS][::25][:40]
     read = 0
     for digit in digits:
-        ink = rasterize(digit.fitted(280), 12, 280)
+        ink = rasterize(digit.fitted(280), brush, 280)
         ys, xs = np.nonzero(ink > 8)
         crop = np.pad(ink[ys.min():ys.max() + 1, xs.min():xs.max() + 1], 20)
         try:
             read += difference(crop, crop) < 6.0
         except SeveralDigitsError:
             pass
-    assert read >= 30, read
+    assert read >= least, read
