@@ -151,32 +151,3 @@ def test_a_live_request_failing_inside_a_sweep_is_reported_and_the_sweep_ends(qa
     mailbox.put("predict", 2, (SEVEN,), 16.0)  # taken between the sweep's steps, and fails
     worker._serve(*mailbox.take(("sweep",)))
     assert failed == ["predict"] and swept == [(9, 10)]
-
-
-def test_an_explanation_overtaken_by_a_newer_drawing_is_given_up_for_it(qapp):
-    """The worker stops explaining a drawing once a newer one waits: the old map would be dropped
-    by the window anyway, and its ~100 occluded images would delay the newer map."""
-    from mnist_pad.recognizer import Recognizer
-
-    mailbox = Mailbox()
-    worker = InferenceWorker(mailbox, 280)
-    recognizer = Recognizer.load("robust")
-    batches = []
-
-    class Drawing:  # the user keeps drawing while the first explanation is computed
-        def __getattr__(self, name):
-            return getattr(recognizer, name)
-
-        def predict_mnist(self, images):
-            batches.append(len(images))
-            if len(batches) == 1:
-                mailbox.put("explain", 2, (SEVEN, ((60.0, 140.0), (200.0, 140.0))), 16.0)
-            return recognizer.predict_mnist(images)
-
-    worker.recognizer = Drawing()
-    explained = []
-    worker.explained.connect(lambda seq, explanation: explained.append((seq, len(explanation.stroke_effects))))
-    mailbox.put("explain", 1, (SEVEN,), 16.0)
-    worker.drain()
-    assert explained == [(2, 2)], "only the newer drawing's explanation, with its two strokes"
-    assert batches[0] < sum(batches[1:]) / 2, "the first explanation stopped after its first step"

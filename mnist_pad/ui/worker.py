@@ -227,23 +227,16 @@ class InferenceWorker(QObject):
             return
         prepared = self.recognizer.prepare_strokes(strokes, brush_width, self.canvas_size)
         predict = self._predict_serving_live
-        try:
-            explanation = Explanation(attribution.occlusion(prepared, predict),
-                                      attribution.stroke_effects(strokes, brush_width, self.canvas_size, predict),
-                                      morphometry.measure(prepared.image))
-        except _Stale:
-            return  # the drawing changed meanwhile: its own explanation is next
-        self.explained.emit(seq, explanation)
+        self.explained.emit(seq, Explanation(attribution.occlusion(prepared, predict),
+                                             attribution.stroke_effects(strokes, brush_width, self.canvas_size, predict),
+                                             morphometry.measure(prepared.image)))
 
     def _predict_serving_live(self, images: np.ndarray) -> np.ndarray:
         """predict_mnist in steps of EXPLAIN_CHUNK images, live predictions served between steps:
-        an occlusion map is ~100 images, which must not hold back the prediction under the pen.
-        Raises _Stale once a newer explanation or model is asked for."""
+        an occlusion map is ~100 images, which must not hold back the prediction under the pen."""
         parts = []
         for start in range(0, len(images), EXPLAIN_CHUNK):
             self._serve_live()
-            if self.mailbox.has("explain") or self.mailbox.has("load"):
-                raise _Stale
             parts.append(self.recognizer.predict_mnist(images[start:start + EXPLAIN_CHUNK]))
         return np.concatenate(parts)
 
@@ -272,10 +265,6 @@ class InferenceWorker(QObject):
                 return  # stale: a newer drawing or choice is waiting
             parts.append(model.predict_inputs(self._sweep_inputs(model, strokes, widths[start:start + SWEEP_CHUNK])))
         self.compared.emit(seq, spec, model.name, widths, np.concatenate(parts))
-
-
-class _Stale(Exception):
-    """A long request given up because a newer one of its kind is waiting."""
 
 
 def _same_drawing(strokes: Strokes, other: Strokes | None) -> bool:
