@@ -67,6 +67,27 @@ def test_show_why_maps_the_attribution_and_lists_each_stroke(qtbot, window):
     assert not effects.isVisible() and window.canvas.overlay is None
 
 
+def test_the_map_follows_a_drawing_that_keeps_changing(qtbot, window):
+    """While the pen moves a newer drawing is always being explained; the newest finished explanation is
+    shown all the same (before, only one for the latest request was, so the map waited for the pen to stop)."""
+    action(window, "actionShowWhy").trigger()
+    drag(window, SEVEN)
+    why, explained, shown = window.why, [], []
+    window.inference.explained.connect(lambda seq, explanation: explained.append(explanation))
+    why.explanation_shown.connect(shown.append)
+    why.request_explanation()
+    qtbot.waitUntil(lambda: bool(explained), timeout=10000)
+    shown.clear()
+    first = why._explain_seq + 1
+    why.request_explanation()
+    why.request_explanation()  # the pen moved on: this one is the newest request
+    window.inference.explained.emit(first, explained[-1])
+    assert shown == [first], "an explanation one stroke behind is shown"
+    window.inference.explained.emit(first - 1, explained[-1])
+    assert shown == [first], "one older than the map on screen is not"
+    qtbot.waitUntil(lambda: shown[-1] == first + 1, timeout=10000)
+
+
 def test_clearing_empties_the_why_views(qtbot, window):
     action(window, "actionShowWhy").trigger()
     drag(window, SEVEN)

@@ -23,7 +23,7 @@ def measure_gui(duration_s: float = 5.0, model: str | None = None, event_interva
     """Draw continuously for `duration_s` with live prediction on and return the figures (ms, s).
 
     With `show_why`, View → Show why is on: the attribution map, stroke effects and MNIST likeness
-    follow the drawing too (`why_maps_shown` counts the maps that came back).
+    follow the drawing too (`why_maps_shown` counts the maps put on screen).
 
     With `retrain_data_dir`, Model → Retrain… is started first with the dialog's defaults (as a
     user would, saving into a scratch folder), the drawing is measured while it runs, and the
@@ -119,7 +119,7 @@ def _drawing_figures(app, model_path: str, duration_s: float, event_interval_ms:
     window.live.requested.connect(lambda seq: sent.setdefault(seq, time.perf_counter()))
     window.prediction_shown.connect(lambda seq: shown.append((seq, time.perf_counter())))
     explained: list[int] = []
-    window.inference.explained.connect(lambda seq, _explanation: explained.append(seq))
+    window.why.explanation_shown.connect(explained.append)
     window.why.show_action.setChecked(show_why)
 
     ticks: list[float] = []

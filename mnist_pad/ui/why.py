@@ -7,7 +7,7 @@ asks the inference worker for the computations, and only presents their results.
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QVBoxLayout, QWidget
 
@@ -25,12 +25,15 @@ MATCH_MNIST_KEY = "Ctrl+M"
 class Why(QObject):
     """Owns the why dock, the View actions and the comparison chooser of one main window."""
 
+    explanation_shown = Signal(int)  # seq of the explanation now on screen
+
     def __init__(self, window: QMainWindow, sweep_widths: np.ndarray, brush_range: tuple[int, int]):
         super().__init__(window)
         self.window = window
         self.sweep_widths = sweep_widths
         self.match_widths = np.arange(brush_range[0], brush_range[1] + 1, dtype=float)
         self._explain_seq = self._compare_seq = self._match_seq = 0
+        self._explain_shown = 0  # the newest explanation on screen
         self._build_dock()
         self._build_actions()
         self.compare_box = window.results.compare_box
@@ -131,15 +134,20 @@ class Why(QObject):
 
     # -- results ----------------------------------------------------------------------------
     def _on_explained(self, seq: int, explanation) -> None:
+        # While the pen moves, a newer drawing is always on its way: the newest finished explanation is
+        # shown (a stroke or so behind, like the live prediction), else the map would wait for the pen to stop.
         canvas = self.window.canvas
-        if seq != self._explain_seq or not self.show_action.isChecked() or canvas.is_empty():
-            return  # a newer drawing is on its way, or the views were closed meanwhile
+        if (seq <= self._explain_shown or not self.show_action.isChecked() or canvas.is_empty()
+                or canvas.picture is not None):
+            return  # older than the one shown, the views were closed, or the drawing is gone
+        self._explain_shown = seq
         why = explanation.attribution
         self.why_map.set_map(self.window.preview.image, why.heat)
         canvas.set_overlay(heat_image(why.on_canvas(CANVAS_SIZE)))
         self.effects.set_effects(explanation.stroke_effects, why.digit)
         if self.likeness is not None:
             self.likeness.set_measures(explanation.morphometry)
+        self.explanation_shown.emit(seq)
 
     def _on_matched(self, seq: int, width) -> None:
         if seq != self._match_seq or width is None:
