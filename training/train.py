@@ -267,7 +267,6 @@ def model_card(args, argv: list[str], arch: str, used: list[str], figures: dict,
     return {
         "name": name,
         "description": (f"{arch}, {AUGMENT_WORDS[args.augment]}; Adam, batch {args.batch_size}, {args.schedule} schedule"
-                        + (f"; weights averaged as they train (EMA, decay {args.ema:g})" if args.ema else "")
                         + ("; trained on pen-drawn digits too" if pen_file(args) else "")
                         + (f"; fine-tuned from {args.init}" if args.init else "")),
         "arch": arch,
