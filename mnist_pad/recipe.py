@@ -29,7 +29,6 @@ class Recipe:
     lr: float | None = None
     batch_size: int | None = None      # the CLI's default: smaller within a time budget
     schedule: str = "onecycle"
-    ema: float = 0.0                   # decay of an exponential moving average of the weights (0: off)
     seed: int = 0
 
     def to_argv(self) -> list[str]:

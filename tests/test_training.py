@@ -285,29 +285,3 @@ def test_pen_digits_are_rendered_at_as_many_widths_as_the_recipe_asks(shared_dat
         assert asked[-1] == widths and len(images) == 58_000 + widths * 3
     with pytest.raises(SystemExit):
         train.parse_args(["--pen-widths", "0"])
-
-
-def test_with_ema_the_moving_average_of_the_weights_is_judged_and_kept(tmp_path):
-    """--ema keeps an average that trails the weights: with a decay near 1 it stays near where it started,
-    while the weights themselves (and the result without --ema) are those of the last step."""
-    images = torch.randint(0, 256, (256, 28, 28), dtype=torch.uint8, generator=torch.Generator().manual_seed(0))
-    labels = torch.randint(0, 10, (256,), generator=torch.Generator().manual_seed(1))
-    quiet = SimpleNamespace(progress=lambda **_: None, eval=lambda *_: None)
-
-    def trained(*extra):
-        torch.manual_seed(0)
-        net = train.models.build("tutorial")
-        start = {k: v.clone() for k, v in net.state_dict().items()}
-        args = train.parse_args(["--epochs", "1", "--batch-size", "32", "--augment", "none", "--schedule", "constant",
-                                 "--out", str(tmp_path / "m.pt"), *extra])
-        kept, _ = train.train(args, net, images, labels, images[:64], labels[:64], torch.device("cpu"), quiet, None, None)
-        moved = lambda state: sum(float((state[k].float() - start[k].float()).norm()) for k in start)  # noqa: E731
-        return moved(kept), moved(net.state_dict())
-
-    kept_plain, last_plain = trained()
-    kept_averaged, last_averaged = trained("--ema", "0.99999")
-    assert kept_plain == pytest.approx(last_plain), "without --ema the last weights are kept"
-    assert last_averaged == pytest.approx(last_plain, rel=1e-4), "the average does not change how the weights train"
-    assert kept_averaged < 0.3 * last_averaged, "the kept average trails the weights"
-    with pytest.raises(SystemExit):
-        train.parse_args(["--ema", "1"])  # an average that never moves

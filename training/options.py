@@ -57,9 +57,6 @@ def parse_args(argv: list[str] | None, description: str = "Train a digit model."
     parser.add_argument("--lr", type=bounded(float, 1e-7, 1.0), default=DEFAULTS.lr,
                         help=f"peak learning rate of Adam (default {LR:g}, {LR_FINETUNE:g} with --init)")
     parser.add_argument("--schedule", choices=["onecycle", "constant"], default=DEFAULTS.schedule, help="learning-rate schedule")
-    parser.add_argument("--ema", type=bounded(float, 0.0, 0.99999), default=DEFAULTS.ema, metavar="DECAY",
-                        help="keep an exponential moving average of the weights, updated each step with this decay "
-                             "(e.g. 0.999), and judge and save that average instead of the last weights (default: off)")
     parser.add_argument("--device", choices=["auto", "cpu", "cuda"], default=DEFAULTS.device)
     parser.add_argument("--seed", type=bounded(int, 0, 2**63 - 1), default=DEFAULTS.seed)
     parser.add_argument("--arch", choices=sorted(models.ARCHITECTURES), default=DEFAULTS.arch,

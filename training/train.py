@@ -27,7 +27,6 @@ from pathlib import Path
 import psutil
 import torch
 import torch.nn.functional as F
-from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
 from mnist_pad import checkpoint, corrections as corrections_store, model as models, pendigits
 from mnist_pad.machine import cpu_name
@@ -181,10 +180,6 @@ def train(args, net, images, labels, val_images, val_labels, device, report, bud
     total_steps = steps_per_epoch * args.epochs if args.epochs else None
     loop_start = time.perf_counter()
     best_state, best_accuracy = copy.deepcopy(net.state_dict()), -1.0
-    # The averaged weights (batch-norm statistics included) are what each epoch is judged on, and kept.
-    averaged = (AveragedModel(net, multi_avg_fn=get_ema_multi_avg_fn(args.ema), use_buffers=True)
-                if args.ema else None)
-    judged = averaged.module if averaged is not None else net
     step, epoch, seen, fraction = 0, 0, 0, 0.0
     if budget is not None:
         budget.check_start()
@@ -219,8 +214,6 @@ def train(args, net, images, labels, val_images, val_labels, device, report, bud
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
-            if averaged is not None:
-                averaged.update_parameters(net)
             if threads is not None:
                 threads.after_step()
             if args.step_delay:
@@ -243,10 +236,10 @@ def train(args, net, images, labels, val_images, val_labels, device, report, bud
                 running_loss.zero_()
                 running_correct.zero_()
                 running_count = 0
-        val_accuracy = accuracy(judged, val_images, val_labels, device)
+        val_accuracy = accuracy(net, val_images, val_labels, device)
         report.eval(epoch, val_accuracy)
         if val_accuracy >= best_accuracy:
-            best_state, best_accuracy = copy.deepcopy(judged.state_dict()), val_accuracy
+            best_state, best_accuracy = copy.deepcopy(net.state_dict()), val_accuracy
         if total_steps and step >= total_steps:
             break
     return best_state, best_accuracy
