@@ -88,6 +88,26 @@ def test_the_map_follows_a_drawing_that_keeps_changing(qtbot, window):
     qtbot.waitUntil(lambda: shown[-1] == first + 1, timeout=10000)
 
 
+def test_on_a_screen_too_narrow_for_the_docked_views_they_float_on_it(qtbot, window):
+    """Docked, the views widen the window to 1442 px at least; the offscreen screen is 800 px wide (a
+    1280 or 1366 px laptop screen is too narrow as well), so they float at the screen's right edge."""
+    screen = window.screen().availableGeometry()
+    width = window.width()
+    show = action(window, "actionShowWhy")
+    show.trigger()
+    dock = window.why.dock
+    qtbot.waitUntil(dock.isVisible, timeout=3000)
+    assert dock.isFloating() and window.width() == width, "the window keeps its size"
+    assert screen.contains(dock.frameGeometry().topRight()) and dock.frameGeometry().right() == screen.right()
+    drag(window, SEVEN)
+    effects = window.findChild(QListWidget, "strokeEffects")
+    qtbot.waitUntil(lambda: effects.count() == 1, timeout=10000)
+    show.trigger()
+    assert not dock.isVisible() and show.isChecked() is False
+    show.trigger()
+    assert dock.isVisible() and show.isChecked()
+
+
 def test_clearing_empties_the_why_views(qtbot, window):
     action(window, "actionShowWhy").trigger()
     drag(window, SEVEN)

@@ -74,7 +74,7 @@ class Why(QObject):
         self.dock = QDockWidget("Why", self.window)
         self.dock.setObjectName("whyDock")
         self.dock.setWidget(content)
-        self.dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetClosable)
+        self.dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetClosable | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
         self.window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
         self.dock.hide()
 
@@ -93,7 +93,11 @@ class Why(QObject):
     # -- public ---------------------------------------------------------------------------
     def set_shown(self, shown: bool) -> None:
         """Show or hide the why views and the map over the canvas."""
+        if shown and not self.dock.isVisible():
+            self._place_dock()
         self.dock.setVisible(shown)
+        if shown and self.dock.isFloating():
+            self._float_at_screen_edge()
         if shown:
             self.request_explanation()
         else:
@@ -184,6 +188,21 @@ class Why(QObject):
         if self.show_action.isChecked():
             self.window.canvas.set_highlighted_stroke(index)
             self.effects.highlight(index)
+
+    def _place_dock(self) -> None:
+        """Docked, the views widen the window by ~360 px (to 1442 px at its smallest). Where the screen is
+        narrower than that (a 1366 or 1280 px laptop), they float at its right edge instead, over the
+        window, which keeps its size. Decided while the dock is hidden: floating a shown dock hides it."""
+        screen = self.window.screen().availableGeometry()
+        frame = self.window.frameGeometry().width() - self.window.width()
+        needed = self.window.width() + frame + self.dock.minimumSizeHint().width()
+        self.dock.setFloating(needed > screen.width())
+
+    def _float_at_screen_edge(self) -> None:
+        screen = self.window.screen().availableGeometry()
+        self.dock.resize(self.dock.minimumSizeHint().width(), min(self.window.height(), screen.height()))
+        self.dock.move(screen.x() + screen.width() - self.dock.frameGeometry().width(),
+                       max(screen.y(), self.window.geometry().y()))
 
     def _dock_visibility_changed(self, visible: bool) -> None:
         # closing the dock by its own button unchecks the action; hiding with the window does not
