@@ -94,7 +94,7 @@ def _picture_ink(gray: np.ndarray, select: Callable[[np.ndarray, np.ndarray], np
     # Bright outliers are ink only when they are stroke-thin (a sticky note on a desk is paper) and
     # the paper is not plainly light (the inside of a bold 0 filling a small scan is paper).
     light_ink = _light_ink(gray)
-    if light_ink is None and _light_border_share(gray) <= DARK_BORDER:
+    if light_ink is None and _light_border_share(gray, _otsu(gray)) <= DARK_BORDER:
         # Outliers both ways inside a plainly dark border: bold strokes on a canvas (a sheet on a desk
         # shows light outliers alone, or reaches the border). The canvas between them is no stroke to
         # measure: it is narrow only in the strokes' bends.
@@ -126,10 +126,11 @@ def _paper_is_light(gray: np.ndarray) -> bool:
     """Whether the paper is light: the border lies mostly on the light side of Otsu's split, or, where the
     border is split about evenly, most pixels do. The border first: a white digit on a dark canvas cropped
     close can have more white pixels than dark ones, and its border is still the canvas."""
-    light_border = _light_border_share(gray)
+    threshold = _otsu(gray)
+    light_border = _light_border_share(gray, threshold)
     if abs(light_border - 0.5) >= BORDER_DECIDES:
         return light_border > 0.5
-    return bool((_sample(gray) > _otsu(gray)).mean() > 0.5)
+    return bool((_sample(gray) > threshold).mean() > 0.5)
 
 
 def _otsu(gray: np.ndarray) -> float:
@@ -138,10 +139,10 @@ def _otsu(gray: np.ndarray) -> float:
     return threshold
 
 
-def _light_border_share(gray: np.ndarray) -> float:
-    """The share of the picture's outermost pixels on the light side of Otsu's split."""
+def _light_border_share(gray: np.ndarray, threshold: float) -> float:
+    """The share of the picture's outermost pixels above `threshold` (Otsu's split: _otsu)."""
     border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
-    return float((border > _otsu(gray)).mean())
+    return float((border > threshold).mean())
 
 
 def _read_ink(dark_ink: np.ndarray, select: Callable[[np.ndarray, np.ndarray], np.ndarray],
