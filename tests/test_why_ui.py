@@ -88,6 +88,29 @@ def test_the_map_follows_a_drawing_that_keeps_changing(qtbot, window):
     qtbot.waitUntil(lambda: shown[-1] == first + 1, timeout=10000)
 
 
+def test_after_undo_a_map_of_the_undone_drawing_is_never_shown(qtbot, window):
+    """A map one stroke behind is shown while drawing, but one of a drawing that Undo took back is not:
+    it would heat a stroke that is no longer there."""
+    action(window, "actionShowWhy").trigger()
+    drag(window, SEVEN)
+    drag(window, BAR)
+    why, explained, shown = window.why, [], []
+    effects = window.findChild(QListWidget, "strokeEffects")
+    window.inference.explained.connect(lambda seq, explanation: explained.append(explanation))
+    why.explanation_shown.connect(shown.append)
+    qtbot.waitUntil(lambda: effects.count() == 2 and len(explained[-1].stroke_effects) == 2, timeout=10000)
+    shown.clear()
+    why.request_explanation()  # the seven and the bar, still being computed when...
+    both = why._explain_seq
+    window.undo_action.trigger()  # ...the bar is taken back
+    window.inference.explained.emit(both, explained[-1])  # the answer comes after the Undo
+    assert both not in shown and effects.count() == 2, "the views wait for the drawing as it is"
+    qtbot.waitUntil(lambda: effects.count() == 1, timeout=10000)
+    assert both not in shown
+    window.redo_action.trigger()  # the bar is back: maps of both strokes are the drawing again
+    qtbot.waitUntil(lambda: effects.count() == 2, timeout=10000)
+
+
 def test_on_a_screen_too_narrow_for_the_docked_views_they_float_on_it(qtbot, window):
     """Docked, the views widen the window to 1442 px at least; the offscreen screen is 800 px wide (a
     1280 or 1366 px laptop screen is too narrow as well), so they float at the screen's right edge."""

@@ -34,6 +34,7 @@ class Why(QObject):
         self.match_widths = np.arange(brush_range[0], brush_range[1] + 1, dtype=float)
         self._explain_seq = self._compare_seq = self._match_seq = 0
         self._explain_shown = 0  # the newest explanation on screen
+        self._explaining: dict[int, tuple] = {}  # seq -> the strokes it explains, for those not yet back
         self._build_dock()
         self._build_actions()
         self.compare_box = window.results.compare_box
@@ -114,6 +115,7 @@ class Why(QObject):
             self._clear_views()
             return
         self._explain_seq += 1
+        self._explaining[self._explain_seq] = strokes
         self.window.inference.explain(self._explain_seq, strokes, float(self.window.brush_width))
 
     def request_comparison(self) -> None:
@@ -140,10 +142,14 @@ class Why(QObject):
     def _on_explained(self, seq: int, explanation) -> None:
         # While the pen moves, a newer drawing is always on its way: the newest finished explanation is
         # shown (a stroke or so behind, like the live prediction), else the map would wait for the pen to stop.
+        # Behind, never beside: after Undo or Clear, a map of what the drawing no longer holds is not shown.
         canvas = self.window.canvas
+        strokes = self._explaining.pop(seq, None)
+        for older in [s for s in self._explaining if s < seq]:
+            del self._explaining[older]  # their answers, if any come, are older than this one
         if (seq <= self._explain_shown or not self.show_action.isChecked() or canvas.is_empty()
-                or canvas.picture is not None):
-            return  # older than the one shown, the views were closed, or the drawing is gone
+                or canvas.picture is not None or strokes is None or not _leads_to(strokes, canvas.strokes())):
+            return  # older than the one shown, the views were closed, or the drawing is gone or changed
         self._explain_shown = seq
         why = explanation.attribution
         self.why_map.set_map(self.window.preview.image, why.heat)
@@ -229,6 +235,17 @@ class Why(QObject):
     def _compare_choice_changed(self, _index: int) -> None:
         settings().setValue(Keys.COMPARE_MODEL, self.compare_box.currentData())
         self.request_comparison()
+
+
+def _leads_to(earlier: tuple, current: tuple) -> bool:
+    """Whether drawing on from `earlier` (strokes of points) gives `current`: the same strokes, the last
+    one perhaps longer, and perhaps more strokes after it."""
+    if not earlier:
+        return True
+    if len(earlier) > len(current) or earlier[:-1] != current[:len(earlier) - 1]:
+        return False
+    last, now = earlier[-1], current[len(earlier) - 1]
+    return now[:len(last)] == last
 
 
 def _caption(text: str) -> QLabel:
