@@ -230,15 +230,25 @@ def _marks_to_measure(mask: np.ndarray) -> np.ndarray:
 
 def _thin_lines(mask: np.ndarray) -> np.ndarray:
     """Long straight runs that are thin across: ruled lines, not a strip of desk or a thick stroke."""
-    height, width = mask.shape
     binary = mask.astype(np.uint8)
     thin = np.zeros(mask.shape, bool)
-    for along, across in (((1, max(3, int(LINE_SPAN * width))), (THIN_LINE + 1, 1)),
-                          ((max(3, int(LINE_SPAN * height)), 1), (1, THIN_LINE + 1))):
-        lines = cv2.morphologyEx(binary, cv2.MORPH_OPEN, np.ones(along, np.uint8))
-        thick = cv2.morphologyEx(lines, cv2.MORPH_OPEN, np.ones(across, np.uint8))
-        thin |= (lines > thick)
+    for axis, across in ((1, (THIN_LINE + 1, 1)), (0, (1, THIN_LINE + 1))):
+        lines = _straight_runs(binary, max(3, int(LINE_SPAN * mask.shape[axis])), axis)
+        if lines is not None:
+            thick = cv2.morphologyEx(lines, cv2.MORPH_OPEN, np.ones(across, np.uint8))
+            thin |= (lines > thick)
     return thin
+
+
+def _straight_runs(binary: np.ndarray, length: int, axis: int) -> np.ndarray | None:
+    """Ink in straight runs at least `length` long along rows (axis 1) or columns (axis 0): the mask
+    opened by a line of that length; None when it is empty for sure. OpenCV's erosion counts the
+    outside as ink, so a run reaching the border survives from half that length: where no row (or
+    column) holds that much ink, the opening, the costly part, is not needed."""
+    if not binary.any() or int(np.count_nonzero(binary, axis=axis).max()) <= (length - 1) // 2:
+        return None
+    kernel = np.ones((1, length) if axis == 1 else (length, 1), np.uint8)
+    return cv2.morphologyEx(binary, cv2.MORPH_OPEN, kernel)
 
 
 def _run_lengths(mask: np.ndarray) -> np.ndarray:
@@ -304,11 +314,13 @@ def _faint_bands(mask: np.ndarray, contrast: np.ndarray, stroke_width: float) ->
 
 def _long_lines(mask: np.ndarray) -> np.ndarray:
     """Horizontal and vertical runs spanning most of the picture: ruled lines and paper edges."""
-    height, width = mask.shape
     binary = mask.astype(np.uint8)
-    rows = cv2.morphologyEx(binary, cv2.MORPH_OPEN, np.ones((1, max(3, int(LINE_SPAN * width))), np.uint8))
-    columns = cv2.morphologyEx(binary, cv2.MORPH_OPEN, np.ones((max(3, int(LINE_SPAN * height)), 1), np.uint8))
-    return (rows | columns).astype(bool)
+    lines = np.zeros(mask.shape, bool)
+    for axis in (1, 0):
+        runs = _straight_runs(binary, max(3, int(LINE_SPAN * mask.shape[axis])), axis)
+        if runs is not None:
+            lines |= runs.astype(bool)
+    return lines
 
 
 def _edge_slabs(mask: np.ndarray, stroke_width: float) -> np.ndarray:
