@@ -80,9 +80,26 @@ class PadNet4(nn.Module):
         return self.classifier(self.features(x))
 
 
+class Ensemble(nn.Module):
+    """Networks trained apart, their probabilities averaged; returns the log of the average, so a
+    softmax of it (as the exported form applies) is the average itself.
+
+    Made by `python -m training.combine`, not trained as one: each member has its own recipe.
+    """
+
+    def __init__(self, members: list[nn.Module]):
+        super().__init__()
+        self.members = nn.ModuleList(members)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        average = torch.stack([torch.softmax(member(x), dim=1) for member in self.members]).mean(dim=0)
+        return torch.log(average.clamp_min(1e-30))
+
+
 ARCHITECTURES = {
     "padnet": PadNet,
     "padnet4": PadNet4,
+    "padnet4x2": lambda: Ensemble([PadNet4(), PadNet4()]),  # two padnet4 of different recipes, averaged
     "tutorial": TutorialNet,
 }
 

@@ -91,3 +91,32 @@ def test_every_writer_is_scored_by_a_model_that_never_saw_them(shared_data, pend
     assert again.returncode == 0 and "training the fold model" not in again.stderr
     assert {path: path.stat().st_mtime_ns for path in folds_dir.iterdir()} == stamps
     assert json.loads(again.stdout.splitlines()[-1])["figures"] == figures
+
+
+def test_a_combined_model_is_cross_validated_by_combining_each_members_fold_model(shared_data, pendigits_file, tmp_path):
+    """An average of two recipes (training/combine.py) is judged like any recipe: for each fold, each
+    member's recipe is trained without the fold's writers, and the two are combined."""
+    pen = _pen_subset(pendigits_file, tmp_path / "pen.tra", {1, 5, 6, 10}, 8)
+    common = ["--data-dir", str(shared_data), "--pendigits", str(pen), "--arch", "padnet4", "--limit", "200",
+              "--epochs", "1", "--progress", "json"]
+    members = [tmp_path / "a.pt", tmp_path / "b.pt"]
+    for member, extra in zip(members, ([], ["--augment", "none"])):
+        subprocess.run([sys.executable, "-m", "training", *common, *extra, "--out", str(member)], check=True, capture_output=True)
+    both = tmp_path / "both.pt"
+    subprocess.run([sys.executable, "-m", "training.combine", *map(str, members), "--out", str(both)], check=True, capture_output=True)
+    folds_dir = tmp_path / "folds"
+    result = subprocess.run([sys.executable, "-m", "training.evaluate", "--model", str(both), "--data-dir", str(shared_data),
+                             "--pendigits", str(pen), "--limit", "50", "--cross-validate", "--folds-dir", str(folds_dir),
+                             "--json"], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.splitlines()[-1])["figures"][keys.CV_SET].startswith("4 writers in 2 folds")
+    combined = json.loads(both.with_suffix(".json").read_text())["card"]
+    fold = json.loads((folds_dir / "fold-1-6.json").read_text())["card"]
+    assert fold["arch"] == "padnet4x2"
+    assert cross_validate.recipe_options(fold) == cross_validate.recipe_options(combined)
+    assert cross_validate.held_out_writers(fold) == {1, 6}
+    for index, extra in enumerate(([], ["--augment", "none"])):
+        member = json.loads((folds_dir / f"member-{index}" / "fold-1-6.json").read_text())["card"]
+        assert cross_validate.held_out_writers(member) == {1, 6}
+        assert cross_validate.recipe_options(member) == ["--pendigits", str(pen), "--arch", "padnet4", "--limit", "200",
+                                                          "--epochs", "1", *extra]

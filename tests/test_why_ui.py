@@ -264,3 +264,22 @@ def test_mnist_likeness_is_wide_enough_for_its_longest_line(qapp):
     view = MnistLikeness(reference())
     for text in ("slant -23.4 °: more to the right than 100% of MNIST", "stroke thickness 12.3 px: thinner than 99% of MNIST"):
         assert view.minimumWidth() >= view.fontMetrics().horizontalAdvance(text) + 12, text
+
+
+def test_a_combined_models_card_names_each_network_and_its_command(qtbot, window):
+    from mnist_pad.ui.worker import ModelInfo
+    members = [{"command": "python -m training --arch padnet4 --pen-widths 6 --out a.pt", "seed": 0, "epochs": 40,
+                "options": ["--arch", "padnet4"]},
+               {"command": "python -m training --arch padnet4 --out b.pt", "seed": 0, "epochs": 40}]
+    card = {"name": "robust", "arch": "padnet4x2",
+            "recipe": {"command": "python -m training.combine a.pt b.pt --out robust.pt", "seed": 0, "members": members}}
+    window.model_info = ModelInfo("robust", "robust", "robust.pt", card)
+    window.show_model_card()
+    dialog = [d for d in window.findChildren(QDialog, "modelCard") if d.isVisible()][-1]
+    table = dialog.findChild(QTableWidget, "modelCardTable")
+    rows = {table.item(r, 0).text(): table.item(r, 1).text() for r in range(table.rowCount())}
+    assert rows["Training"] == "the average of 2 networks trained apart (below), seed 0"
+    assert rows["Network 1"] == "seed 0, epochs 40" and "{" not in "".join(rows.values())
+    commands = dialog.findChild(QPlainTextEdit, "modelCardCommand").toPlainText().splitlines()
+    assert commands == [members[0]["command"], members[1]["command"], card["recipe"]["command"]]
+    dialog.close()

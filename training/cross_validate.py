@@ -27,10 +27,10 @@ from typing import Callable
 
 import numpy as np
 
-from mnist_pad import confidence, engine, figures as keys, pendigits
+from mnist_pad import checkpoint, confidence, engine, figures as keys, pendigits
 from mnist_pad.recognizer import Recognizer
 
-from . import cache, data, export
+from . import cache, combine, data, export
 
 FOLDS = 5
 # Options of a recipe that say where things go or how progress looks, not what is trained.
@@ -48,8 +48,12 @@ def fold_writers(writers, folds: int = FOLDS) -> list[frozenset[int]]:
 
 
 def recipe_options(card: dict) -> list[str]:
-    """The training options that define a model's recipe (no output path, data folder or held-out writers)."""
+    """The training options that define a model's recipe (no output path, data folder or held-out writers).
+    A combined model's (training/combine.py) are its members' options, joined by "+"."""
     recipe = card.get("recipe") or {}
+    members = _members(card)
+    if members:
+        return [word for index, member in enumerate(members) for word in ([] if index == 0 else ["+"]) + recipe_options(member)]
     words = shlex.split(recipe.get("command", ""))[3:]  # after "python -m training"
     options, index = [], 0
     while index < len(words):
@@ -64,7 +68,11 @@ def recipe_options(card: dict) -> list[str]:
 
 
 def held_out_writers(card: dict) -> frozenset[int]:
-    """The pen-digit writers a model's recipe held out (pendigits.EVAL_WRITERS unless it says otherwise)."""
+    """The pen-digit writers a model's recipe held out (pendigits.EVAL_WRITERS unless it says otherwise);
+    a combined model's are its first member's (combined fold models are made of members of one fold)."""
+    members = _members(card)
+    if members:
+        return held_out_writers(members[0])
     words = shlex.split((card.get("recipe") or {}).get("command", ""))
     for index, word in enumerate(words):
         if word.startswith("--heldout-writers"):
@@ -103,14 +111,46 @@ def fold_model(card: dict, writers: frozenset[int], folds_dir: Path, data_dir: s
         return export.load_recognizer(found, data_dir)
     folds_dir.mkdir(parents=True, exist_ok=True)
     path = folds_dir / f"fold-{'-'.join(map(str, sorted(writers)))}.pt"
+    members = _members(card)
+    if members:  # each member's fold model (found or trained in its own folder), then their average
+        parts = [_fold_checkpoint(member, writers, folds_dir / f"member-{index}", data_dir, say)
+                 for index, member in enumerate(members)]
+        say(f"combining the members' fold models without writers {_writers_text(writers)}")
+        try:
+            combine.combine(parts, path, data_dir)
+        except (combine.CombineError, checkpoint.CheckpointError, export.ExportError, OSError) as error:
+            raise CrossValidationError(f"combining the fold models without writers {_writers_text(writers)} failed: {error}") from None
+        return export.load_recognizer(path, data_dir)
+    _train_fold(options, writers, path, data_dir, say)
+    return export.load_recognizer(path, data_dir)
+
+
+def _fold_checkpoint(card: dict, writers: frozenset[int], folds_dir: Path, data_dir: str, say: Say) -> Path:
+    """The checkpoint of a (single) recipe's fold model: found in `folds_dir`, else trained there."""
+    options = recipe_options(card)
+    found = _matching(folds_dir, options, writers) if folds_dir.is_dir() else None
+    if found is not None:
+        return found
+    folds_dir.mkdir(parents=True, exist_ok=True)
+    path = folds_dir / f"fold-{'-'.join(map(str, sorted(writers)))}.pt"
+    _train_fold(options, writers, path, data_dir, say)
+    return path
+
+
+def _train_fold(options: list[str], writers: frozenset[int], path: Path, data_dir: str, say: Say) -> None:
     command = [sys.executable, "-m", "training", *options, "--heldout-writers", _writers_text(writers),
                "--data-dir", str(data_dir), "--out", str(path)]
     say(f"training the fold model without writers {_writers_text(writers)}: {shlex.join(command[1:])}")
     finished = subprocess.run(command, stdin=subprocess.DEVNULL)
     if finished.returncode != 0:
         raise CrossValidationError(f"training the fold model without writers {_writers_text(writers)} failed "
-                                   f"(exit status {finished.returncode}); the folds finished so far are kept in {folds_dir}")
-    return export.load_recognizer(path, data_dir)
+                                   f"(exit status {finished.returncode}); the folds finished so far are kept in {path.parent}")
+
+
+def _members(card: dict) -> list[dict]:
+    """A combined model's member cards (their recipes), or [] for a model trained as one."""
+    members = (card.get("recipe") or {}).get("members")
+    return [{"recipe": m} for m in members if isinstance(m, dict)] if isinstance(members, list) else []
 
 
 def out_of_fold_logits(recognizer: Recognizer, pen_file: os.PathLike | str, data_dir: str, folds_dir: Path,
