@@ -47,7 +47,7 @@ def combine(members: list[str | Path], out: str | Path, data_dir: str | Path | N
     cards = [member.card for member in loaded]
     card = {
         "name": Path(out).stem,
-        "description": "the average of two networks: " + "; and ".join(c.get("description", c.get("arch", "?")) for c in cards),
+        "description": _description(cards),
         "arch": arch,
         "recipe": {"command": "python -m training.combine " + shlex.join(command),
                    "seed": cards[0].get("recipe", {}).get("seed"),
@@ -61,6 +61,16 @@ def combine(members: list[str | Path], out: str | Path, data_dir: str | Path | N
         "preprocess_version": versions.pop() if versions != {None} else PREPROCESS_VERSION,
     }
     return export.save_model(out, net, arch, card, data_dir)
+
+
+def _description(cards: list[dict]) -> str:
+    """What the combined model is, in words: each member's recipe options, and what they share."""
+    from .cross_validate import recipe_options  # (which imports this module)
+
+    options = " and ".join(f"`{shlex.join(recipe_options(card))}`" for card in cards)
+    descriptions = {card.get("description", card.get("arch", "?")) for card in cards}
+    return (f"the average of two networks trained apart ({options}); each: {descriptions.pop()}" if len(descriptions) == 1
+            else f"the average of two networks trained apart: {'; and '.join(sorted(descriptions))}")
 
 
 def main(argv: list[str] | None = None) -> int:
