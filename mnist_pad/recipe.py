@@ -9,7 +9,14 @@ from __future__ import annotations
 import argparse
 from dataclasses import dataclass, fields, replace
 
-FINETUNE_BUDGET_S = 30  # a quick fine-tune: long enough to learn the corrections, short enough to wait for
+FINETUNE_BUDGET_S = 30  # a quick fine-tune of one network: long enough to learn the corrections, short enough to wait for
+
+
+def finetune_budget_s(card: dict) -> int:
+    """The quick fine-tune's time budget for a model: FINETUNE_BUDGET_S a network (a combined model,
+    training/combine.py, has several: each trains, is evaluated and is checked against its ONNX form)."""
+    members = card.get("members") if isinstance(card, dict) else None
+    return FINETUNE_BUDGET_S * max(1, len(members) if isinstance(members, list) else 1)
 
 
 @dataclass(frozen=True)
@@ -48,8 +55,8 @@ class Recipe:
         return cls(**{item.name: getattr(args, item.name) for item in fields(cls)})
 
     @classmethod
-    def finetune(cls, init: str, corrections: str, **options) -> Recipe:
-        """A quick fine-tune of the model at `init` on the user's corrections."""
+    def finetune(cls, init: str, corrections: str, budget_s: float = FINETUNE_BUDGET_S, **options) -> Recipe:
+        """A quick fine-tune of the model at `init` on the user's corrections (finetune_budget_s of its card)."""
         if not init:
             raise ValueError("fine-tuning needs the model in use; none is loaded")
-        return replace(cls(**options), init=init, corrections=corrections, time_budget=FINETUNE_BUDGET_S)
+        return replace(cls(**options), init=init, corrections=corrections, time_budget=budget_s)

@@ -166,6 +166,24 @@ def test_corrections_are_offered_and_finetune_starts_from_the_current_model(qtbo
     argv = argv_of_run(program)
     assert argv[argv.index("--init") + 1] == "/models/current.pt"
     assert argv[argv.index("--corrections") + 1] == str(paths.corrections_file())
+    assert argv[argv.index("--time-budget") + 1] == "30" and "About 30 seconds" in dialog.finetune_button.toolTip()
+    with qtbot.waitSignal(dialog.run.cancelled, timeout=20000):
+        dialog.cancel_training()
+
+
+def test_a_combined_model_is_given_a_fine_tune_budget_for_each_of_its_networks(qtbot, fake_cli):
+    """The default model averages two networks (training/combine.py): each is fine-tuned, evaluated and
+    checked, so 30 s would be refused as too short ("give it at least 60 s"); it gets 30 s a network."""
+    program = fake_cli("time.sleep(60)")
+    dialog = RetrainDialog(program=program)
+    qtbot.addWidget(dialog)
+    dialog.set_corrections_count(3)
+    dialog.set_current_model("robust", "/models/robust.pt", {"arch": "padnet4x2", "members": [{}, {}]})
+    assert "About 60 seconds" in dialog.finetune_button.toolTip()
+    assert dialog.start_finetune()
+    qtbot.waitUntil(lambda: (Path(program[1]).parent / "argv.json").exists(), timeout=20000)
+    argv = argv_of_run(program)
+    assert argv[argv.index("--time-budget") + 1] == "60"
     with qtbot.waitSignal(dialog.run.cancelled, timeout=20000):
         dialog.cancel_training()
 

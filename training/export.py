@@ -72,15 +72,19 @@ def parity_images(data_dir: str | Path | None) -> tuple[np.ndarray, str]:
 def check_parity(net: nn.Module, onnx_bytes: bytes, images: np.ndarray, description: str) -> dict:
     """Same digit on every image and probabilities within TOLERANCE, else ExportError; the figures."""
     session = engine.session_from_bytes(onnx_bytes, "exported model", threads=torch.get_num_threads())
-    net = net.cpu().eval()
+    # Channels-last activations: PyTorch's convolutions run about 1.7x faster so on a CPU (the same
+    # layout training uses), which a quick fine-tune's time budget feels; the layout is put back after.
+    net = net.cpu().eval().to(memory_format=torch.channels_last)
     worst, disagree = 0.0, 0
     for start in range(0, len(images), 1000):
         batch = images[start:start + 1000].astype(np.float32)[:, None] / 255.0
         with torch.inference_mode():
-            expected = torch.softmax(net(torch.from_numpy(batch)), dim=1).numpy()
+            inputs = torch.from_numpy(batch).to(memory_format=torch.channels_last)
+            expected = torch.softmax(net(inputs), dim=1).contiguous().numpy()
         got = engine.run(session, batch)
         worst = max(worst, float(np.abs(got - expected).max()))
         disagree += int((got.argmax(1) != expected.argmax(1)).sum())
+    net.to(memory_format=torch.contiguous_format)
     if disagree or worst > TOLERANCE:
         raise ExportError(f"ONNX Runtime and PyTorch differ on {description}: {disagree} different digits, "
                           f"largest probability difference {worst:.2e} (allowed {TOLERANCE:.0e}); nothing was written")
@@ -145,8 +149,10 @@ def convert(path: str | Path, out: str | Path | None = None, data_dir: str | Pat
 
 
 def recognizer_of(net: nn.Module, arch: str) -> Recognizer:
-    """A Recognizer running this network's ONNX form, held in memory (to evaluate a model before saving it)."""
-    return Recognizer(engine.session_from_bytes(to_onnx(net), f"the {arch} being trained"), {"arch": arch})
+    """A Recognizer running this network's ONNX form, held in memory (to evaluate a model before saving it),
+    on as many threads as PyTorch uses here: evaluating tens of thousands of images gains from them."""
+    return Recognizer(engine.session_from_bytes(to_onnx(net), f"the {arch} being trained", threads=torch.get_num_threads()),
+                      {"arch": arch})
 
 
 def load_recognizer(spec: str | Path, data_dir: str | Path | None = None) -> Recognizer:

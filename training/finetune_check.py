@@ -18,8 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
-from mnist_pad import corrections, paths, pendigits
-from mnist_pad.recipe import Recipe
+from mnist_pad import checkpoint, corrections, paths, pendigits
+from mnist_pad.recipe import Recipe, finetune_budget_s
 
 from . import evaluate
 from .export import load_recognizer
@@ -69,7 +69,7 @@ def user_style_corrections() -> list[corrections.Correction]:
 
 def fine_tune(model: Path, drawings: Path, data_dir: str, out: Path, extra: list[str]) -> dict:
     """The Retrain dialog's quick fine-tune, run as the app runs it; returns its `done` event."""
-    recipe = Recipe.finetune(str(model), str(drawings), data_dir=data_dir)
+    recipe = Recipe.finetune(str(model), str(drawings), finetune_budget_s(checkpoint.load(model).card), data_dir=data_dir)
     command = [sys.executable, "-m", "training", *recipe.to_argv(), "--out", str(out), "--progress", "json",
                "--low-priority", *extra]
     result = subprocess.run(command, capture_output=True, text=True)

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
 )
 
 from .. import model_store, paths
-from ..recipe import FINETUNE_BUDGET_S, Recipe
+from ..recipe import FINETUNE_BUDGET_S, Recipe, finetune_budget_s
 from .retrain_result import ResultTable
 from .settings import Keys, settings
 from .training_process import TRAINING_PROGRAM, TrainingRun, training_command
@@ -156,6 +156,8 @@ class RetrainDialog(QDialog):
     def set_current_model(self, name: str, path: str, card: dict) -> None:
         """The model in use now: fine-tuning starts from it, results are compared with it."""
         self._current_name, self._current_path, self._current_card = name, path, dict(card or {})
+        self.finetune_button.setToolTip(f"About {finetune_budget_s(self._current_card)} seconds: the model in use, taught "
+                                        "your corrections while it keeps practising on the original data")
         self._sync_enabled()
 
     def set_corrections_count(self, count: int) -> None:
@@ -185,7 +187,7 @@ class RetrainDialog(QDialog):
         if not self._current_path:
             self._say("No model is in use to fine-tune: pick one in the Model menu first.", error=True)
             return False
-        recipe = Recipe.finetune(self._current_path, str(paths.corrections_file()),
+        recipe = Recipe.finetune(self._current_path, str(paths.corrections_file()), finetune_budget_s(self._current_card),
                                  data_dir=self.data_dir.text().strip(), device=self.device.currentText())
         return self._start("finetuned", recipe)
 
