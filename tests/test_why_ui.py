@@ -283,3 +283,26 @@ def test_a_combined_models_card_names_each_network_and_its_command(qtbot, window
     commands = dialog.findChild(QPlainTextEdit, "modelCardCommand").toPlainText().splitlines()
     assert commands == [members[0]["command"], members[1]["command"], card["recipe"]["command"]]
     dialog.close()
+
+
+def test_the_floating_views_move_with_the_window_and_stay_where_the_user_puts_them(qtbot, window):
+    """On a screen too narrow to dock them, the why views float; moving the window takes them along
+    (they would otherwise stay behind, over whatever is there), and a place the user drags them to holds."""
+    show = action(window, "actionShowWhy")
+    show.trigger()
+    dock = window.why.dock
+    qtbot.waitUntil(dock.isVisible, timeout=3000)
+    assert dock.isFloating()
+    screen = window.screen().availableGeometry()
+    window.move(screen.left() + 10, screen.top() + 10)
+    qtbot.waitUntil(lambda: window.pos().y() == screen.top() + 10, timeout=3000)
+    start_window, start_dock = window.pos(), dock.pos()
+    window.move(start_window.x(), start_window.y() + 40)
+    qtbot.waitUntil(lambda: dock.pos().y() == start_dock.y() + 40, timeout=3000)
+    assert dock.pos().x() == start_dock.x()
+    dock.move(dock.pos().x() - 100, dock.pos().y())  # the user drags the views elsewhere
+    qtbot.waitUntil(lambda: window.why._dock_offset == dock.pos() - window.pos(), timeout=3000)
+    placed = dock.pos()
+    window.move(window.pos().x(), window.pos().y() - 20)
+    qtbot.waitUntil(lambda: dock.pos().y() == placed.y() - 20, timeout=3000)
+    assert dock.pos().x() == placed.x() and screen.contains(dock.frameGeometry().topLeft())

@@ -7,7 +7,7 @@ asks the inference worker for the computations, and only presents their results.
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QPoint, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QVBoxLayout, QWidget
 
@@ -35,6 +35,8 @@ class Why(QObject):
         self._explain_seq = self._compare_seq = self._match_seq = 0
         self._explain_shown = 0  # the newest explanation on screen
         self._explaining: dict[int, tuple] = {}  # seq -> the strokes it explains, for those not yet back
+        self._dock_offset: QPoint | None = None  # a floating dock's place relative to the window, which it follows
+        self._placing = False  # the dock is being moved by this object, not by the user
         self._build_dock()
         self._build_actions()
         self.compare_box = window.results.compare_box
@@ -78,6 +80,8 @@ class Why(QObject):
         self.dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetClosable | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
         self.window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
         self.dock.hide()
+        self.window.installEventFilter(self)
+        self.dock.installEventFilter(self)
 
     def _build_actions(self) -> None:
         window = self.window
@@ -207,8 +211,31 @@ class Why(QObject):
     def _float_at_screen_edge(self) -> None:
         screen = self.window.screen().availableGeometry()
         self.dock.resize(self.dock.minimumSizeHint().width(), min(self.window.height(), screen.height()))
-        self.dock.move(screen.x() + screen.width() - self.dock.frameGeometry().width(),
-                       max(screen.y(), self.window.geometry().y()))
+        self._move_dock(QPoint(screen.x() + screen.width() - self.dock.frameGeometry().width(),
+                               max(screen.y(), self.window.geometry().y())))
+        self._dock_offset = self.dock.pos() - self.window.pos()
+
+    def _move_dock(self, where: QPoint) -> None:
+        """Move the floating dock, kept on the window's screen."""
+        screen = self.window.screen().availableGeometry()
+        frame = self.dock.frameGeometry()
+        x = min(max(where.x(), screen.left()), max(screen.left(), screen.right() + 1 - frame.width()))
+        y = min(max(where.y(), screen.top()), max(screen.top(), screen.bottom() + 1 - frame.height()))
+        self._placing = True
+        try:
+            self.dock.move(x, y)
+        finally:
+            self._placing = False
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """A floating dock moves with the window, keeping its place beside or over it; where the user
+        drags the dock, that is its new place."""
+        if event.type() == QEvent.Type.Move and self.dock.isFloating() and self.dock.isVisible():
+            if watched is self.window and self._dock_offset is not None:
+                self._move_dock(self.window.pos() + self._dock_offset)
+            elif watched is self.dock and not self._placing:
+                self._dock_offset = self.dock.pos() - self.window.pos()
+        return False
 
     def _dock_visibility_changed(self, visible: bool) -> None:
         # closing the dock by its own button unchecks the action; hiding with the window does not
