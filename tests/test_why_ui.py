@@ -224,17 +224,22 @@ def test_model_card_is_a_table_with_a_copyable_command(qtbot, window):
     dialog.close()
 
 
+def _card_shown(window, info) -> tuple[QDialog, dict[str, str]]:
+    """Model → Model card… for `info`: the dialog and its table's rows (what: value)."""
+    window.model_info = info
+    window.show_model_card()
+    dialog = [d for d in window.findChildren(QDialog, "modelCard") if d.isVisible()][-1]
+    table = dialog.findChild(QTableWidget, "modelCardTable")
+    return dialog, {table.item(r, 0).text(): table.item(r, 1).text() for r in range(table.rowCount())}
+
+
 def test_model_card_names_figures_for_people(qtbot, window):
     from mnist_pad.ui.worker import ModelInfo
     card = {"name": "m", "arch": "padnet", "recipe": {"command": "python -m training --seed 0", "seed": 0},
             "figures": {"mnist_test_accuracy": 0.9912, "mnist_morph-5_accuracy": 0.76, "pendigits_w4_accuracy": 0.9},
             "figures_command": "python -m training.evaluate --model m.pt",
             "trained_on": "NVIDIA H100 80GB HBM3 (cuda), PyTorch 2.11.0+cu130"}
-    window.model_info = ModelInfo("m.pt", "m", "m.pt", card)
-    window.show_model_card()
-    dialog = [d for d in window.findChildren(QDialog, "modelCard") if d.isVisible()][-1]
-    table = dialog.findChild(QTableWidget, "modelCardTable")
-    rows = {table.item(r, 0).text(): table.item(r, 1).text() for r in range(table.rowCount())}
+    dialog, rows = _card_shown(window, ModelInfo("m.pt", "m", "m.pt", card))
     assert rows["MNIST test set"] == "99.12%"
     assert rows["MNIST test, strokes thinned (kernel 5)"] == "76.00%"
     assert rows["pen-drawn digits, 4 px brush"] == "90.00%"
@@ -273,11 +278,7 @@ def test_a_combined_models_card_names_each_network_and_its_command(qtbot, window
                {"command": "python -m training --arch padnet4 --out b.pt", "seed": 0, "epochs": 40}]
     card = {"name": "robust", "arch": "padnet4x2",
             "recipe": {"command": "python -m training.combine a.pt b.pt --out robust.pt", "seed": 0, "members": members}}
-    window.model_info = ModelInfo("robust", "robust", "robust.pt", card)
-    window.show_model_card()
-    dialog = [d for d in window.findChildren(QDialog, "modelCard") if d.isVisible()][-1]
-    table = dialog.findChild(QTableWidget, "modelCardTable")
-    rows = {table.item(r, 0).text(): table.item(r, 1).text() for r in range(table.rowCount())}
+    dialog, rows = _card_shown(window, ModelInfo("robust", "robust", "robust.pt", card))
     assert rows["Training"] == "the average of 2 networks trained apart (below), seed 0"
     assert rows["Network 1"] == "seed 0, epochs 40" and "{" not in "".join(rows.values())
     commands = dialog.findChild(QPlainTextEdit, "modelCardCommand").toPlainText().splitlines()
