@@ -50,3 +50,17 @@ def test_models_of_other_architectures_are_refused_in_words_and_nothing_is_writt
                             capture_output=True, text=True)
     assert result.returncode == 2 and "hostile.pt" in result.stderr and "owned" not in result.stdout
     assert not (tmp_path / "c.pt").exists()
+
+
+def test_a_shipped_model_is_never_overwritten_and_a_missing_member_is_named(tmp_path):
+    from mnist_pad import paths
+    a = _member(tmp_path / "a.pt", 1)
+    shipped = paths.shipped_model("robust")
+    before = shipped.read_bytes()
+    result = subprocess.run([sys.executable, "-m", "training.combine", str(a), str(a), "--out", str(shipped)],
+                            capture_output=True, text=True)
+    assert result.returncode == 2 and "would overwrite a model shipped with the app" in result.stderr
+    assert shipped.read_bytes() == before
+    result = subprocess.run([sys.executable, "-m", "training.combine", str(a), str(tmp_path / "gone.pt"), "--out",
+                             str(tmp_path / "c.pt")], capture_output=True, text=True)
+    assert result.returncode == 2 and "gone.pt: no such file" in result.stderr

@@ -16,7 +16,7 @@ import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
-from mnist_pad import checkpoint, model as models
+from mnist_pad import checkpoint, model as models, paths
 from mnist_pad.preprocess import PREPROCESS_VERSION
 
 from . import export
@@ -80,6 +80,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", required=True, help="where to save the combined checkpoint (its .onnx and .json beside it)")
     parser.add_argument("--data-dir", default=None, help="folder holding MNIST/raw, for the ONNX parity check on its test set")
     args = parser.parse_args(argv)
+    if paths.is_shipped(args.out):
+        parser.error(f"--out {args.out} would overwrite a model shipped with the app; choose another path")
     try:
         sidecar = combine(args.members, args.out, args.data_dir, argv)
     except (checkpoint.CheckpointError, CombineError, export.ExportError, OSError) as error:
