@@ -105,35 +105,29 @@ def _matching(folds_dir: Path, options: list[str], writers: frozenset[int]) -> P
 
 def fold_model(card: dict, writers: frozenset[int], folds_dir: Path, data_dir: str, say: Say) -> Recognizer:
     """The model of the recipe in `card` trained without `writers`: found in `folds_dir`, else trained there."""
-    options = recipe_options(card)
-    found = _matching(folds_dir, options, writers) if folds_dir.is_dir() else None
-    if found is not None:
-        return export.load_recognizer(found, data_dir)
-    folds_dir.mkdir(parents=True, exist_ok=True)
-    path = folds_dir / f"fold-{'-'.join(map(str, sorted(writers)))}.pt"
-    members = _members(card)
-    if members:  # each member's fold model (found or trained in its own folder), then their average
-        parts = [_fold_checkpoint(member, writers, folds_dir / f"member-{index}", data_dir, say)
-                 for index, member in enumerate(members)]
-        say(f"combining the members' fold models without writers {_writers_text(writers)}")
-        try:
-            combine.combine(parts, path, data_dir)
-        except (combine.CombineError, checkpoint.CheckpointError, export.ExportError, OSError) as error:
-            raise CrossValidationError(f"combining the fold models without writers {_writers_text(writers)} failed: {error}") from None
-        return export.load_recognizer(path, data_dir)
-    _train_fold(options, writers, path, data_dir, say)
-    return export.load_recognizer(path, data_dir)
+    return export.load_recognizer(_fold_checkpoint(card, writers, folds_dir, data_dir, say), data_dir)
 
 
 def _fold_checkpoint(card: dict, writers: frozenset[int], folds_dir: Path, data_dir: str, say: Say) -> Path:
-    """The checkpoint of a (single) recipe's fold model: found in `folds_dir`, else trained there."""
+    """fold_model's checkpoint. A combined model's is the average of its members' fold models, each
+    found or trained in a folder of its own (member-0, member-1) under `folds_dir`."""
     options = recipe_options(card)
     found = _matching(folds_dir, options, writers) if folds_dir.is_dir() else None
     if found is not None:
         return found
     folds_dir.mkdir(parents=True, exist_ok=True)
     path = folds_dir / f"fold-{'-'.join(map(str, sorted(writers)))}.pt"
-    _train_fold(options, writers, path, data_dir, say)
+    members = _members(card)
+    if not members:
+        _train_fold(options, writers, path, data_dir, say)
+        return path
+    parts = [_fold_checkpoint(member, writers, folds_dir / f"member-{index}", data_dir, say)
+             for index, member in enumerate(members)]
+    say(f"combining the members' fold models without writers {_writers_text(writers)}")
+    try:
+        combine.combine(parts, path, data_dir)
+    except (combine.CombineError, checkpoint.CheckpointError, export.ExportError, OSError) as error:
+        raise CrossValidationError(f"combining the fold models without writers {_writers_text(writers)} failed: {error}") from None
     return path
 
 

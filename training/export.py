@@ -76,15 +76,17 @@ def check_parity(net: nn.Module, onnx_bytes: bytes, images: np.ndarray, descript
     # layout training uses), which a quick fine-tune's time budget feels; the layout is put back after.
     net = net.cpu().eval().to(memory_format=torch.channels_last)
     worst, disagree = 0.0, 0
-    for start in range(0, len(images), 1000):
-        batch = images[start:start + 1000].astype(np.float32)[:, None] / 255.0
-        with torch.inference_mode():
-            inputs = torch.from_numpy(batch).to(memory_format=torch.channels_last)
-            expected = torch.softmax(net(inputs), dim=1).contiguous().numpy()
-        got = engine.run(session, batch)
-        worst = max(worst, float(np.abs(got - expected).max()))
-        disagree += int((got.argmax(1) != expected.argmax(1)).sum())
-    net.to(memory_format=torch.contiguous_format)
+    try:
+        for start in range(0, len(images), 1000):
+            batch = images[start:start + 1000].astype(np.float32)[:, None] / 255.0
+            with torch.inference_mode():
+                inputs = torch.from_numpy(batch).to(memory_format=torch.channels_last)
+                expected = torch.softmax(net(inputs), dim=1).contiguous().numpy()
+            got = engine.run(session, batch)
+            worst = max(worst, float(np.abs(got - expected).max()))
+            disagree += int((got.argmax(1) != expected.argmax(1)).sum())
+    finally:
+        net.to(memory_format=torch.contiguous_format)
     if disagree or worst > TOLERANCE:
         raise ExportError(f"ONNX Runtime and PyTorch differ on {description}: {disagree} different digits, "
                           f"largest probability difference {worst:.2e} (allowed {TOLERANCE:.0e}); nothing was written")

@@ -33,8 +33,9 @@ class Why(QObject):
         self.sweep_widths = sweep_widths
         self.match_widths = np.arange(brush_range[0], brush_range[1] + 1, dtype=float)
         self._explain_seq = self._compare_seq = self._match_seq = 0
-        self._explain_shown = 0  # the newest explanation on screen
-        self._explaining: dict[int, tuple] = {}  # seq -> the strokes it explains, for those not yet back
+        # seq -> the strokes it explains, for requests not yet answered; an answer drops the older ones,
+        # so an answer older than the map on screen finds nothing here
+        self._explaining: dict[int, tuple] = {}
         self._dock_offset: QPoint | None = None  # a floating dock's place relative to the window, which it follows
         self._placing = False  # the dock is being moved by this object, not by the user
         self._build_dock()
@@ -151,10 +152,9 @@ class Why(QObject):
         strokes = self._explaining.pop(seq, None)
         for older in [s for s in self._explaining if s < seq]:
             del self._explaining[older]  # their answers, if any come, are older than this one
-        if (seq <= self._explain_shown or not self.show_action.isChecked() or canvas.is_empty()
-                or canvas.picture is not None or strokes is None or not _leads_to(strokes, canvas.strokes())):
+        if (strokes is None or not self.show_action.isChecked() or canvas.is_empty() or canvas.picture is not None
+                or not _leads_to(strokes, canvas.strokes())):
             return  # older than the one shown, the views were closed, or the drawing is gone or changed
-        self._explain_shown = seq
         why = explanation.attribution
         self.why_map.set_map(self.window.preview.image, why.heat)
         canvas.set_overlay(heat_image(why.on_canvas(CANVAS_SIZE)))
