@@ -54,6 +54,10 @@ NEAR = 0.3  # ink this close to the digit (share of its size) belongs to it
 SPECK = 0.05  # a component with less than this share of the digit's ink is a speck unless it touches
 SECOND_DIGIT = 0.3  # a distant mark with this share of the digit's ink, and as tall, is another digit
 EDGE_RIM_SHARE = 0.8  # border-touching ink lying this much along removed long lines is an edge's rim
+TIGHT_REACH = 1.0  # ink within this many stroke widths of all four borders (or within this share of the side:
+TIGHT_MARGIN = 0.08  # a scan's soft rims fall under the ink threshold): the picture is cropped to the writing,
+TIGHT_BORDER = 0.5  # unless ink covers this share of the border (a desk around a sheet, not strokes),
+TIGHT_NARROW = 3  # or the picture is at most this many stroke widths across (a 1 fills its border)
 MARK_DUST = 0.01  # in a line of writing, a mark with less than this share of the largest mark's ink is dust
 
 
@@ -83,8 +87,9 @@ def ink_of_marks(gray: np.ndarray) -> np.ndarray:
     return _picture_ink(gray, _mark_components)
 
 
-def _picture_ink(gray: np.ndarray, select: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> np.ndarray:
-    """Polarity, paper and ink of a picture; `select` picks the kept ink from the mask and contrast."""
+def _picture_ink(gray: np.ndarray, select: Callable[[np.ndarray, np.ndarray, bool], np.ndarray]) -> np.ndarray:
+    """Polarity, paper and ink of a picture; `select` picks the kept ink from the mask and contrast (and
+    whether ink touching the border may be a paper edge)."""
     gray = np.asarray(gray)
     if gray.ndim != 2:
         raise ValueError(f"expected a 2-D grey image, got shape {gray.shape}")
@@ -145,21 +150,22 @@ def _light_border_share(gray: np.ndarray, threshold: float) -> float:
     return float((border > threshold).mean())
 
 
-def _read_ink(dark_ink: np.ndarray, select: Callable[[np.ndarray, np.ndarray], np.ndarray],
+def _read_ink(dark_ink: np.ndarray, select: Callable[[np.ndarray, np.ndarray, bool], np.ndarray],
               stroke_width: float) -> np.ndarray:
     """White-on-black ink from a picture of dark ink with strokes this wide: the strokes `select` keeps, with their rims."""
     nothing = np.zeros(dark_ink.shape, np.uint8)
     contrast = _contrast(dark_ink, stroke_width)
-    mask = _ink_mask(contrast)
+    mask, tight = _ink_mask(contrast, stroke_width)
     if not mask.any():
         return nothing
-    mask &= ~_faint_bands(mask, contrast, stroke_width)
-    mask &= ~_frames(mask)  # before the long lines go: a box's side may be one, and the rest no box
-    lines = _long_lines(mask)
-    mask &= ~lines
-    mask &= ~_edge_remnants(mask, lines, stroke_width)
-    mask &= ~_edge_slabs(mask, stroke_width)
-    kept = select(mask, contrast)
+    if not tight:  # in a picture cropped to its writing, what touches the border is strokes, not edges or boxes
+        mask &= ~_faint_bands(mask, contrast, stroke_width)
+        mask &= ~_frames(mask)  # before the long lines go: a box's side may be one, and the rest no box
+        lines = _long_lines(mask)
+        mask &= ~lines
+        mask &= ~_edge_remnants(mask, lines, stroke_width)
+        mask &= ~_edge_slabs(mask, stroke_width)
+    kept = select(mask, contrast, not tight)
     if not kept.any():
         return nothing
     # Keep the anti-aliased rim of the kept strokes, nothing else.
@@ -167,6 +173,33 @@ def _read_ink(dark_ink: np.ndarray, select: Callable[[np.ndarray, np.ndarray], n
     ink = np.where(rim & (contrast >= MIN_CONTRAST / 2), contrast, 0)
     peak = np.percentile(ink[kept], 95)
     return np.clip(ink * (255.0 / max(peak, 1e-6)), 0, 255).astype(np.uint8)
+
+
+def _cropped_to_ink(mask: np.ndarray, stroke_width: float) -> bool:
+    """Whether the picture is cropped to its writing, with no margin of paper: a cut-out of a scan or a
+    canvas. Its strokes run to all four borders, where a photo's border holds paper or, where ink reaches
+    it, a desk or an edge: marks lying wholly in the picture's outer band, or covering its border."""
+    def reaches_every_side(ink: np.ndarray) -> bool:
+        rows, columns = (max(1, int(TIGHT_REACH * stroke_width), int(TIGHT_MARGIN * side)) for side in ink.shape)
+        return all(side.any() for side in (ink[:rows], ink[-rows:], ink[:, :columns], ink[:, -columns:]))
+
+    if not reaches_every_side(mask):
+        return False
+    if min(mask.shape) <= TIGHT_NARROW * stroke_width:  # a stroke or two wide: a 1, which fills its border
+        return True
+    border = np.concatenate([mask[0], mask[-1], mask[1:-1, 0], mask[1:-1, -1]])
+    if border.mean() > TIGHT_BORDER:
+        return False
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
+    height, width = mask.shape
+    left, top, w, h = (stats[1:, i] for i in range(4))
+    in_band = ((top >= (1 - BORDER_BAND) * height) | (top + h <= BORDER_BAND * height)
+               | (left >= (1 - BORDER_BAND) * width) | (left + w <= BORDER_BAND * width))
+    # A piece of a stroke, broken off by the threshold, may lie in the band too; it lies beside the rest.
+    writing = _labelled(labels, count, np.nonzero(~in_band)[0] + 1)
+    beside = cv2.dilate(writing.astype(np.uint8), np.ones((_odd(2 * TIGHT_REACH * stroke_width + 1),) * 2, np.uint8))
+    pieces = np.bincount(labels[beside.astype(bool)], minlength=count)[1:] > 0
+    return reaches_every_side(_labelled(labels, count, np.nonzero(~in_band | pieces)[0] + 1))
 
 
 def _working_size(gray: np.ndarray) -> np.ndarray:
@@ -245,14 +278,18 @@ def _marks_to_measure(mask: np.ndarray) -> np.ndarray:
     return _labelled(labels, count, kept).astype(mask.dtype)
 
 
-def _thin_lines(mask: np.ndarray) -> np.ndarray:
-    """Long straight runs that are thin across: ruled lines, not a strip of desk or a thick stroke."""
+def _thin_lines(mask: np.ndarray, thinner_than: float = THIN_LINE + 1, outside_is_paper: bool = False) -> np.ndarray:
+    """Long straight runs that are thin across (under `thinner_than` pixels): ruled lines, not a strip
+    of desk or a thick stroke. A line along the border is thin only when the outside is taken for paper."""
     binary = mask.astype(np.uint8)
     thin = np.zeros(mask.shape, bool)
-    for axis, across in ((1, (THIN_LINE + 1, 1)), (0, (1, THIN_LINE + 1))):
+    size = max(2, int(np.ceil(thinner_than)))
+    for axis, across in ((1, (size, 1)), (0, (1, size))):
         lines = _straight_runs(binary, max(3, int(LINE_SPAN * mask.shape[axis])), axis)
         if lines is not None:
-            thick = cv2.morphologyEx(lines, cv2.MORPH_OPEN, np.ones(across, np.uint8))
+            thick = (cv2.morphologyEx(lines, cv2.MORPH_OPEN, np.ones(across, np.uint8), borderType=cv2.BORDER_CONSTANT,
+                                      borderValue=0) if outside_is_paper
+                     else cv2.morphologyEx(lines, cv2.MORPH_OPEN, np.ones(across, np.uint8)))
             thin |= (lines > thick)
     return thin
 
@@ -288,9 +325,19 @@ def _contrast(dark_ink: np.ndarray, stroke_width: float) -> np.ndarray:
     return np.clip((paper - dark_ink) / np.maximum(paper, floor), 0, 1).astype(np.float32)
 
 
-def _ink_mask(contrast: np.ndarray) -> np.ndarray:
+def _ink_mask(contrast: np.ndarray, stroke_width: float) -> tuple[np.ndarray, bool]:
+    """Where the ink is, and whether the picture is cropped to it (see _cropped_to_ink)."""
     scaled = (contrast * 255).astype(np.uint8)
     otsu, _ = cv2.threshold(scaled, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
+    split = contrast >= max(otsu / 255, MIN_CONTRAST)
+    if _cropped_to_ink(split, stroke_width):
+        # Ruled lines cross the paper to its borders too, thinner than the writing's strokes; and so do
+        # bands (a fold, a shadow), fainter than the writing.
+        strokes = split & ~_thin_lines(split, thinner_than=stroke_width / 2, outside_is_paper=True)
+        if _cropped_to_ink(strokes, stroke_width):
+            strokes &= ~_faint_bands(strokes, contrast, stroke_width)
+            if _cropped_to_ink(strokes, stroke_width):  # a cut-out of a scan or canvas, up to half ink: Otsu splits it
+                return strokes, True
     # A small digit in a large noisy photo is too few pixels for Otsu, which then splits the noise:
     # stay above the noise too. A threshold far above the paper's level split paper from ink, and the
     # spread is no noise then (a bold digit filling a small scan is half ink, with blurred rims).
@@ -298,7 +345,7 @@ def _ink_mask(contrast: np.ndarray) -> np.ndarray:
     centre = float(np.median(sample))
     split_noise = otsu / 255 < centre + OTSU_CLEAR
     noise = centre + 6 * 1.4826 * float(np.median(np.abs(sample - centre))) if split_noise else 0.0
-    return contrast >= max(otsu / 255, noise, MIN_CONTRAST)
+    return contrast >= max(otsu / 255, noise, MIN_CONTRAST), False
 
 
 def _faint_bands(mask: np.ndarray, contrast: np.ndarray, stroke_width: float) -> np.ndarray:
@@ -402,12 +449,13 @@ def _edge_remnants(mask: np.ndarray, lines: np.ndarray, stroke_width: float) -> 
     return _labelled(labels, count, rims)
 
 
-def _components(mask: np.ndarray, contrast: np.ndarray, tall_edges: bool = True
+def _components(mask: np.ndarray, contrast: np.ndarray, tall_edges: bool = True, border_edges: bool = True
                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Connected ink: labels, each component's mass and (x, y, width, height) box, and which are edges.
 
     With tall_edges off, ink touching the border is an edge only when it spans the picture's width:
     in a tightly cropped line of writing a digit may touch the top or bottom and span the height.
+    With border_edges off (a picture cropped to its writing), only long thin lines are edges.
     """
     # Components of the mask grown by a pixel: a dashed paper edge or a broken stroke holds together.
     grown = cv2.dilate(mask.astype(np.uint8), np.ones((3, 3), np.uint8))
@@ -423,12 +471,12 @@ def _components(mask: np.ndarray, contrast: np.ndarray, tall_edges: bool = True
     along = np.max([np.bincount(side, minlength=count)[1:] for side in (labels[0], labels[-1], labels[:, 0], labels[:, -1])],
                    axis=0)
     hugs = along >= HUG_SHARE * long_side
-    return labels, mass, boxes, thin_line | touches & spans | hugs
+    return labels, mass, boxes, thin_line | (touches & spans | hugs) & border_edges
 
 
-def _mark_components(mask: np.ndarray, contrast: np.ndarray) -> np.ndarray:
+def _mark_components(mask: np.ndarray, contrast: np.ndarray, border_edges: bool = True) -> np.ndarray:
     """Every mark but frame edges and dust: the ink of a line of writing."""
-    labels, mass, _, edge = _components(mask, contrast, tall_edges=False)
+    labels, mass, _, edge = _components(mask, contrast, tall_edges=False, border_edges=border_edges)
     if not len(mass):
         return np.zeros(mask.shape, bool)
     inside = ~edge if (~edge).any() else np.ones(len(mass), bool)
@@ -436,9 +484,9 @@ def _mark_components(mask: np.ndarray, contrast: np.ndarray) -> np.ndarray:
     return mask & _labelled(labels, len(mass) + 1, kept + 1)
 
 
-def _digit_components(mask: np.ndarray, contrast: np.ndarray) -> np.ndarray:
+def _digit_components(mask: np.ndarray, contrast: np.ndarray, border_edges: bool = True) -> np.ndarray:
     """The digit's connected ink: the strongest component and those near it."""
-    labels, mass, boxes, edge = _components(mask, contrast)
+    labels, mass, boxes, edge = _components(mask, contrast, border_edges=border_edges)
     if not len(mass):
         return np.zeros(mask.shape, bool)
     inside = ~edge & (mass >= SPECK * mass.max())

@@ -15,7 +15,7 @@ from PIL import Image
 WHITE, BLACK = np.array([250, 250, 245.0]), np.array([25, 25, 30.0])
 CONDITIONS = ("clean", "gradient", "shadow", "grey_paper", "coloured_paper", "coloured_ink", "blur_noise_jpeg",
               "ruled_lines", "specks", "paper_edge", "small_in_big_photo", "low_resolution", "see_through",
-              "dark_band", "tilted_sheet", "printed_box")
+              "dark_band", "tilted_sheet", "printed_box", "cropped_close")
 
 
 def picture(ink: np.ndarray, condition: str, rng: np.random.Generator) -> np.ndarray:
@@ -49,6 +49,11 @@ def picture(ink: np.ndarray, condition: str, rng: np.random.Generator) -> np.nda
     elif condition == "low_resolution":
         box = _ink_box(amount, margin=0.12)
         gray = cv2.resize(gray[box], (16, 16), interpolation=cv2.INTER_AREA)
+    elif condition == "cropped_close":  # cut out of a scan to the digit's edges, no paper left round it
+        crop = gray[_ink_box(amount, margin=0.0)]
+        height = int(rng.integers(16, 121))
+        width = max(1, round(crop.shape[1] * height / crop.shape[0]))
+        gray = cv2.resize(crop, (width, height), interpolation=cv2.INTER_AREA)
     return gray
 
 
