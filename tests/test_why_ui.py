@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtGui import QAction
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QComboBox, QDialog, QListWidget, QMenu, QPlainTextEdit, QTableWidget, QWidget
@@ -112,8 +112,8 @@ def test_after_undo_a_map_of_the_undone_drawing_is_never_shown(qtbot, window):
 
 
 def test_on_a_screen_too_narrow_for_the_docked_views_they_float_on_it(qtbot, window):
-    """Docked, the views widen the window to 1442 px at least; the offscreen screen is 800 px wide (a
-    1280 or 1366 px laptop screen is too narrow as well), so they float at the screen's right edge."""
+    """Docked, the views widen the window to 1210 px at least; the offscreen screen is 800 px wide (a
+    1024 px screen is too narrow as well), so they float at the screen's right edge."""
     screen = window.screen().availableGeometry()
     width = window.width()
     show = action(window, "actionShowWhy")
@@ -129,6 +129,29 @@ def test_on_a_screen_too_narrow_for_the_docked_views_they_float_on_it(qtbot, win
     assert not dock.isVisible() and show.isChecked() is False
     show.trigger()
     assert dock.isVisible() and show.isChecked()
+
+
+def test_on_a_1280_px_laptop_screen_the_views_dock_beside_the_results(qtbot, window, monkeypatch):
+    """There they floated over the probabilities and the chart: the window was 1074 px wide at least,
+    its brush row with Undo, Redo and Clear beside the slider. Now they dock and the window narrows."""
+    class Laptop:  # a 1280x800 screen's work area
+        def availableGeometry(self):
+            return QRect(0, 0, 1280, 800)
+
+    monkeypatch.setattr(window, "screen", lambda: Laptop())
+    window.move(100, 0)
+    window.resize(1100, window.height())
+    action(window, "actionShowWhy").trigger()
+    dock = window.why.dock
+    qtbot.waitUntil(dock.isVisible, timeout=3000)
+    assert not dock.isFloating()
+    qtbot.waitUntil(lambda: window.frameGeometry().right() <= 1279, timeout=3000)
+    assert window.frameGeometry().left() >= 0
+    for name in ("probabilities", "thicknessChart", "compareModel", "clearButton", "canvas", "brushWidth"):
+        widget = window.findChild(QWidget, name)
+        assert widget.isVisible() and widget.width() > 20, name
+        assert widget.mapTo(window, QPoint(widget.width(), 0)).x() <= dock.geometry().left(), name
+    assert window.brush_slider.width() >= 150
 
 
 def test_clearing_empties_the_why_views(qtbot, window):

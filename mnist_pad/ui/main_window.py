@@ -103,15 +103,19 @@ class MainWindow(QMainWindow):
         self.undo_button.clicked.connect(self.undo)
         self.redo_button.clicked.connect(self.redo)
         self.clear_button.clicked.connect(self.clear)
-        controls = QHBoxLayout()
-        controls.addWidget(QLabel("Brush width (px)"))
-        controls.addWidget(self.brush_slider, 1)
-        controls.addSpacing(16)
+        brush = QHBoxLayout()
+        brush.addWidget(QLabel("Brush width (px)"))
+        brush.addWidget(self.brush_slider, 1)
+        # A row of their own: beside the slider they made the window ~1070 px wide at least, too wide
+        # to dock the why views beside it on a 1280 px screen.
+        edits = QHBoxLayout()
         for button in (self.undo_button, self.redo_button, self.clear_button):
-            controls.addWidget(button)
+            edits.addWidget(button)
+        edits.addStretch(1)
         left = QVBoxLayout()
         left.addWidget(self.canvas, 1)
-        left.addLayout(controls)
+        left.addLayout(brush)
+        left.addLayout(edits)
         self._left = left
 
         self.results = ResultsPanel((BRUSH_MIN, BRUSH_MAX))

@@ -7,9 +7,9 @@ asks the inference worker for the computations, and only presents their results.
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QEvent, QObject, QPoint, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QStyle, QVBoxLayout, QWidget
 
 from .. import paths
 from ..morphometry import ReferenceError, reference
@@ -104,6 +104,8 @@ class Why(QObject):
         self.dock.setVisible(shown)
         if shown and self.dock.isFloating():
             self._float_at_screen_edge()
+        elif shown:
+            QTimer.singleShot(0, self._fit_on_screen)  # once the window has taken the dock's width
         if shown:
             self.request_explanation()
         else:
@@ -200,13 +202,28 @@ class Why(QObject):
             self.effects.highlight(index)
 
     def _place_dock(self) -> None:
-        """Docked, the views widen the window by ~360 px (to 1442 px at its smallest). Where the screen is
-        narrower than that (a 1366 or 1280 px laptop), they float at its right edge instead, over the
-        window, which keeps its size. Decided while the dock is hidden: floating a shown dock hides it."""
+        """Docked, the views widen the window by ~370 px, to 1210 px at its smallest: they dock where the
+        screen has room for that (a 1280 px laptop has), the window giving up width if it must. On a
+        narrower screen they float at its right edge instead, over the window, which keeps its size.
+        Decided while the dock is hidden: floating a shown dock hides it."""
         screen = self.window.screen().availableGeometry()
         frame = self.window.frameGeometry().width() - self.window.width()
-        needed = self.window.width() + frame + self.dock.minimumSizeHint().width()
+        separator = self.window.style().pixelMetric(QStyle.PixelMetric.PM_DockWidgetSeparatorExtent, None, self.window)
+        needed = self.window.minimumSizeHint().width() + frame + separator + self.dock.minimumSizeHint().width()
         self.dock.setFloating(needed > screen.width())
+
+    def _fit_on_screen(self) -> None:
+        """A window widened by the docked views past the screen's edge: narrowed (its canvas gives up
+        width) and moved back onto the screen."""
+        if self.dock.isFloating() or self.window.isMaximized() or self.window.isFullScreen():
+            return
+        screen = self.window.screen().availableGeometry()
+        frame = self.window.frameGeometry()
+        if frame.width() > screen.width():
+            self.window.resize(screen.width() - (frame.width() - self.window.width()), self.window.height())
+            frame = self.window.frameGeometry()
+        if frame.right() > screen.right():
+            self.window.move(max(screen.left(), screen.right() + 1 - frame.width()), self.window.y())
 
     def _float_at_screen_edge(self) -> None:
         screen = self.window.screen().availableGeometry()
