@@ -58,6 +58,7 @@ TIGHT_REACH = 1.0  # ink within this many stroke widths of all four borders (or 
 TIGHT_MARGIN = 0.08  # a scan's soft rims fall under the ink threshold): the picture is cropped to the writing,
 TIGHT_BORDER = 0.5  # unless ink covers this share of the border (a desk around a sheet, not strokes),
 TIGHT_NARROW = 3  # or the picture is at most this many stroke widths across (a 1 fills its border)
+RIM = 3  # pixels: strokes cut off by the border reach it, less their soft rim
 MARK_DUST = 0.01  # in a line of writing, a mark with less than this share of the largest mark's ink is dust
 
 
@@ -99,10 +100,14 @@ def _picture_ink(gray: np.ndarray, select: Callable[[np.ndarray, np.ndarray, boo
     # Bright outliers are ink only when they are stroke-thin (a sticky note on a desk is paper) and
     # the paper is not plainly light (the inside of a bold 0 filling a small scan is paper).
     light_ink = _light_ink(gray)
-    if light_ink is None and _light_border_share(gray, _otsu(gray)) <= DARK_BORDER:
+    threshold = _otsu(gray)
+    dark_border = _light_border_share(gray, threshold) <= DARK_BORDER
+    if dark_border and (light_ink is None or _reaches_every_side(gray > threshold, margin=0, pixels=RIM)):
         # Outliers both ways inside a plainly dark border: bold strokes on a canvas (a sheet on a desk
         # shows light outliers alone, or reaches the border). The canvas between them is no stroke to
-        # measure: it is narrow only in the strokes' bends.
+        # measure: it is narrow only in the strokes' bends. And light marks touching a plainly dark
+        # border on every side: a canvas cut out to its white strokes, however bold (a note or a sheet
+        # on a desk lies inside the picture, with desk all round it, or covers more of its border).
         light = 255 - gray
         return _read_ink(light, select, _stroke_width(light))
     if light_ink and not _paper_is_light(gray):
@@ -180,8 +185,7 @@ def _cropped_to_ink(mask: np.ndarray, stroke_width: float) -> bool:
     canvas. Its strokes run to all four borders, where a photo's border holds paper or, where ink reaches
     it, a desk or an edge: marks lying wholly in the picture's outer band, or covering its border."""
     def reaches_every_side(ink: np.ndarray) -> bool:
-        rows, columns = (max(1, int(TIGHT_REACH * stroke_width), int(TIGHT_MARGIN * side)) for side in ink.shape)
-        return all(side.any() for side in (ink[:rows], ink[-rows:], ink[:, :columns], ink[:, -columns:]))
+        return _reaches_every_side(ink, stroke_width)
 
     if not reaches_every_side(mask):
         return False
@@ -200,6 +204,12 @@ def _cropped_to_ink(mask: np.ndarray, stroke_width: float) -> bool:
     beside = cv2.dilate(writing.astype(np.uint8), np.ones((_odd(2 * TIGHT_REACH * stroke_width + 1),) * 2, np.uint8))
     pieces = np.bincount(labels[beside.astype(bool)], minlength=count)[1:] > 0
     return reaches_every_side(_labelled(labels, count, np.nonzero(~in_band | pieces)[0] + 1))
+
+
+def _reaches_every_side(ink: np.ndarray, stroke_width: float = 0.0, margin: float = TIGHT_MARGIN, pixels: int = 1) -> bool:
+    """Whether ink comes within a stroke width, `margin` of the side or `pixels` of all four borders."""
+    rows, columns = (max(pixels, int(TIGHT_REACH * stroke_width), int(margin * side)) for side in ink.shape)
+    return all(side.any() for side in (ink[:rows], ink[-rows:], ink[:, :columns], ink[:, -columns:]))
 
 
 def _working_size(gray: np.ndarray) -> np.ndarray:
