@@ -161,6 +161,22 @@ def test_ink_lying_along_the_border_is_an_edge_but_a_stroke_running_off_the_pict
     assert by_left == {19: True, 104: False, 54: False}, by_left  # boxes of the marks grown by a pixel
 
 
+def read_as_drawn(pendigits_file, brush: int, margin: int, dark_on_white: bool) -> int:
+    """How many of 40 held-out pen digits, rendered at `brush`, cropped to their ink plus `margin` px of
+    canvas and shown white on black (or dark on white), read like the drawing (see difference)."""
+    digits = [d for d in pendigits.load(pendigits_file) if d.writer in pendigits.EVAL_WRITERS][::25][:40]
+    read = 0
+    for digit in digits:
+        ink = rasterize(digit.fitted(280), brush, 280)
+        ys, xs = np.nonzero(ink > 8)
+        crop = np.pad(ink[ys.min():ys.max() + 1, xs.min():xs.max() + 1], margin)
+        try:
+            read += difference(255 - crop if dark_on_white else crop, crop) < 6.0
+        except SeveralDigitsError:
+            pass
+    return read
+
+
 @pytest.mark.parametrize("brush, least", [(12, 33), (25, 26)])
 def test_a_white_digit_on_a_dark_canvas_cropped_close_is_light_ink(pendigits_file, brush, least):
     """A canvas export, white on black, 20 px of canvas round a digit ~200 px tall. Its border is the
@@ -169,16 +185,7 @@ def test_a_white_digit_on_a_dark_canvas_cropped_close_is_light_ink(pendigits_fil
     ten times and more). Bold strokes (25 px) leave strong outliers on both sides of the paper window;
     a plainly dark border then makes them light ink. Read as drawn, of 40: 12 px 21 -> 32 -> 36,
     25 px 1 -> 29 (the rest mostly refused as several marks)."""
-    digits = [d for d in pendigits.load(pendigits_file) if d.writer in pendigits.EVAL_WRITERS][::25][:40]
-    read = 0
-    for digit in digits:
-        ink = rasterize(digit.fitted(280), brush, 280)
-        ys, xs = np.nonzero(ink > 8)
-        crop = np.pad(ink[ys.min():ys.max() + 1, xs.min():xs.max() + 1], 20)
-        try:
-            read += difference(crop, crop) < 6.0
-        except SeveralDigitsError:
-            pass
+    read = read_as_drawn(pendigits_file, brush, margin=20, dark_on_white=False)
     assert read >= least, read
 
 
@@ -188,16 +195,7 @@ def test_a_digit_cut_out_to_its_edges_reads_like_the_drawing(pendigits_file, bru
     are no paper edges, bands or ruled lines to remove (the reading had dropped the 7's bar, the 4's arm
     and bold loops: 86.7% right at 12 px and 66.3% at 25 px of 300 held-out digits; now 99.3% and 94.7%).
     Of these 40, read as drawn: 12 px 31 -> 39, 25 px 11 -> 30."""
-    digits = [d for d in pendigits.load(pendigits_file) if d.writer in pendigits.EVAL_WRITERS][::25][:40]
-    read = 0
-    for digit in digits:
-        ink = rasterize(digit.fitted(280), brush, 280)
-        ys, xs = np.nonzero(ink > 8)
-        crop = ink[ys.min():ys.max() + 1, xs.min():xs.max() + 1]
-        try:
-            read += difference(255 - crop, crop) < 6.0
-        except SeveralDigitsError:
-            pass
+    read = read_as_drawn(pendigits_file, brush, margin=0, dark_on_white=True)
     assert read >= least, read
 
 
@@ -234,14 +232,5 @@ def test_a_white_digit_cut_out_of_a_dark_canvas_to_its_edges_is_light_ink(pendig
     touching a plainly dark border on every side are strokes cut off by it (a note or a sheet lies
     inside, with desk all round). Of 40, read as drawn: 12 px 27 -> 35 (the cut-out rule) -> 39,
     25 px 11 -> 28 -> 30."""
-    digits = [d for d in pendigits.load(pendigits_file) if d.writer in pendigits.EVAL_WRITERS][::25][:40]
-    read = 0
-    for digit in digits:
-        ink = rasterize(digit.fitted(280), brush, 280)
-        ys, xs = np.nonzero(ink > 8)
-        crop = ink[ys.min():ys.max() + 1, xs.min():xs.max() + 1]
-        try:
-            read += difference(crop, crop) < 6.0
-        except SeveralDigitsError:
-            pass
+    read = read_as_drawn(pendigits_file, brush, margin=0, dark_on_white=False)
     assert read >= least, read
