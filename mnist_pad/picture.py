@@ -184,10 +184,7 @@ def _cropped_to_ink(mask: np.ndarray, stroke_width: float) -> bool:
     """Whether the picture is cropped to its writing, with no margin of paper: a cut-out of a scan or a
     canvas. Its strokes run to all four borders, where a photo's border holds paper or, where ink reaches
     it, a desk or an edge: marks lying wholly in the picture's outer band, or covering its border."""
-    def reaches_every_side(ink: np.ndarray) -> bool:
-        return _reaches_every_side(ink, stroke_width)
-
-    if not reaches_every_side(mask):
+    if not _reaches_every_side(mask, stroke_width):
         return False
     if min(mask.shape) <= TIGHT_NARROW * stroke_width:  # a stroke or two wide: a 1, which fills its border
         return True
@@ -203,7 +200,7 @@ def _cropped_to_ink(mask: np.ndarray, stroke_width: float) -> bool:
     writing = _labelled(labels, count, np.nonzero(~in_band)[0] + 1)
     beside = cv2.dilate(writing.astype(np.uint8), np.ones((_odd(2 * TIGHT_REACH * stroke_width + 1),) * 2, np.uint8))
     pieces = np.bincount(labels[beside.astype(bool)], minlength=count)[1:] > 0
-    return reaches_every_side(_labelled(labels, count, np.nonzero(~in_band | pieces)[0] + 1))
+    return _reaches_every_side(_labelled(labels, count, np.nonzero(~in_band | pieces)[0] + 1), stroke_width)
 
 
 def _reaches_every_side(ink: np.ndarray, stroke_width: float = 0.0, margin: float = TIGHT_MARGIN, pixels: int = 1) -> bool:
@@ -294,12 +291,11 @@ def _thin_lines(mask: np.ndarray, thinner_than: float = THIN_LINE + 1, outside_i
     binary = mask.astype(np.uint8)
     thin = np.zeros(mask.shape, bool)
     size = max(2, int(np.ceil(thinner_than)))
+    border = {"borderType": cv2.BORDER_CONSTANT, "borderValue": 0} if outside_is_paper else {}
     for axis, across in ((1, (size, 1)), (0, (1, size))):
         lines = _straight_runs(binary, max(3, int(LINE_SPAN * mask.shape[axis])), axis)
         if lines is not None:
-            thick = (cv2.morphologyEx(lines, cv2.MORPH_OPEN, np.ones(across, np.uint8), borderType=cv2.BORDER_CONSTANT,
-                                      borderValue=0) if outside_is_paper
-                     else cv2.morphologyEx(lines, cv2.MORPH_OPEN, np.ones(across, np.uint8)))
+            thick = cv2.morphologyEx(lines, cv2.MORPH_OPEN, np.ones(across, np.uint8), **border)
             thin |= (lines > thick)
     return thin
 
