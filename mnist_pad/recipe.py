@@ -19,6 +19,12 @@ def finetune_budget_s(card: dict) -> int:
     return FINETUNE_BUDGET_S * max(1, len(members) if isinstance(members, list) else 1)
 
 
+def member_recipes(recipe: dict) -> list[dict]:
+    """The recipes of a combined model's networks (training/combine.py) from its recipe; [] for one network."""
+    members = recipe.get("members") if isinstance(recipe, dict) else None
+    return [member for member in members if isinstance(member, dict)] if isinstance(members, list) else []
+
+
 @dataclass(frozen=True)
 class Recipe:
     """What to train and how; None means "the CLI's default" (see training/train.py)."""

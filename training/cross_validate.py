@@ -28,6 +28,7 @@ from typing import Callable
 import numpy as np
 
 from mnist_pad import checkpoint, confidence, engine, figures as keys, pendigits
+from mnist_pad.recipe import member_recipes
 from mnist_pad.recognizer import Recognizer
 
 from . import cache, combine, data, export
@@ -143,8 +144,7 @@ def _train_fold(options: list[str], writers: frozenset[int], path: Path, data_di
 
 def _members(card: dict) -> list[dict]:
     """A combined model's member cards (their recipes), or [] for a model trained as one."""
-    members = (card.get("recipe") or {}).get("members")
-    return [{"recipe": m} for m in members if isinstance(m, dict)] if isinstance(members, list) else []
+    return [{"recipe": recipe} for recipe in member_recipes(card.get("recipe") or {})]
 
 
 def out_of_fold_logits(recognizer: Recognizer, pen_file: os.PathLike | str, data_dir: str, folds_dir: Path,

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
 )
 
 from .. import model_store, paths
-from ..recipe import FINETUNE_BUDGET_S, Recipe, finetune_budget_s
+from ..recipe import Recipe, finetune_budget_s
 from .retrain_result import ResultTable
 from .settings import Keys, settings
 from .training_process import TRAINING_PROGRAM, TrainingRun, training_command
@@ -94,8 +94,7 @@ class RetrainDialog(QDialog):
         self.start_button.setDefault(True)
         self.finetune_button = QPushButton("Quick fine-tune on my drawings")
         self.finetune_button.setObjectName("retrainFinetune")
-        self.finetune_button.setToolTip(f"About {FINETUNE_BUDGET_S} seconds: the model in use, taught your corrections "
-                                        "while it keeps practising on the original data")
+        self.finetune_button.setToolTip(_finetune_tip({}))
         self.cancel_button = QPushButton("Cancel training")
         self.cancel_button.setObjectName("retrainCancel")
         self.cancel_button.setEnabled(False)
@@ -156,8 +155,7 @@ class RetrainDialog(QDialog):
     def set_current_model(self, name: str, path: str, card: dict) -> None:
         """The model in use now: fine-tuning starts from it, results are compared with it."""
         self._current_name, self._current_path, self._current_card = name, path, dict(card or {})
-        self.finetune_button.setToolTip(f"About {finetune_budget_s(self._current_card)} seconds: the model in use, taught "
-                                        "your corrections while it keeps practising on the original data")
+        self.finetune_button.setToolTip(_finetune_tip(self._current_card))
         self._sync_enabled()
 
     def set_corrections_count(self, count: int) -> None:
@@ -289,3 +287,9 @@ class RetrainDialog(QDialog):
     def _say(self, text: str, error: bool = False) -> None:
         self.status.setStyleSheet("color: #b00020;" if error else "")
         self.status.setText(text)
+
+
+def _finetune_tip(card: dict) -> str:
+    """The quick fine-tune button's tooltip for the model of this card (its time budget)."""
+    return (f"About {finetune_budget_s(card)} seconds: the model in use, taught your corrections "
+            "while it keeps practising on the original data")

@@ -7,6 +7,7 @@ from typing import Any
 
 from .. import __version__, figures as keys
 from ..preprocess import PREPROCESS_VERSION
+from ..recipe import member_recipes
 from .worker import ModelInfo
 
 
@@ -66,7 +67,7 @@ def model_card_rows(info: ModelInfo) -> list[tuple[str, str]]:
     rows += [("Architecture", str(card.get("arch", ""))), ("Trained on", "\n".join(map(str, card.get("training_data", []))))]
     if recipe:
         rows.append(("Training", _recipe_text(recipe)))
-    for number, member in enumerate(_members(recipe), start=1):  # a combined model: each network's own recipe
+    for number, member in enumerate(member_recipes(recipe), start=1):  # a combined model: each network's own recipe
         rows.append((f"Network {number}", _recipe_text(member)))
     rows.append(("Trained with", str(card.get("trained_on", ""))))
     rows += [("Date", str(card.get("date", "")).replace("T", " ")[:16]), ("Preprocessing", f"v{card.get('preprocess_version', '?')}"),
@@ -79,20 +80,14 @@ def model_card_rows(info: ModelInfo) -> list[tuple[str, str]]:
 def model_card_commands(info: ModelInfo) -> str:
     """The commands that reproduce the model and its figures, one per line."""
     recipe = info.card.get("recipe") if isinstance(info.card.get("recipe"), dict) else {}
-    members = [member.get("command") for member in _members(recipe)]  # a combined model: its networks first
+    members = [member.get("command") for member in member_recipes(recipe)]  # a combined model: its networks first
     return "\n".join(str(c) for c in (*members, recipe.get("command"), info.card.get("figures_command")) if c)
-
-
-def _members(recipe: dict) -> list[dict]:
-    """The recipes of a combined model's networks (training/combine.py); [] for one network."""
-    members = recipe.get("members")
-    return [member for member in members if isinstance(member, dict)] if isinstance(members, list) else []
 
 
 def _recipe_text(recipe: dict) -> str:
     """A recipe's settings in words ("seed 0, epochs 40, ..."); its command has a box of its own."""
-    if _members(recipe):
-        return f"the average of {len(_members(recipe))} networks trained apart (below), seed {recipe.get('seed')}"
+    if members := member_recipes(recipe):
+        return f"the average of {len(members)} networks trained apart (below), seed {recipe.get('seed')}"
     return ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in recipe.items()
                      if k not in ("command", "options") and v is not None)
 
