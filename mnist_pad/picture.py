@@ -6,9 +6,10 @@ paper, ruled lines, paper edges and specks are all common. The steps:
 1. polarity: the paper is what a large median filter sees (ink is a minority in any window),
    so ink is whichever side of it holds the strong outliers, if they are stroke-thin (a sticky
    note on a dark desk is a bright outlier, but paper: light "strokes" more than four times as wide
-   as the dark ones) and the paper is not plainly light (the border mostly light, or, if the border
-   is split, most pixels: the inside of a bold 0 filling a small scan looks like light strokes);
-   light ink is inverted to dark;
+   as the dark ones, their runs spanning their extent) and the paper is not plainly light (the border
+   mostly light, or, if the border is split, most pixels: the inside of a bold 0 filling a small scan
+   looks like light strokes); inside a plainly dark border, light marks that are a minority of the
+   picture are ink even with no outliers (strokes as bold as the window); light ink is inverted to dark;
 2. stroke width: the typical run length of a first, coarse ink mask, on its darkest marks
    (relative to the paper) only, so a fold's fainter band is not measured as a stroke;
 3. paper: a morphological closing a few stroke widths wide (it erases every stroke but follows
@@ -42,7 +43,9 @@ SLAB_FLATNESS = 0.8  # when it is no thicker than this share of the stroke width
 BORDER_DECIDES = 0.1  # a border this much more light than dark (or dark than light) tells the paper's side
 BOTH_WAYS = 0.8  # light outliers this strong beside the dark ones: bold light strokes, or a sheet on a desk
 DARK_BORDER = 0.05  # ...told apart by the border: a canvas's is all dark, a sheet reaches it (7-39% light)
-LIGHT_STROKES = 4  # light "strokes" up to this many times as wide as the dark ones are ink (a note is wider)
+LIGHT_MINORITY = 0.5  # inside a dark border, light under this share of the picture is strokes, not a sheet
+LIGHT_STROKES = 4  # light "strokes" up to this many times as wide as the dark ones are ink (a note is wider),
+STROKE_EXTENT = 0.3  # and so are wider ones whose runs are this short beside their extent (a note's span it)
 HUG_SHARE = 0.5  # ink lying along the border for this share of its longer side is a desk's wedge or an edge
 MARK_AREA = 80  # pixels: a mark smaller than this is no writing to measure strokes on
 MARK_SHARE = 0.1  # ... nor one under this share of the largest mark
@@ -102,18 +105,22 @@ def _picture_ink(gray: np.ndarray, select: Callable[[np.ndarray, np.ndarray, boo
     light_ink = _light_ink(gray)
     threshold = _otsu(gray)
     dark_border = _light_border_share(gray, threshold) <= DARK_BORDER
-    if dark_border and (light_ink is None or _reaches_every_side(gray > threshold, margin=0, pixels=RIM)):
+    if dark_border and (light_ink is None or _reaches_every_side(gray > threshold, margin=0, pixels=RIM)
+                        or light_ink is False and (_sample(gray) > threshold).mean() < LIGHT_MINORITY):
         # Outliers both ways inside a plainly dark border: bold strokes on a canvas (a sheet on a desk
         # shows light outliers alone, or reaches the border). The canvas between them is no stroke to
         # measure: it is narrow only in the strokes' bends. And light marks touching a plainly dark
         # border on every side: a canvas cut out to its white strokes, however bold (a note or a sheet
-        # on a desk lies inside the picture, with desk all round it, or covers more of its border).
+        # on a desk lies inside the picture, with desk all round it, or covers more of its border). And
+        # no light outliers but light a minority inside it: strokes as bold as the median's window, that
+        # it took for paper (a bold 0 filling a small canvas); a sheet on a desk is most of the picture.
         light = 255 - gray
         return _read_ink(light, select, _stroke_width(light))
     if light_ink and not _paper_is_light(gray):
         light = 255 - gray
-        light_width, dark_width = _stroke_width(light), _stroke_width(gray)
-        if light_width <= LIGHT_STROKES * dark_width:
+        light_marks = _writing_marks(light)
+        light_width, dark_width = _median_run(light_marks), _stroke_width(gray)
+        if light_width <= LIGHT_STROKES * dark_width or _stroke_like(light_marks, light_width):
             return _read_ink(light, select, light_width)
         return _read_ink(gray, select, dark_width)
     return _read_ink(gray, select, _stroke_width(gray))
@@ -130,6 +137,14 @@ def _light_ink(gray: np.ndarray) -> bool | None:
     if lighter > max(darker, 24):  # noise alone is no light ink: blank paper stays paper
         return True
     return None if darker > 24 and lighter >= BOTH_WAYS * darker else False
+
+
+def _stroke_like(marks: np.ndarray, width: float) -> bool:
+    """Whether marks with runs this wide are strokes: their runs are short beside their extent. A note or
+    a sheet on a desk is a filled shape, its runs spanning most of it (at least 0.36 of its longer side in
+    rendered photos); a white digit on a dark canvas is strokes (at most 0.23 in MNIST's test digits)."""
+    _, _, width_px, height_px = cv2.boundingRect(marks.astype(np.uint8))
+    return width <= STROKE_EXTENT * max(width_px, height_px)
 
 
 def _paper_is_light(gray: np.ndarray) -> bool:
@@ -249,6 +264,18 @@ def _odd(value: float) -> int:
 
 def _stroke_width(dark_ink: np.ndarray) -> float:
     """Typical stroke width in pixels: the median length of ink runs across rows and columns."""
+    return _median_run(_writing_marks(dark_ink))
+
+
+def _median_run(mask: np.ndarray) -> float:
+    """The median length of a mask's runs across rows and columns (3 when it is empty)."""
+    runs = np.concatenate([_run_lengths(mask), _run_lengths(mask.T)])
+    return float(np.median(runs)) if runs.size else 3.0
+
+
+def _writing_marks(dark_ink: np.ndarray) -> np.ndarray:
+    """A first, coarse mask of the writing's strokes, to measure them on: the darkest marks relative to
+    the paper, less ruled lines, printed boxes, a desk and its grain."""
     size = _odd(min(dark_ink.shape) / 4)
     coarse = cv2.morphologyEx(dark_ink, cv2.MORPH_BLACKHAT, np.ones((size, size), np.uint8))
     _, mask = cv2.threshold(coarse, 0, 1, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
@@ -257,9 +284,7 @@ def _stroke_width(dark_ink: np.ndarray) -> float:
         relative = coarse / np.maximum(paper, 16.0)
         mask[relative < STRONG * np.percentile(relative[mask > 0], 95)] = 0
     mask[_thin_lines(mask) | _frames(mask)] = 0  # ruled lines and printed boxes are no writing: not counted
-    mask = _marks_to_measure(mask)  # a desk around a note or beyond the sheet is no stroke either, nor its grain
-    runs = np.concatenate([_run_lengths(mask), _run_lengths(mask.T)])
-    return float(np.median(runs)) if runs.size else 3.0
+    return _marks_to_measure(mask)  # a desk around a note or beyond the sheet is no stroke either, nor its grain
 
 
 def _touch_border(boxes: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
