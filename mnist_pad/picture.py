@@ -9,7 +9,8 @@ paper, ruled lines, paper edges and specks are all common. The steps:
    as the dark ones, their runs spanning their extent) and the paper is not plainly light (the border
    mostly light, or, if the border is split, most pixels: the inside of a bold 0 filling a small scan
    looks like light strokes); inside a plainly dark border, light marks that are a minority of the
-   picture are ink even with no outliers (strokes as bold as the window); light ink is inverted to dark;
+   picture are ink even with no outliers (strokes as bold as the window), and so are those of a picture
+   cut out to them (dark corners, light a minority reaching every side); light ink is inverted to dark;
 2. stroke width: the typical run length of a first, coarse ink mask, on its darkest marks
    (relative to the paper) only, so a fold's fainter band is not measured as a stroke;
 3. paper: a morphological closing a few stroke widths wide (it erases every stroke but follows
@@ -30,6 +31,7 @@ import numpy as np
 MAX_SIDE = 640  # larger photos are shrunk first: a digit needs far fewer pixels, and it is faster
 SAMPLE_ABOVE = 200_000  # pixels: larger images' percentiles are taken on every other row and column
 MIN_SIDE = 64  # tiny scans are enlarged first, so the filters have room (to_mnist's box rules still apply)
+WINDOW = 0.25  # the paper is the median over this share of the picture's shorter side (polarity)
 MIN_CONTRAST = 0.12  # ink must be this much darker than the paper under it (share of the paper's value)
 STRONG = 0.7  # strokes are measured on marks at least this dark (share of the darkest's, relative to the paper)
 BAND_WIDTH = 0.8  # fainter ink this many stroke widths thick is a band across the paper, not writing,
@@ -103,17 +105,7 @@ def _picture_ink(gray: np.ndarray, select: Callable[[np.ndarray, np.ndarray, boo
     # Bright outliers are ink only when they are stroke-thin (a sticky note on a desk is paper) and
     # the paper is not plainly light (the inside of a bold 0 filling a small scan is paper).
     light_ink = _light_ink(gray)
-    threshold = _otsu(gray)
-    dark_border = _light_border_share(gray, threshold) <= DARK_BORDER
-    if dark_border and (light_ink is None or _reaches_every_side(gray > threshold, margin=0, pixels=RIM)
-                        or light_ink is False and (_sample(gray) > threshold).mean() < LIGHT_MINORITY):
-        # Outliers both ways inside a plainly dark border: bold strokes on a canvas (a sheet on a desk
-        # shows light outliers alone, or reaches the border). The canvas between them is no stroke to
-        # measure: it is narrow only in the strokes' bends. And light marks touching a plainly dark
-        # border on every side: a canvas cut out to its white strokes, however bold (a note or a sheet
-        # on a desk lies inside the picture, with desk all round it, or covers more of its border). And
-        # no light outliers but light a minority inside it: strokes as bold as the median's window, that
-        # it took for paper (a bold 0 filling a small canvas); a sheet on a desk is most of the picture.
+    if _light_strokes_on_a_canvas(gray, light_ink):
         light = 255 - gray
         return _read_ink(light, select, _stroke_width(light))
     if light_ink and not _paper_is_light(gray):
@@ -126,17 +118,48 @@ def _picture_ink(gray: np.ndarray, select: Callable[[np.ndarray, np.ndarray, boo
     return _read_ink(gray, select, _stroke_width(gray))
 
 
-def _light_ink(gray: np.ndarray) -> bool | None:
+def _light_strokes_on_a_canvas(gray: np.ndarray, light_ink: bool | None) -> bool:
+    """Whether the light marks are strokes on a dark canvas, whatever the outliers say (`light_ink`)."""
+    threshold = _otsu(gray)
+    light = gray > threshold
+    dark_border = _light_border_share(gray, threshold) <= DARK_BORDER
+    if dark_border and (light_ink is None or _reaches_every_side(light, margin=0, pixels=RIM)):
+        # Outliers both ways inside a plainly dark border: bold strokes on a canvas (a sheet on a desk
+        # shows light outliers alone, or reaches the border). The canvas between them is no stroke to
+        # measure: it is narrow only in the strokes' bends. And light marks touching a plainly dark
+        # border on every side: a canvas cut out to its white strokes, however bold (a note or a sheet
+        # on a desk lies inside the picture, with desk all round it, or covers more of its border).
+        return True
+    # Light a minority, and either no light outliers inside a plainly dark border (strokes as bold as the
+    # median's window, which it took for paper: a bold 0 filling a small canvas) or reaching every side
+    # from dark corners (a canvas cut out to bold strokes that cover more of its border; a stroke's end is
+    # round). Then the light is ink if a median window twice as wide, which sees the canvas, finds light
+    # outliers: a sheet on a desk is most of the picture, and a flash's dark corners leave a light disc
+    # with the dark ink in it.
+    if float((_sample(gray) > threshold).mean()) >= LIGHT_MINORITY:
+        return False
+    if not (dark_border and light_ink is False or _dark_corners(light) and _reaches_every_side(light)):
+        return False
+    return _light_ink(gray, window=2 * WINDOW) is not False
+
+
+def _light_ink(gray: np.ndarray, window: float = WINDOW) -> bool | None:
     """Whether the ink is lighter than the paper (a screen, a board, a white-on-black export); None
-    when both sides hold strong outliers (bold strokes as wide as the window, or a sheet on a desk)."""
+    when both sides hold strong outliers (bold strokes as wide as the window, or a sheet on a desk).
+    The paper is the median over a `window` share of the picture's shorter side."""
     # A median window wider than strokes is paper whatever the polarity, and keeps shadow edges;
     # ink is whichever side of it holds the strong outliers.
-    paper = cv2.medianBlur(gray, min(_odd(min(gray.shape) / 4), 255))
+    paper = cv2.medianBlur(gray, min(_odd(min(gray.shape) * window), 255))
     residual = gray.astype(np.int16) - paper
     lighter, darker = _integer_percentiles(_sample(residual), [99.5, 0.5], -255) * [1, -1]
     if lighter > max(darker, 24):  # noise alone is no light ink: blank paper stays paper
         return True
     return None if darker > 24 and lighter >= BOTH_WAYS * darker else False
+
+
+def _dark_corners(light: np.ndarray) -> bool:
+    """Whether all four corners of the picture are mostly dark (RIM x RIM pixels each)."""
+    return all(corner.mean() < 0.5 for corner in (light[:RIM, :RIM], light[:RIM, -RIM:], light[-RIM:, :RIM], light[-RIM:, -RIM:]))
 
 
 def _stroke_like(marks: np.ndarray, width: float) -> bool:
