@@ -5,7 +5,8 @@
 Each number takes `length` pen-drawn digits of one held-out writer (mnist_pad.pendigits.EVAL_WRITERS,
 never trained on), scales them to a common height with a little jitter, and places them left to right
 with realistic gaps (some digits overlap their neighbour), baseline wobble and, in some numbers, a
-decimal point. Every number is read by Recognizer.read_number at each brush width.
+decimal point. Every number is read by Recognizer.read_number at each brush width; with --pictures,
+also as a picture of it (rendered dark on white) by Recognizer.read_picture_number.
 """
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ import numpy as np
 
 from mnist_pad import paths, pendigits
 from mnist_pad.numbers import UNSURE_MARK
-from mnist_pad.raster import CANVAS_SIZE
+from mnist_pad.raster import CANVAS_SIZE, rasterize
 from mnist_pad.recognizer import Recognizer
 
 from .evaluate import heldout_pen_digits
@@ -90,10 +91,18 @@ def make_numbers(digits: list[pendigits.PenDigit], count: int, length: int, seed
     return samples
 
 
-def score(recognizer: Recognizer, samples: list[NumberSample], width: float) -> dict[str, float]:
-    """Whole-number, digit-level and grouping accuracy at one brush width."""
-    numbers = digits = digits_right = grouped = unsure = 0
+def picture_of(sample: NumberSample, width: float) -> np.ndarray:
+    """The number as a picture: its strokes rendered at this brush width, dark on white."""
+    canvas_width, canvas_height = sample.canvas_size
+    return 255 - rasterize(sample.strokes, width, max(sample.canvas_size))[:canvas_height, :canvas_width]
+
+
+def score(recognizer: Recognizer, samples: list[NumberSample], width: float, pictures: bool = False) -> dict[str, float]:
+    """Whole-number, digit-level and grouping accuracy at one brush width (and read from pictures)."""
+    numbers = digits = digits_right = grouped = unsure = from_pictures = 0
     for sample in samples:
+        if pictures:
+            from_pictures += recognizer.read_picture_number(picture_of(sample, width)).best_guess == sample.text
         reading = recognizer.read_number(sample.strokes, width, sample.canvas_size)
         numbers += reading.best_guess == sample.text
         truth = sample.text.replace(".", "")
@@ -104,13 +113,17 @@ def score(recognizer: Recognizer, samples: list[NumberSample], width: float) -> 
         grouped += tuple(d.strokes for d in reading.digits) == sample.digit_strokes
         unsure += UNSURE_MARK in reading.text
     total = max(1, len(samples))
-    return {"number_accuracy": numbers / total, "digit_accuracy": digits_right / max(1, digits),
-            "grouping_accuracy": grouped / total, "marked_unsure": unsure / total}
+    figures = {"number_accuracy": numbers / total, "digit_accuracy": digits_right / max(1, digits),
+               "grouping_accuracy": grouped / total, "marked_unsure": unsure / total}
+    if pictures:
+        figures["picture_number_accuracy"] = from_pictures / total
+    return figures
 
 
-def evaluate(recognizer: Recognizer, samples: list[NumberSample], widths=BRUSH_WIDTHS) -> dict[float, dict[str, float]]:
+def evaluate(recognizer: Recognizer, samples: list[NumberSample], widths=BRUSH_WIDTHS,
+             pictures: bool = False) -> dict[float, dict[str, float]]:
     """The scores at each brush width."""
-    return {float(width): score(recognizer, samples, float(width)) for width in widths}
+    return {float(width): score(recognizer, samples, float(width), pictures) for width in widths}
 
 
 def format_table(name: str, samples: list[NumberSample], results: dict[float, dict[str, float]]) -> str:
@@ -122,8 +135,10 @@ def format_table(name: str, samples: list[NumberSample], results: dict[float, di
              f"(held-out writers {writers}; {with_point} with a decimal point), digits ~{DIGIT_HEIGHT:.0f} px tall",
              "    brush width     " + "  ".join(f"{w:>7g}" for w in results)]
     for key, label in (("number_accuracy", "whole number"), ("digit_accuracy", "digits"),
-                       ("grouping_accuracy", "grouping"), ("marked_unsure", "marked '?'")):
-        lines.append(f"    {label:15} " + "  ".join(f"{r[key]:7.2%}" for r in results.values()))
+                       ("grouping_accuracy", "grouping"), ("marked_unsure", "marked '?'"),
+                       ("picture_number_accuracy", "as a picture")):
+        if all(key in r for r in results.values()):
+            lines.append(f"    {label:15} " + "  ".join(f"{r[key]:7.2%}" for r in results.values()))
     return "\n".join(lines)
 
 
@@ -139,6 +154,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--length", type=int, default=4, help="digits per number (default 4)")
     parser.add_argument("--widths", default=",".join(map(str, BRUSH_WIDTHS)), help="brush widths, comma-separated")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--pictures", action="store_true",
+                        help="also read each number from a picture of it (whole numbers right)")
     parser.add_argument("--json", action="store_true", help="print the figures as one JSON object")
     parser.add_argument("--low-priority", action="store_true", help="run at a lower CPU priority")
     args = parser.parse_args(argv)
@@ -153,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
     except (ValueError, OSError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    results = evaluate(recognizer, samples, widths)
+    results = evaluate(recognizer, samples, widths, args.pictures)
     if args.json:
         print(json.dumps({"model": recognizer.name, "source": recognizer.source, "count": len(samples),
                           "length": args.length, "results": {str(w): r for w, r in results.items()}}))
