@@ -3,8 +3,8 @@
 The same rules as for strokes (mnist_pad.numbers): small low blobs are separators, blobs whose
 horizontal extents mostly overlap are one digit (a 5 whose bar does not touch its body), blobs much
 shorter than the line join a neighbour. Each digit's ink alone goes through to_mnist, then all
-digits through the model in one batch. Digits written touching are one blob: a digit much wider
-than the line is tall is cut at its thinnest column when the model reads both halves more surely.
+digits through the model in one batch. Digits written touching are one blob: a digit wider than
+the line is tall is cut at one of its thin columns when the model reads both halves more surely.
 """
 from __future__ import annotations
 

@@ -45,7 +45,7 @@ SLAB_FLATNESS = 0.8  # when it is no thicker than this share of the stroke width
 BORDER_DECIDES = 0.1  # a border this much more light than dark (or dark than light) tells the paper's side
 BOTH_WAYS = 0.8  # light outliers this strong beside the dark ones: bold light strokes, or a sheet on a desk
 DARK_BORDER = 0.05  # ...told apart by the border: a canvas's is all dark, a sheet reaches it (7-39% light)
-LIGHT_MINORITY = 0.5  # inside a dark border, light under this share of the picture is strokes, not a sheet
+LIGHT_MINORITY = 0.5  # light under this share of a dark-edged picture may be strokes (a sheet is most of it)
 LIGHT_STROKES = 4  # light "strokes" up to this many times as wide as the dark ones are ink (a note is wider),
 STROKE_EXTENT = 0.3  # and so are wider ones whose runs are this short beside their extent (a note's span it)
 HUG_SHARE = 0.5  # ink lying along the border for this share of its longer side is a desk's wedge or an edge
@@ -159,7 +159,8 @@ def _light_ink(gray: np.ndarray, window: float = WINDOW) -> bool | None:
 
 def _dark_corners(light: np.ndarray) -> bool:
     """Whether all four corners of the picture are mostly dark (RIM x RIM pixels each)."""
-    return all(corner.mean() < 0.5 for corner in (light[:RIM, :RIM], light[:RIM, -RIM:], light[-RIM:, :RIM], light[-RIM:, -RIM:]))
+    corners = (light[:RIM, :RIM], light[:RIM, -RIM:], light[-RIM:, :RIM], light[-RIM:, -RIM:])
+    return all(corner.mean() < 0.5 for corner in corners)
 
 
 def _stroke_like(marks: np.ndarray, width: float) -> bool:
