@@ -13,9 +13,9 @@ from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QStyle, QVBoxLay
 
 from .. import paths
 from ..morphometry import ReferenceError, reference
-from .canvas import CANVAS_SIZE
 from .settings import Keys, settings
-from .why_views import MnistLikeness, StrokeEffects, WhyMap, heat_image
+from .qimages import rgba_image
+from .why_views import MnistLikeness, StrokeEffects, WhyMap
 
 COMPARE_DEFAULT = "plain"  # the tutorial model: its curves show the lesson a robust model hides
 SHOW_WHY_KEY = "Ctrl+E"
@@ -159,7 +159,7 @@ class Why(QObject):
             return  # older than the one shown, the views were closed, or the drawing is gone or changed
         why = explanation.attribution
         self.why_map.set_map(self.window.preview.image, why.heat)
-        canvas.set_overlay(heat_image(why.on_canvas(CANVAS_SIZE)))
+        canvas.set_overlay(rgba_image(explanation.canvas_overlay))
         self.effects.set_effects(explanation.stroke_effects, why.digit)
         if self.likeness is not None:
             self.likeness.set_measures(explanation.morphometry)
