@@ -105,10 +105,11 @@ def _picture_ink(gray: np.ndarray, select: Callable[[np.ndarray, np.ndarray, boo
     # Bright outliers are ink only when they are stroke-thin (a sticky note on a desk is paper) and
     # the paper is not plainly light (the inside of a bold 0 filling a small scan is paper).
     light_ink = _light_ink(gray)
-    if _light_strokes_on_a_canvas(gray, light_ink):
+    threshold = _otsu(gray)  # Otsu's split of the grey levels, for the border's and the picture's light share
+    if _light_strokes_on_a_canvas(gray, threshold, light_ink):
         light = 255 - gray
         return _read_ink(light, select, _stroke_width(light))
-    if light_ink and not _paper_is_light(gray):
+    if light_ink and not _paper_is_light(gray, threshold):
         light = 255 - gray
         light_marks = _writing_marks(light)
         light_width, dark_width = _median_run(light_marks), _stroke_width(gray)
@@ -118,9 +119,9 @@ def _picture_ink(gray: np.ndarray, select: Callable[[np.ndarray, np.ndarray, boo
     return _read_ink(gray, select, _stroke_width(gray))
 
 
-def _light_strokes_on_a_canvas(gray: np.ndarray, light_ink: bool | None) -> bool:
-    """Whether the light marks are strokes on a dark canvas, whatever the outliers say (`light_ink`)."""
-    threshold = _otsu(gray)
+def _light_strokes_on_a_canvas(gray: np.ndarray, threshold: float, light_ink: bool | None) -> bool:
+    """Whether the light marks (above `threshold`) are strokes on a dark canvas, whatever the outliers say
+    (`light_ink`)."""
     light = gray > threshold
     dark_border = _light_border_share(gray, threshold) <= DARK_BORDER
     if dark_border and (light_ink is None or _reaches_every_side(light, margin=0, pixels=RIM)):
@@ -171,11 +172,10 @@ def _stroke_like(marks: np.ndarray, width: float) -> bool:
     return width <= STROKE_EXTENT * max(width_px, height_px)
 
 
-def _paper_is_light(gray: np.ndarray) -> bool:
-    """Whether the paper is light: the border lies mostly on the light side of Otsu's split, or, where the
-    border is split about evenly, most pixels do. The border first: a white digit on a dark canvas cropped
-    close can have more white pixels than dark ones, and its border is still the canvas."""
-    threshold = _otsu(gray)
+def _paper_is_light(gray: np.ndarray, threshold: float) -> bool:
+    """Whether the paper is light: the border lies mostly on the light side of `threshold` (Otsu's split),
+    or, where the border is split about evenly, most pixels do. The border first: a white digit on a dark
+    canvas cropped close can have more white pixels than dark ones, and its border is still the canvas."""
     light_border = _light_border_share(gray, threshold)
     if abs(light_border - 0.5) >= BORDER_DECIDES:
         return light_border > 0.5
