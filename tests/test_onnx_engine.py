@@ -175,3 +175,15 @@ def test_the_import_contract_keeps_torch_out_of_the_apps_modules():
     code = "import sys; from importlinter.cli import lint_imports_command; sys.argv = ['lint-imports']; lint_imports_command()"
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0 and "0 broken" in result.stdout and "never imports torch" in result.stdout, result.stdout[-3000:]
+
+
+def test_the_parity_check_counts_a_different_digit_unless_the_two_top_probabilities_tie():
+    from training import export
+
+    expected = np.full((3, 10), 0.02, np.float32)
+    expected[:, 3], expected[:, 5] = 0.42, 0.40  # three images read as 3, the 5 a clear second
+    expected[2, 5] = 0.42 - 1e-7                 # the third a tie to within 1e-7
+    got = expected.copy()
+    got[:, 3], got[:, 5] = expected[:, 5], expected[:, 3]  # the engine swaps the top two on each
+    assert export.different_digits(got, expected) == 2, "two clear swaps count; the tie does not"
+    assert export.different_digits(expected, expected) == 0
