@@ -30,6 +30,7 @@ def read_number_files(files: list[str], model: str | None) -> int:
         if not reading.digits:
             print(f"{name}\t-\t-\tno digits found (blank picture)")
             continue
-        digits = " ".join(f"{d.digit}:{d.confidence:.3f}" for d in reading.digits)
-        print(f"{name}\t{reading.text}\t{reading.best_guess}\t{digits}")
+        digits = " ".join(f"{d.digit}:{d.confidence:.3f}" + (" (not a digit)" if d.not_a_digit else "") for d in reading.digits)
+        number = "doesn't look like a number" if reading.not_a_number else reading.text
+        print(f"{name}\t{number}\t{reading.best_guess}\t{digits}")
     return 1 if failures else 0

@@ -124,3 +124,17 @@ def test_dividers_set_by_hand_survive_strokes_that_do_not_cross_them(qtbot, wind
     assert [d.strokes for d in mode.reading.digits] == [(0, 1), (2, 3)]
     window.clear()  # a new drawing is grouped automatically again
     assert mode.boundaries is None
+
+
+def test_a_row_of_spirals_reads_as_no_number(qtbot, window):
+    """Marks that don't look like digits (here three spirals) are no number: the window says so
+    instead of reading "000"."""
+    window.findChild(QPushButton, "numberMode").click()
+    mode = window.number_mode
+    turns = np.linspace(0, 6 * np.pi, 80)
+    spirals = [list(zip(85 + 260 * i + (10 + 6 * turns) * np.cos(turns) * 0.6, 140 + (10 + 6 * turns) * np.sin(turns)))
+               for i in range(3)]
+    draw_and_read(qtbot, mode, spirals)
+    qtbot.waitUntil(lambda: len(mode.reading.digits) == 3, timeout=10000)
+    assert mode.reading.not_a_number
+    assert "doesn't look like a number" in window.findChild(type(mode.text), "numberText").text()

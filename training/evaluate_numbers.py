@@ -6,7 +6,9 @@ Each number takes `length` pen-drawn digits of one held-out writer (mnist_pad.pe
 never trained on), scales them to a common height with a little jitter, and places them left to right
 with realistic gaps (some digits overlap their neighbour), baseline wobble and, in some numbers, a
 decimal point. Every number is read by Recognizer.read_number at each brush width; with --pictures,
-also as a picture of it (rendered dark on white) by Recognizer.read_picture_number.
+also as a picture of it (rendered dark on white) by Recognizer.read_picture_number. With
+--non-numbers N, N rows of `length` non-digits (training.nondigits: letters, symbols, scribbles,
+crossed-out digits, spirals, blobs) placed the same way are read too: how many read as no number.
 """
 from __future__ import annotations
 
@@ -23,6 +25,7 @@ from mnist_pad.numbers import UNSURE_MARK
 from mnist_pad.raster import CANVAS_SIZE, rasterize
 from mnist_pad.recognizer import Recognizer
 
+from . import nondigits
 from .evaluate import heldout_pen_digits
 from .priority import lower_priority
 
@@ -99,10 +102,12 @@ def picture_of(sample: NumberSample, width: float) -> np.ndarray:
 
 def score(recognizer: Recognizer, samples: list[NumberSample], width: float, pictures: bool = False) -> dict[str, float]:
     """Whole-number, digit-level and grouping accuracy at one brush width (and read from pictures)."""
-    numbers = digits = digits_right = grouped = unsure = from_pictures = 0
+    numbers = digits = digits_right = grouped = unsure = flagged = from_pictures = picture_flagged = 0
     for sample in samples:
         if pictures:
-            from_pictures += recognizer.read_picture_number(picture_of(sample, width)).best_guess == sample.text
+            from_picture = recognizer.read_picture_number(picture_of(sample, width))
+            from_pictures += from_picture.best_guess == sample.text
+            picture_flagged += from_picture.not_a_number
         reading = recognizer.read_number(sample.strokes, width, sample.canvas_size)
         numbers += reading.best_guess == sample.text
         truth = sample.text.replace(".", "")
@@ -112,12 +117,23 @@ def score(recognizer: Recognizer, samples: list[NumberSample], width: float, pic
             digits_right += sum(a == b for a, b in zip(read, truth))
         grouped += tuple(d.strokes for d in reading.digits) == sample.digit_strokes
         unsure += UNSURE_MARK in reading.text
+        flagged += reading.not_a_number
     total = max(1, len(samples))
     figures = {"number_accuracy": numbers / total, "digit_accuracy": digits_right / max(1, digits),
-               "grouping_accuracy": grouped / total, "marked_unsure": unsure / total}
+               "grouping_accuracy": grouped / total, "marked_unsure": unsure / total, "read_as_no_number": flagged / total}
     if pictures:
         figures["picture_number_accuracy"] = from_pictures / total
+        figures["picture_read_as_no_number"] = picture_flagged / total
     return figures
+
+
+def make_non_numbers(pen_digits: list[pendigits.PenDigit], count: int, length: int, seed: int = 0) -> list[NumberSample]:
+    """`count` rows of `length` non-digits (the detector's evaluation drawings), placed like a number's digits."""
+    marks = nondigits.generate(count * length, nondigits.EVAL_SEED, pen_digits)
+    rng = np.random.default_rng(seed)
+    rows = [[pendigits.PenDigit(label=-1, writer=0, strokes=tuple(np.asarray(s, float) for s in strokes))
+             for _, strokes in marks[start:start + length]] for start in range(0, len(marks), length)]
+    return [make_number(row, rng, with_point=False) for row in rows]
 
 
 def evaluate(recognizer: Recognizer, samples: list[NumberSample], widths=BRUSH_WIDTHS,
@@ -136,7 +152,8 @@ def format_table(name: str, samples: list[NumberSample], results: dict[float, di
              "    brush width     " + "  ".join(f"{w:>7g}" for w in results)]
     for key, label in (("number_accuracy", "whole number"), ("digit_accuracy", "digits"),
                        ("grouping_accuracy", "grouping"), ("marked_unsure", "marked '?'"),
-                       ("picture_number_accuracy", "as a picture")):
+                       ("read_as_no_number", "no number"),
+                       ("picture_number_accuracy", "as a picture"), ("picture_read_as_no_number", "picture: none")):
         if all(key in r for r in results.values()):
             lines.append(f"    {label:15} " + "  ".join(f"{r[key]:7.2%}" for r in results.values()))
     return "\n".join(lines)
@@ -156,13 +173,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--pictures", action="store_true",
                         help="also read each number from a picture of it (whole numbers right)")
+    parser.add_argument("--non-numbers", type=int, default=0, metavar="N",
+                        help="also read N rows of --length non-digits: how many read as no number")
     parser.add_argument("--json", action="store_true", help="print the figures as one JSON object")
     parser.add_argument("--low-priority", action="store_true", help="run at a lower CPU priority")
     args = parser.parse_args(argv)
     if args.low_priority:
         lower_priority()
-    if args.length < 2 or args.count < 1:
-        parser.error("--length must be at least 2 and --count at least 1")
+    if args.length < 2 or args.count < 1 or args.non_numbers < 0:
+        parser.error("--length must be at least 2, --count at least 1 and --non-numbers at least 0")
     try:
         widths = [float(w) for w in args.widths.split(",")]
         recognizer = Recognizer.load(args.model)
@@ -171,11 +190,21 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     results = evaluate(recognizer, samples, widths, args.pictures)
+    keys = ["read_as_no_number"] + (["picture_read_as_no_number"] if args.pictures else [])
+    non_numbers = {}
+    if args.non_numbers:
+        rows = make_non_numbers(heldout_pen_digits(args.pendigits), args.non_numbers, args.length, args.seed)
+        non_numbers = {w: {k: r[k] for k in keys} for w, r in evaluate(recognizer, rows, widths, args.pictures).items()}
     if args.json:
         print(json.dumps({"model": recognizer.name, "source": recognizer.source, "count": len(samples),
-                          "length": args.length, "results": {str(w): r for w, r in results.items()}}))
+                          "length": args.length, "results": {str(w): r for w, r in results.items()},
+                          **({"non_numbers": {str(w): r for w, r in non_numbers.items()}} if non_numbers else {})}))
     else:
         print(format_table(f"{recognizer.name} ({Path(recognizer.source).name})", samples, results))
+        if non_numbers:
+            print(f"  {args.non_numbers} rows of {args.length} non-digits (training.nondigits), read as no number:")
+            for key, label in zip(keys, ("from strokes", "from a picture")):
+                print(f"    {label:15} " + "  ".join(f"{r[key]:7.2%}" for r in non_numbers.values()))
     return 0
 
 

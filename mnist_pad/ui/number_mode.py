@@ -172,6 +172,9 @@ class NumberMode(QObject):
             self.text.setText("")
             self.window.results.show_empty("Write a number")
             self.window.chart.clear_sweep()
+        elif reading.not_a_number:
+            self.text.setText("<b style='font-size:16pt'>?</b>   doesn't look like a number")
+            self.select(self.selected)
         else:
             unsure = sum(not d.sure for d in digits)
             note = f"   ({unsure} unsure: select it above its box)" if unsure else ""
