@@ -123,13 +123,10 @@ def test_a_reading_is_no_number_when_most_of_its_marks_are_no_digits(flags, no_n
 def test_rows_of_letters_and_scribbles_are_no_number_and_real_numbers_are(recognizer, pen_numbers, pendigits_file, tmp_path, capsys):
     """Rows of non-digits (letters, symbols, scribbles, crossed-out digits: training.nondigits) read from
     strokes are no number (rows of four: 92-97% at 4-50 px), held-out writers' numbers never (0 of 500)."""
-    from training import evaluate_numbers, nondigits
+    from training import evaluate_numbers
     from training.evaluate import heldout_pen_digits
 
-    marks = nondigits.generate(60, nondigits.EVAL_SEED, heldout_pen_digits(pendigits_file))
-    rng = np.random.default_rng(5)
-    rows = [evaluate_numbers.make_number([SimpleNamespace(strokes=[np.asarray(s, float) for s in strokes], label="x")
-                                          for _, strokes in marks[i:i + 3]], rng, False) for i in range(0, 60, 3)]
+    rows = evaluate_numbers.make_non_numbers(heldout_pen_digits(pendigits_file), 20, 3, seed=5)
     assert sum(recognizer.read_number(row.strokes, 12, row.canvas_size).not_a_number for row in rows) >= 16
     assert not any(recognizer.read_number(s.strokes, 12, s.canvas_size).not_a_number for s in pen_numbers)
     noise = tmp_path / "noise.png"
