@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QPushButton
+from PySide6.QtWidgets import QLabel, QPushButton
 
 from mnist_pad import corrections, paths
 from mnist_pad.ui import MainWindow
@@ -138,3 +138,4 @@ def test_a_row_of_spirals_reads_as_no_number(qtbot, window):
     qtbot.waitUntil(lambda: len(mode.reading.digits) == 3, timeout=10000)
     assert mode.reading.not_a_number
     assert "doesn't look like a number" in window.findChild(type(mode.text), "numberText").text()
+    assert window.findChild(QLabel, "confidence").text() == "doesn't look like a digit", "the selected mark, as on the digit canvas"

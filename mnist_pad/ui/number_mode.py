@@ -87,7 +87,7 @@ class NumberMode(QObject):
         self.canvas.selected = index
         self.canvas.update()
         digit = self.reading.digits[index]
-        self.window.results.show_result(digit.image, confidence.read(digit.probabilities))
+        self.window.results.show_result(digit.image, confidence.read(digit.probabilities, digit.not_a_digit_probability))
         self._sweep_seq += 1
         slider = self.window.brush_slider
         widths = np.arange(slider.minimum(), slider.maximum() + 1, 2, dtype=float)
