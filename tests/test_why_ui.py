@@ -315,8 +315,22 @@ def test_mnist_likeness_is_wide_enough_for_its_longest_line(qapp):
     from mnist_pad.ui.why_views import MnistLikeness
 
     view = MnistLikeness(reference())
-    for text in ("slant -23.4 °: more to the right than 100% of MNIST", "stroke thickness 12.3 px: thinner than 99% of MNIST"):
+    for text in ("slant -23.4 °: more to the left than any MNIST digit", "stroke thickness 12.3 px: thinner than 99% of MNIST"):
         assert view.minimumWidth() >= view.fontMetrics().horizontalAdvance(text) + 12, text
+
+
+def test_mnist_likeness_never_says_100_percent_within_mnists_range(qapp):
+    """A drawing as tall as MNIST's tallest digits read "taller than 100% of MNIST" (99.9 rounded up)."""
+    from mnist_pad.morphometry import Morphometry
+    from mnist_pad.ui.why_views import MnistLikeness
+
+    view = MnistLikeness(reference())
+    tallest = float(reference().percentiles["height"][-1])
+    view.set_measures(Morphometry(thickness=2.5, slant=0.0, width=15.0, height=tallest - 0.05))
+    assert view.texts["height"].endswith("taller than 99% of MNIST")
+    view.set_measures(Morphometry(thickness=2.5, slant=0.0, width=15.0, height=tallest + 1))
+    assert view.texts["height"].endswith("taller than any MNIST digit")
+    assert all("100%" not in text for text in view.texts.values())
 
 
 def test_a_combined_models_card_names_each_network_and_its_command(qtbot, window):

@@ -145,6 +145,14 @@ class StrokeEffects(QListWidget):
         super().leaveEvent(event)
 
 
+def _likeness_text(label: str, value: float, unit: str, side: str, share: float) -> str:
+    """"height 20.2 px: taller than 99% of MNIST". The share is rounded down, so a drawing within MNIST's
+    range never reads "100%"; beyond it (share 100: past the tallest digit), "than any MNIST digit"."""
+    if share >= 100:
+        return f"{label} {value:.1f} {unit}: {side} than any MNIST digit"
+    return f"{label} {value:.1f} {unit}: {side} than {int(share)}% of MNIST"
+
+
 class MnistLikeness(QWidget):
     """Where the drawing's thickness, slant, width and height sit among MNIST's training digits."""
 
@@ -157,8 +165,9 @@ class MnistLikeness(QWidget):
         self.ranks: dict[str, float] = {}
         self.texts: dict[str, str] = {}
         # wide enough for the longest line a drawing can get, so no line is ever cut off
-        longest = max((f"{label} -99.9 {unit}: {max(below, above, key=len)} than 100% of MNIST"
-                       for label, unit, below, above in MEASURE_NAMES.values()), key=self.fontMetrics().horizontalAdvance)
+        longest = max((_likeness_text(label, -99.9, unit, max(below, above, key=len), share)
+                       for label, unit, below, above in MEASURE_NAMES.values() for share in (99.0, 100.0)),
+                      key=self.fontMetrics().horizontalAdvance)
         self.setMinimumSize(self.fontMetrics().horizontalAdvance(longest) + 16, len(MEASURE_NAMES) * self.ROW)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setToolTip("The grey band holds the middle 90% of MNIST's digits, the tick is their median; "
@@ -177,7 +186,7 @@ class MnistLikeness(QWidget):
                 share = rank if rank >= 50 else 100 - rank
                 side = above if rank >= 50 else below
                 self.ranks[name] = rank
-                self.texts[name] = f"{label} {value:.1f} {unit}: {side} than {share:.0f}% of MNIST"
+                self.texts[name] = _likeness_text(label, value, unit, side, share)
         update_paced(self)
 
     def paintEvent(self, event: QPaintEvent) -> None:
