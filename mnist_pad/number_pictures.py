@@ -14,7 +14,7 @@ import cv2
 import numpy as np
 
 from .numbers import DigitReading, NumberReading, boundaries_between, find_separators, flag_non_digits, widened
-from .picture import components, ink_of_marks
+from .picture import connected_components, ink_of_marks
 from .preprocess import to_mnist
 
 if TYPE_CHECKING:
@@ -28,7 +28,7 @@ CUT_TRIALS = 3  # cuts tried for it: the thinnest column in each third of its mi
 def read_picture_number(recognizer: "Recognizer", gray: np.ndarray) -> NumberReading:
     """Read a picture (grey uint8, either polarity) as a number; a digit's `strokes` are its blobs' labels."""
     ink = ink_of_marks(gray)
-    count, labels, stats, centroids = components(ink > 0)
+    count, labels, stats, centroids = connected_components(ink > 0)
     boxes = {k: np.array([stats[k, 0], stats[k, 1], stats[k, 0] + stats[k, 2] - 1, stats[k, 1] + stats[k, 3] - 1],
                          np.float64) for k in range(1, count)}
     if not boxes:

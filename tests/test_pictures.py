@@ -307,17 +307,17 @@ def test_a_flash_photo_with_black_corners_stays_dark_ink(strokes):
 
 
 def test_labelling_by_bbdt_gives_opencvs_default_labels_and_stats():
-    """picture.components uses OpenCV's BBDT algorithm for speed; the picture rules were tuned on the default's output."""
+    """picture.connected_components uses OpenCV's BBDT algorithm for speed; the picture rules were tuned on the default's output."""
     import cv2
 
-    from mnist_pad.picture import components
+    from mnist_pad.picture import connected_components
 
     rng = np.random.default_rng(0)
     masks = [rng.random((120, 170)) < p for p in (0.02, 0.3, 0.5, 0.7)] + [np.zeros((5, 9), bool), np.ones((33, 1), bool)]
     masks.append(cv2.dilate((rng.random((200, 300)) < 0.003).astype(np.uint8), np.ones((9, 9), np.uint8)) > 0)
     for mask in masks:
         expected = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
-        got = components(mask)
+        got = connected_components(mask)
         assert got[0] == expected[0]
         for a, b in zip(got[1:], expected[1:]):
             assert np.array_equal(a, b, equal_nan=True)  # a mask with no background: its centroid is NaN
