@@ -308,8 +308,6 @@ def test_a_flash_photo_with_black_corners_stays_dark_ink(strokes):
 
 def test_labelling_by_bbdt_gives_opencvs_default_labels_and_stats():
     """picture.connected_components uses OpenCV's BBDT algorithm for speed; the picture rules were tuned on the default's output."""
-    import cv2
-
     from mnist_pad.picture import connected_components
 
     rng = np.random.default_rng(0)
