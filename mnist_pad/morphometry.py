@@ -90,10 +90,38 @@ class Reference:
         """MNIST's median of a measure."""
         return float(self.percentiles[name][50])
 
-    def rank(self, name: str, value: float) -> float:
-        """Where a value sits among MNIST's digits: the share (0-100) of them below it."""
+    def shares(self, name: str, value: float) -> tuple[float, float]:
+        """The shares (0-100) of MNIST's digits strictly below and strictly above a value.
+
+        Heights and widths come in steps of 1/SCALE px, so many digits share one value (a third of
+        MNIST is 19.5 or 19.75 px tall): a value on such a step counts none of them on either side, and
+        between two steps the share climbs from the lower step's last percentile to the upper one's
+        first. A value within MNIST's range leaves some digits (those at the end) on the far side."""
         levels = self.percentiles[name]
-        return float(np.interp(value, levels, np.arange(len(levels), dtype=float)))
+        steps, first = np.unique(levels, return_index=True)
+        last = len(levels) - 1 - np.unique(levels[::-1], return_index=True)[1]
+        i = int(np.searchsorted(steps, value))
+        if i == len(steps):
+            below = at_or_below = 100.0
+        elif steps[i] == value:
+            below, at_or_below = float(first[i]), float(last[i])
+        elif i == 0:
+            below = at_or_below = 0.0
+        else:
+            low, high = steps[i - 1], steps[i]
+            below = at_or_below = float(last[i - 1] + (value - low) / (high - low) * (first[i] - last[i - 1]))
+        one_digit = 100.0 / max(self.count, 1)
+        if value <= levels[-1]:
+            below = min(below, 100.0 - one_digit)
+        above = 100.0 - at_or_below
+        if value >= levels[0]:
+            above = min(above, 100.0 - one_digit)
+        return below, above
+
+    def rank(self, name: str, value: float) -> float:
+        """Where a value sits among MNIST's digits (0-100): below it, plus half of those equal to it."""
+        below, above = self.shares(name, value)
+        return (below + 100.0 - above) / 2
 
 
 @lru_cache(maxsize=1)

@@ -49,6 +49,24 @@ def test_the_shipped_reference_describes_mnist():
     assert mnist.rank("thickness", 0.1) == 0 and mnist.rank("thickness", 50) == 100
 
 
+def test_shares_of_mnist_count_no_digit_on_the_value_itself():
+    """Heights come in quarter-pixel steps, so many digits share a value: a drawing as tall as the most
+    common MNIST height is taller than the digits below that step, not than those on it."""
+    mnist = reference()
+    levels = mnist.percentiles["height"]
+    for value in np.unique(levels)[1:-1]:
+        below, above = mnist.shares("height", value)
+        assert below == pytest.approx(np.sum(levels < value)) and above == pytest.approx(np.sum(levels > value))
+    tallest = levels[-1]
+    assert 99 < mnist.shares("height", tallest)[0] < 100 and mnist.shares("height", tallest + 0.5)[0] == 100
+    assert mnist.shares("height", levels[0] - 0.5) == (0, 100)
+    # Without ties the shares are the percentile table's interpolation, below and above adding to 100.
+    thickness = mnist.percentiles["thickness"]
+    middle = (thickness[30] + thickness[31]) / 2
+    below, above = mnist.shares("thickness", middle)
+    assert 30 < below < 31 and below + above == pytest.approx(100) and mnist.rank("thickness", middle) == pytest.approx(below)
+
+
 def test_reference_json_round_trips(tmp_path):
     measured = [measure(bar(t)) for t in (2, 3, 4, 5)]
     data = morphometry.reference_from_measures(measured, "four bars")

@@ -1,6 +1,7 @@
 """The why views, the comparison curves, Match MNIST and the window's polish, driven by object name."""
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtGui import QAction
@@ -328,9 +329,25 @@ def test_mnist_likeness_never_says_100_percent_within_mnists_range(qapp):
     tallest = float(reference().percentiles["height"][-1])
     view.set_measures(Morphometry(thickness=2.5, slant=0.0, width=15.0, height=tallest - 0.05))
     assert view.texts["height"].endswith("taller than 99% of MNIST")
+    view.set_measures(Morphometry(thickness=2.5, slant=0.0, width=15.0, height=tallest))
+    assert view.texts["height"].endswith("taller than 99% of MNIST")
     view.set_measures(Morphometry(thickness=2.5, slant=0.0, width=15.0, height=tallest + 1))
     assert view.texts["height"].endswith("taller than any MNIST digit")
     assert all("100%" not in text for text in view.texts.values())
+
+
+def test_mnist_likeness_counts_only_the_digits_truly_shorter(qapp):
+    """A third of MNIST stands 19.5 or 19.75 px tall: a drawing of 19.75 px is taller than the digits
+    under that step (89%), where it read "taller than 99%" (the step's last percentile)."""
+    from mnist_pad.morphometry import Morphometry
+    from mnist_pad.ui.why_views import MnistLikeness
+
+    levels = reference().percentiles["height"]
+    common = float(levels[95])
+    view = MnistLikeness(reference())
+    view.set_measures(Morphometry(thickness=2.5, slant=0.0, width=15.0, height=common))
+    assert view.texts["height"].endswith(f"taller than {int(np.sum(levels < common))}% of MNIST")
+    assert int(np.sum(levels < common)) < 95
 
 
 def test_a_combined_models_card_names_each_network_and_its_command(qtbot, window):

@@ -146,8 +146,8 @@ class StrokeEffects(QListWidget):
 
 
 def _likeness_text(label: str, value: float, unit: str, side: str, share: float) -> str:
-    """"height 20.2 px: taller than 99% of MNIST". The share is rounded down, so a drawing within MNIST's
-    range never reads "100%"; beyond it (share 100: past the tallest digit), "than any MNIST digit"."""
+    """"height 20.2 px: taller than 99% of MNIST": `share` of MNIST strictly on the far side, rounded down,
+    so a drawing within MNIST's range never reads "100%"; beyond it (share 100), "than any MNIST digit"."""
     if share >= 100:
         return f"{label} {value:.1f} {unit}: {side} than any MNIST digit"
     return f"{label} {value:.1f} {unit}: {side} than {int(share)}% of MNIST"
@@ -182,8 +182,9 @@ class MnistLikeness(QWidget):
         if measured is not None:
             for name, value in measured.as_dict().items():
                 label, unit, below, above = MEASURE_NAMES[name]
+                share_below, share_above = self.reference.shares(name, value)
                 rank = self.reference.rank(name, value)
-                share = rank if rank >= 50 else 100 - rank
+                share = share_below if rank >= 50 else share_above
                 side = above if rank >= 50 else below
                 self.ranks[name] = rank
                 self.texts[name] = _likeness_text(label, value, unit, side, share)
