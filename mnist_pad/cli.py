@@ -126,13 +126,15 @@ def _leave_ctrl_c_to_parent() -> None:
 def prepare_file(name: str):
     """The model's input (MnistInput) for one picture file, or the message saying why it cannot be read."""
     from .images import ImageError, read_gray
-    from .picture import PictureError
+    from .picture import PictureError, SeveralDigitsError
     from .recognizer import prepare_picture
 
     try:
         return prepare_picture(read_gray(name))
     except ImageError as error:
         return str(error)
+    except SeveralDigitsError as error:
+        return f"{name}: {error}, or read it as a number with --number"
     except PictureError as error:
         return f"{name}: {error}"
 

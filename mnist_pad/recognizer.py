@@ -17,7 +17,7 @@ import onnxruntime as ort
 
 from . import confidence, engine, nondigit, number_pictures, numbers, paths
 from .drawing import Strokes
-from .picture import ink_from_picture
+from .picture import SeveralDigitsError, ink_from_picture
 from .preprocess import EMPTY, MnistInput, to_mnist
 from .raster import CANVAS_SIZE, rasterize, renderer
 
@@ -158,6 +158,25 @@ class Recognizer:
     def read_image(self, gray: np.ndarray) -> confidence.Reading:
         """The Reading of a picture of one digit (grey uint8, either polarity, any size)."""
         return self.read_inputs([self.prepare_image(gray)])[0]
+
+    def read_picture(self, gray: np.ndarray) -> tuple[np.ndarray, confidence.Reading | numbers.NumberReading]:
+        """What the app shows for an opened picture: the 28x28 image the model saw and its Reading, or,
+        when the picture holds several digits, the NumberReading of them (with an all-black image).
+
+        Several digits are told by the one-digit reading refusing the picture (SeveralDigitsError), or
+        calling it no digit where the number reading finds two or more marks, every one of them a digit
+        (a number written with close or touching digits reaches the one-digit reading as one blob; a
+        blurred 16 px scan of one digit splits into a digit and a non-digit, and stays no digit)."""
+        try:
+            prepared = self.prepare_image(gray)
+        except SeveralDigitsError:
+            return EMPTY.image.copy(), self.read_picture_number(gray)
+        reading = self.read_inputs([prepared])[0]
+        if reading.not_a_digit:
+            number = self.read_picture_number(gray)
+            if len(number.digits) >= 2 and not any(digit.not_a_digit for digit in number.digits):
+                return EMPTY.image.copy(), number
+        return prepared.image, reading
 
     def not_a_digit_detector(self) -> "nondigit.NotADigitDetector":
         """The shipped non-digit detector, loaded once (it runs on ONNX Runtime, whatever engine this model uses)."""

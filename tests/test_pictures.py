@@ -1,6 +1,8 @@
 """Pictures as people take them: each failure class of photos and scans, rendered, must read like the drawing."""
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -107,7 +109,31 @@ def test_cli_names_a_picture_of_several_digits(tmp_path, capsys, tiny_model_path
     path = tmp_path / "two.png"
     Image.fromarray(pictures.several([rasterize(SEVEN, 12, 280), rasterize(FOUR, 12, 280)], np.random.default_rng(0))).save(path)
     assert main(["predict", str(path), "--model", str(tiny_model_path)]) == 1
-    assert "several digits" in capsys.readouterr().err
+    error = capsys.readouterr().err
+    assert "several digits" in error and "--number" in error
+
+
+def test_the_app_reads_a_picture_of_several_digits_as_a_number_and_one_digit_as_a_digit():
+    """Recognizer.read_picture (the app's reading of an opened picture): a NumberReading for several
+    digits, apart or close enough to reach the one-digit reading as one blob; a Reading for one digit
+    in every picture condition, so no single digit is ever called a number."""
+    from mnist_pad import Recognizer
+    from mnist_pad.confidence import Reading
+    from mnist_pad.numbers import NumberReading
+
+    recognizer = Recognizer.load()
+    inks = [rasterize(SEVEN, 12, 280), rasterize(FOUR, 12, 280)]
+    apart = pictures.several(inks, np.random.default_rng(0))
+    strokes = [[(x + dx, y + 100) for x, y in stroke] for stroke, dx in ((SEVEN[0], 0), (SEVEN[1], 0), (FOUR[0], 190))]
+    close = 255 - rasterize(strokes, 14, 700)
+    for gray in (apart, close):
+        image, reading = recognizer.read_picture(gray)
+        assert isinstance(reading, NumberReading) and reading.text == "74" and not image.any()
+    for condition, strokes, seed in itertools.product(pictures.CONDITIONS, (SEVEN, FOUR), range(3)):
+        gray = pictures.picture(rasterize(strokes, 12, 280), condition, np.random.default_rng(seed))
+        image, reading = recognizer.read_picture(gray)
+        assert isinstance(reading, Reading), (condition, seed)
+        np.testing.assert_array_equal(image, recognizer.prepare_image(gray).image)
 
 
 # Conditions that once made the stroke width come out wrong, and the digit with it. Each row: the

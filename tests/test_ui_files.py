@@ -49,6 +49,40 @@ def test_open_image_classifies_the_picture(qtbot, window, tmp_path, tiny_model_p
     assert window.canvas.picture is None
 
 
+FOUR = [(170, 230), (170, 50), (60, 170), (220, 170)]
+
+
+def number_png(path, gap: int) -> None:
+    """A 7 and a 4 written side by side on a 700 px sheet, `gap` px apart (about 40 px: they nearly touch)."""
+    def placed(stroke, dx):
+        return [(x + dx, y + 100) for x, y in stroke]
+    paper = np.ascontiguousarray(255 - rasterize([placed(SEVEN, 0), placed(FOUR, 150 + gap)], 14, 700))
+    assert QImage(paper.data, 700, 700, 700, QImage.Format.Format_Grayscale8).save(str(path))
+
+
+@pytest.mark.parametrize("gap", [40, 250], ids=["close", "apart"])
+def test_a_picture_of_a_number_says_several_digits_and_reads_them(qtbot, gap, tmp_path):
+    """Close digits reached the one-digit reading as one blob ("doesn't look like a digit"), digits
+    apart as an error box ("Recognition failed (picture): SeveralDigitsError …"); both now say what
+    the picture holds, and what to do to read one digit."""
+    window = MainWindow(model="robust")
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: window.model_info is not None, timeout=15000)
+    picture = tmp_path / "number.png"
+    number_png(picture, gap)
+    with qtbot.waitSignal(window.picture_opened, timeout=10000):
+        window.open_image(picture)
+    settle(qtbot, window)
+    assert window.prediction.digit.text() == "74"
+    assert window.prediction.confidence.text().startswith("several digits") and "crop" in window.prediction.confidence.text()
+    assert not window.bars.values.any() and not window.preview.image.any()
+    assert error_text(window) == ""
+    drag(window, SEVEN)  # drawing replaces the picture and its number
+    settle(qtbot, window)
+    assert window.prediction.digit.text().isdigit() and len(window.prediction.digit.text()) == 1
+
+
 def test_a_corrupt_image_shows_a_message_and_changes_nothing(qtbot, window, tmp_path):
     drag(window, SEVEN)
     settle(qtbot, window)

@@ -7,6 +7,7 @@ from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent, QPixmap, QStatic
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from ..confidence import Reading
+from ..numbers import NumberReading
 from .pacing import update_paced
 from .qimages import gray_image
 
@@ -18,6 +19,7 @@ DIGIT_COLOURS = ("#b4457f", "#c25e00", "#c62828", "#00796b", "#2e7d32",
                  "#8a6d00", "#7b4fa0", "#1f5fa8", "#7a5230", "#5f5f66")
 TRACK = "#ececef"
 MUTED = "#8a8a90"
+MAX_NUMBER_SHOWN = 5  # characters of a number read from a picture that fit the digit's place at its size
 
 
 def contrast_ratio(first: str, second: str) -> float:
@@ -85,6 +87,15 @@ class PredictionPanel(QWidget):
             self.confidence.setText(reading.text)
         else:
             self.show_probabilities(reading.probabilities)
+
+    def show_several(self, number: NumberReading) -> None:
+        """A picture of several digits: the number they read as (when they do), and what to do instead."""
+        text = number.text if len(number.digits) >= 2 and not number.not_a_number else "?"
+        self.digit.setText(text if len(text) <= MAX_NUMBER_SHOWN else text[:MAX_NUMBER_SHOWN - 1] + "…")
+        _restyle(self.digit, f"color: {MUTED}; font-weight: 300;")
+        _restyle(self.confidence, "")
+        self.confidence.setText("several digits, read as a number: crop the picture to one digit to see its probabilities"
+                                if text != "?" else "several marks, not a number: crop the picture to one digit")
 
     def show_hint(self, text: str) -> None:
         """No guess: an empty canvas, a model still loading, or none loaded."""

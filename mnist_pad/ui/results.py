@@ -5,6 +5,7 @@ import numpy as np
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from ..confidence import Reading
+from ..numbers import NumberReading
 from .panels import PredictionPanel, Preview28, ProbabilityBars
 from .thickness_chart import ThicknessChart
 
@@ -48,9 +49,14 @@ class ResultsPanel(QWidget):
         layout.addLayout(compare_row)
         self.setFixedWidth(WIDTH)
 
-    def show_result(self, image: np.ndarray, reading: Reading) -> None:
-        """A prediction: the image the model saw and its reading (digit, unsure, not a digit, or no ink found)."""
+    def show_result(self, image: np.ndarray, reading: Reading | NumberReading) -> None:
+        """A prediction: the image the model saw and its reading (digit, unsure, not a digit, or no ink
+        found), or for a picture of several digits their NumberReading, named but not read as one digit."""
         self.preview.set_image(image)
+        if isinstance(reading, NumberReading):
+            self.bars.set_values(np.zeros(10))
+            self.prediction.show_several(reading)
+            return
         self.bars.set_values(reading.probabilities)
         if reading.empty:
             self.prediction.show_hint("No ink found in the picture")

@@ -196,8 +196,7 @@ class InferenceWorker(QObject):
     def _picture(self, seq: int, gray: np.ndarray) -> None:
         if self.recognizer is None:
             return
-        prepared = self.recognizer.prepare_image(gray)
-        self.predicted.emit(seq, prepared.image, self.recognizer.read_inputs([prepared])[0])
+        self.predicted.emit(seq, *self.recognizer.read_picture(gray))  # a Reading, or a NumberReading
 
     def _sweep(self, seq: int, strokes: Strokes, widths: np.ndarray) -> None:
         """A sweep in small steps: live predictions never wait for a whole sweep, a newer sweep replaces it."""
