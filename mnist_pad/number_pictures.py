@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import cv2
 import numpy as np
 
-from .numbers import DigitReading, NumberReading, boundaries_between, find_separators, flag_non_digits, widened
+from .numbers import DigitReading, NumberReading, boundaries_between, find_separators, flag_non_digits, placed, widened
 from .picture import connected_components, ink_of_marks
 from .preprocess import to_mnist
 
@@ -51,7 +51,9 @@ def read_picture_number(recognizer: "Recognizer", gray: np.ndarray) -> NumberRea
         left, top, width, height = cv2.boundingRect((digit > 0).astype(np.uint8))
         digits.append(DigitReading(group, (float(left), float(top), float(left + width - 1), float(top + height - 1)),
                                    row, prepared.image))
-    return NumberReading(flag_non_digits(recognizer, tuple(digits)), separators, tuple(sorted((*boundaries, *cuts))))
+    reading = NumberReading(flag_non_digits(recognizer, tuple(digits)), separators, tuple(sorted((*boundaries, *cuts))))
+    # Large photos are read shrunk and tiny scans enlarged: boxes and positions go back to the picture's pixels.
+    return reading if ink.shape == gray.shape else placed(reading, gray.shape[1] / ink.shape[1])
 
 
 def _split_wide(recognizer: "Recognizer", groups: list, inks: list, inputs: list, probabilities: np.ndarray,

@@ -119,6 +119,16 @@ class NumberReading:
         return "".join(char for _, char in sorted(items, key=lambda item: item[0]))
 
 
+def placed(reading: NumberReading, scale: float, dx: float = 0.0, dy: float = 0.0) -> NumberReading:
+    """The same reading with every box, position and boundary mapped by x -> x * scale + dx,
+    y -> y * scale + dy (e.g. a picture's reading onto a canvas showing the picture scaled)."""
+    def box(b: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
+        return (b[0] * scale + dx, b[1] * scale + dy, b[2] * scale + dx, b[3] * scale + dy)
+    return NumberReading(tuple(replace(digit, box=box(digit.box)) for digit in reading.digits),
+                         tuple(replace(mark, x=mark.x * scale + dx, box=box(mark.box)) for mark in reading.separators),
+                         tuple(x * scale + dx for x in reading.boundaries))
+
+
 @dataclass(frozen=True)
 class Group:
     """Pieces of strokes read as one digit: (stroke index, points) pairs, a cut stroke appearing in two groups."""

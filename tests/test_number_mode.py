@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QLabel, QPushButton
 
@@ -139,3 +139,74 @@ def test_a_row_of_spirals_reads_as_no_number(qtbot, window):
     assert mode.reading.not_a_number
     assert "doesn't look like a number" in window.findChild(type(mode.text), "numberText").text()
     assert window.findChild(QLabel, "confidence").text() == "doesn't look like a digit", "the selected mark, as on the digit canvas"
+
+
+SEVEN = [(70, 60), (120, 58), (170, 57), (210, 60), (180, 120), (150, 180), (130, 235)]
+FOUR = [(170, 230), (170, 50), (60, 170), (220, 170)]
+
+
+def number_picture(path) -> np.ndarray:
+    """A 7 and a 4 side by side on a 700 px square sheet, saved as a PNG; returns the sheet."""
+    from PySide6.QtGui import QImage
+
+    from mnist_pad.raster import rasterize
+
+    def placed(stroke, dx):
+        return [(x + dx, y + 100) for x, y in stroke]
+    paper = np.ascontiguousarray(255 - rasterize([placed(SEVEN, 0), placed(FOUR, 190)], 14, 700))
+    assert QImage(paper.data, 700, 700, 700, QImage.Format.Format_Grayscale8).save(str(path))
+    return paper
+
+
+def inks_across(picture: np.ndarray) -> list[tuple[int, int]]:
+    """The left and right ends of each run of inked columns in a picture (dark on white)."""
+    inked = np.r_[False, (picture < 128).any(axis=0), False]
+    edges = np.flatnonzero(np.diff(inked.astype(int)))
+    return [(int(a), int(b) - 1) for a, b in zip(edges[::2], edges[1::2])]
+
+
+def test_a_picture_opened_in_number_mode_is_read_digit_by_digit(qtbot, window, tmp_path):
+    """In Number mode File → Open reads the picture as a number: each digit boxed where the picture
+    shows it and selectable; no sweep and no correction (no strokes); dividers leave it alone; drawing
+    replaces it and Undo brings it back."""
+    from mnist_pad.ui.number_canvas import NUMBER_CANVAS
+
+    path = tmp_path / "seventy-four.png"
+    picture = number_picture(path)
+    window.findChild(QPushButton, "numberMode").click()
+    mode = window.number_mode
+    with qtbot.waitSignal(mode.reading_shown, timeout=20000, check_params_cb=lambda r: r is not None and len(r.digits) == 2):
+        window.open_image(path)
+    assert mode.canvas.picture is not None and "74" in mode.text.text()
+    # The 700 px square sheet is shown 280 px tall in the middle of the 840 x 280 canvas: x -> 0.4 x + 280.
+    scale, dx = NUMBER_CANVAS[1] / 700, (NUMBER_CANVAS[0] - NUMBER_CANVAS[1]) / 2
+    for digit, (left, right) in zip(mode.reading.digits, inks_across(picture)):
+        assert digit.box[0] == pytest.approx(left * scale + dx, abs=2) and digit.box[2] == pytest.approx(right * scale + dx, abs=2)
+    click(mode.canvas, mode.canvas.reading_label(1))
+    assert mode.selected == 1 and window.prediction.digit.text() == "4"
+    assert window.chart.top_digits() == []  # the sweep needs strokes
+    assert not window.learning.save_correction(4)
+    shown = mode.reading
+    paper = mode.canvas.paper_rect()
+    click(mode.canvas, QPointF(paper.center().x(), paper.bottom() + 15))  # the divider bar: "split here"
+    qtbot.wait(200)
+    assert mode.reading is shown and "Dividers regroup drawn strokes" in window.statusBar().currentMessage()
+    with qtbot.waitSignal(mode.reading_shown, timeout=20000, check_params_cb=lambda r: r is not None and len(r.digits) == 1):
+        drag(mode.canvas, ONE)
+    assert mode.canvas.picture is None
+    with qtbot.waitSignal(mode.reading_shown, timeout=20000, check_params_cb=lambda r: r is not None and len(r.digits) == 2):
+        window.undo()
+    assert mode.canvas.picture is not None and "74" in mode.text.text()
+
+
+def test_a_picture_of_a_number_opened_on_the_digit_canvas_is_read_when_number_is_pressed(qtbot, window, tmp_path):
+    path = tmp_path / "seventy-four.png"
+    number_picture(path)
+    with qtbot.waitSignal(window.prediction_shown, timeout=20000):
+        window.open_image(path)
+    qtbot.waitUntil(lambda: window.prediction.digit.text() == "74", timeout=10000)
+    assert "press Number" in window.prediction.confidence.text()
+    mode = window.number_mode
+    with qtbot.waitSignal(mode.reading_shown, timeout=20000, check_params_cb=lambda r: r is not None and len(r.digits) == 2):
+        window.findChild(QPushButton, "numberMode").click()
+    assert mode.canvas.picture is not None and "74" in mode.text.text()

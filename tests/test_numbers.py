@@ -184,6 +184,22 @@ def test_a_picture_of_a_number_is_read_with_the_number_flag(recognizer, pen_numb
     assert "no digits" in rows[str(blank)][3]
 
 
+@pytest.mark.parametrize("scale", [3.0, 0.2], ids=["large photo, read shrunk", "small scan, read enlarged"])
+def test_a_picture_number_s_boxes_are_in_the_picture_s_own_pixels(recognizer, scale):
+    """Large photos are read shrunk (at most 640 px) and tiny scans enlarged; the boxes used to come back
+    in those working pixels, so the app drew them off the digits (1 px in 1.1 too far left)."""
+    import cv2
+
+    ink = rasterize([ONE, *FOUR, *SEVEN], 12, 840)[:280]
+    picture = cv2.resize(255 - ink, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
+    reading = recognizer.read_picture_number(picture)
+    assert reading.best_guess == "147"
+    inked = np.flatnonzero((picture < 128).any(axis=0))
+    runs = np.split(inked, np.flatnonzero(np.diff(inked) > 1) + 1)
+    for digit, run in zip(reading.digits, runs):
+        assert digit.box[0] == pytest.approx(run[0], abs=2 + scale) and digit.box[2] == pytest.approx(run[-1], abs=2 + scale)
+
+
 def test_a_picture_of_digits_written_touching_is_cut_between_them(recognizer, pendigits_file):
     """Digits written touching are one blob of ink in a picture: a blob wider than the line is tall is
     cut where the model reads both halves most surely, if more surely than the whole (the thinnest

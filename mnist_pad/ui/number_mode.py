@@ -7,14 +7,17 @@ thin → thick sweep and "Wrong? It was a …" follow the selected digit.
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 from PySide6.QtCore import QEvent, QObject, Signal
 from PySide6.QtWidgets import QApplication, QHBoxLayout, QLabel, QMainWindow, QPushButton, QWidget
 
 from .. import confidence
-from ..numbers import NumberReading, kept_boundaries
+from ..numbers import NumberReading, kept_boundaries, placed
 from .canvas import CANVAS_SIZE
 from .number_canvas import NUMBER_CANVAS, NumberCanvas
+from .qimages import gray_image
 from .worker import Inference, ModelInfo
 
 
@@ -72,12 +75,24 @@ class NumberMode(QObject):
             learning.strokes_to_correct = self.selected_strokes
             self.canvas.set_brush_width(self.window.brush_width)
             self.window.use_canvas(self.canvas)
-            self.request()
+            picture = self.window.canvas.picture_pixels
+            if picture is not None and self.canvas.is_empty() and self.canvas.picture is None:
+                self.show_picture(picture)  # a picture of several digits opened as one: read it here
+            else:
+                self.request()
         else:
             learning.strokes_to_correct = self.window.canvas.strokes
             self.text.clear()
             self.window.use_canvas(self.window.canvas)
         learning.sync_bar()  # a picture on the digit canvas blocks corrections only while it is shown
+
+    def show_picture(self, gray: np.ndarray) -> None:
+        """Read a picture (an opened file, grey) as a number on this canvas: drawing replaces it, Undo brings it back."""
+        self.canvas.set_picture(gray_image(gray), gray)
+        self.boundaries = self._by_hand = None
+        self._regrouped_on = ()
+        self.window.learning.sync_bar()
+        self.request()
 
     def select(self, index: int) -> None:
         """Show digit `index` in the results panel and sweep it; corrections then apply to it."""
@@ -88,6 +103,9 @@ class NumberMode(QObject):
         self.canvas.update()
         digit = self.reading.digits[index]
         self.window.results.show_result(digit.image, confidence.read(digit.probabilities, digit.not_a_digit_probability))
+        if self.canvas.picture is not None:
+            self.window.chart.clear_sweep("the sweep needs strokes: draw to see it")
+            return
         self._sweep_seq += 1
         slider = self.window.brush_slider
         widths = np.arange(slider.minimum(), slider.maximum() + 1, 2, dtype=float)
@@ -95,6 +113,10 @@ class NumberMode(QObject):
 
     def regroup(self, boundaries: tuple[float, ...]) -> None:
         """Read the drawing again with these dividers between digits (set by hand)."""
+        if self.canvas.picture is not None:
+            self.window.statusBar().showMessage("Dividers regroup drawn strokes: a picture's digits are found "
+                                                "in its ink. Crop the picture, or draw the number.", 6000)
+            return
         self.boundaries = self._by_hand = tuple(boundaries)
         self._regrouped_on = self.canvas.strokes()
         self.request()
@@ -111,6 +133,10 @@ class NumberMode(QObject):
     def request(self) -> None:
         """Ask the worker to read the drawing as it is now (the newest request wins)."""
         self._seq += 1
+        if self.canvas.picture_pixels is not None:
+            if self.inference is not None:
+                self.inference.read_picture_number(self._seq, self.canvas.picture_pixels)
+            return
         strokes = self.canvas.strokes()
         if not strokes:
             self._show(None)
@@ -156,12 +182,19 @@ class NumberMode(QObject):
 
     def _on_width_changed(self, width: int) -> None:
         self.canvas.set_brush_width(width)
-        if self.active:
+        if self.active and self.canvas.picture is None:  # a picture's ink has no brush
             self.request()
 
     def _on_read(self, seq: int, reading: NumberReading) -> None:
-        if seq == self._seq:
-            self._show(reading)
+        if seq != self._seq:
+            return
+        gray = self.canvas.picture_pixels
+        if gray is not None:  # boxes in the picture's pixels: onto the canvas, where the picture is shown
+            width, height = NUMBER_CANVAS
+            scale = min(width / gray.shape[1], height / gray.shape[0])
+            reading = placed(reading, scale, (width - gray.shape[1] * scale) / 2, (height - gray.shape[0] * scale) / 2)
+            reading = replace(reading, boundaries=())  # no dividers: they regroup strokes, a picture has none
+        self._show(reading)
 
     def _show(self, reading: NumberReading | None) -> None:
         self.reading = reading

@@ -94,7 +94,7 @@ class PredictionPanel(QWidget):
         self.digit.setText(text if len(text) <= MAX_NUMBER_SHOWN else text[:MAX_NUMBER_SHOWN - 1] + "…")
         _restyle(self.digit, f"color: {MUTED}; font-weight: 300;")
         _restyle(self.confidence, "")
-        self.confidence.setText("several digits, read as a number: crop the picture to one digit to see its probabilities"
+        self.confidence.setText("several digits, read as a number: press Number to see each one, or crop the picture to one digit"
                                 if text != "?" else "several marks, not a number: crop the picture to one digit")
 
     def show_hint(self, text: str) -> None:

@@ -22,8 +22,8 @@ from ..drawing import Strokes
 from .conversion import Conversion
 
 # Handled in this order: a new model first, so the drawing is then predicted with it.
-KINDS = ("load", "list_models", "picture", "predict", "number", "sweep", "explain", "match", "compare")
-LIVE = ("picture", "predict", "number")
+KINDS = ("load", "list_models", "picture", "predict", "number", "number_picture", "sweep", "explain", "match", "compare")
+LIVE = ("picture", "predict", "number", "number_picture")
 # Widths per step of a sweep; live predictions are served between steps. One width a step: with
 # four, a live prediction waited behind up to four renders (GUI bench p95 13-19 ms; with one, 11-12 ms).
 SWEEP_CHUNK = 1
@@ -193,6 +193,10 @@ class InferenceWorker(QObject):
         if self.recognizer is not None:
             self.number_read.emit(seq, self.recognizer.read_number(strokes, brush_width, canvas_size, boundaries))
 
+    def _number_picture(self, seq: int, gray: np.ndarray) -> None:
+        if self.recognizer is not None:
+            self.number_read.emit(seq, self.recognizer.read_picture_number(gray))
+
     def _picture(self, seq: int, gray: np.ndarray) -> None:
         if self.recognizer is None:
             return
@@ -336,6 +340,10 @@ class Inference(QObject):
 
     def predict_picture(self, seq: int, gray: np.ndarray) -> None:
         self._post("picture", seq, gray)
+
+    def read_picture_number(self, seq: int, gray: np.ndarray) -> None:
+        """Read a picture as a number (answered by number_read, boxes in the picture's pixels)."""
+        self._post("number_picture", seq, gray)
 
     def sweep(self, seq: int, strokes: Strokes, widths: np.ndarray) -> None:
         self._post("sweep", seq, strokes, widths)
