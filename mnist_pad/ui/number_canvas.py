@@ -164,7 +164,8 @@ class NumberCanvas(Canvas):
             boundaries[self._dragging] = self._drag_position
         if not boundaries:
             painter.setPen(DIVIDER)
-            painter.drawText(bar, Qt.AlignmentFlag.AlignCenter, "click here to split a digit in two")
+            painter.drawText(bar, Qt.AlignmentFlag.AlignCenter, "click here to split a digit in two" if self.picture is None
+                             else "a picture's digits are found in its ink: dividers regroup drawn numbers")
         for x in boundaries:
             at = self.to_widget(x, 0).x()
             painter.setPen(QPen(DIVIDER, 1, Qt.PenStyle.DashLine))
