@@ -191,12 +191,14 @@ def test_a_picture_opened_in_number_mode_is_read_digit_by_digit(qtbot, window, t
     click(mode.canvas, QPointF(paper.center().x(), paper.bottom() + 15))  # the divider bar: "split here"
     qtbot.wait(200)
     assert mode.reading is shown and "Dividers regroup drawn strokes" in window.statusBar().currentMessage()
+    assert not window.learning.bar.buttons[4].isEnabled()
     with qtbot.waitSignal(mode.reading_shown, timeout=20000, check_params_cb=lambda r: r is not None and len(r.digits) == 1):
         drag(mode.canvas, ONE)
-    assert mode.canvas.picture is None
+    assert mode.canvas.picture is None and window.learning.bar.buttons[4].isEnabled()
     with qtbot.waitSignal(mode.reading_shown, timeout=20000, check_params_cb=lambda r: r is not None and len(r.digits) == 2):
         window.undo()
     assert mode.canvas.picture is not None and "74" in mode.text.text()
+    assert not window.learning.bar.buttons[4].isEnabled()
 
 
 def test_a_picture_of_a_number_opened_on_the_digit_canvas_is_read_when_number_is_pressed(qtbot, window, tmp_path):

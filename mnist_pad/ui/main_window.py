@@ -273,15 +273,12 @@ class MainWindow(QMainWindow):
     def _show_picture(self, path: str, gray: np.ndarray) -> None:
         if self.number_mode.active:  # read as a number, digit by digit, on Number mode's canvas
             self.number_mode.show_picture(gray)
-            self._sync_edit_actions()
-            self.statusBar().showMessage(f"Picture: {Path(path).name}", 5000)
-            self.picture_opened.emit(path)
-            return
-        self.canvas.set_picture(gray_image(gray), gray)
+        else:
+            self.canvas.set_picture(gray_image(gray), gray)
+            self.chart.clear_sweep("the sweep needs strokes: draw to see it")
+            self.live.show_picture(gray)
         self._sync_edit_actions()  # the picture replaced the strokes, and their undo and redo history
         self.statusBar().showMessage(f"Picture: {Path(path).name}", 5000)
-        self.chart.clear_sweep("the sweep needs strokes: draw to see it")
-        self.live.show_picture(gray)
         self.picture_opened.emit(path)
 
     def _picture_failed(self, path: str, problem: str) -> None:

@@ -91,7 +91,6 @@ class NumberMode(QObject):
         self.canvas.set_picture(gray_image(gray), gray)
         self.boundaries = self._by_hand = None
         self._regrouped_on = ()
-        self.window.learning.sync_bar()
         self.request()
 
     def select(self, index: int) -> None:
@@ -172,6 +171,7 @@ class NumberMode(QObject):
             self.inference.load(info.spec)
 
     def _on_strokes_changed(self, complete: bool) -> None:
+        self.window.learning.sync_bar()  # drawing over a picture allows corrections again, Undo back to it not
         if complete:
             strokes = self.canvas.strokes()
             if self._by_hand is not None:  # dividers set by hand stay while no new stroke crosses them
