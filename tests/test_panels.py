@@ -98,3 +98,23 @@ def test_unchanged_states_do_not_restyle_or_retip_widgets(qtbot):
     assert tips.count == 0
     bar.set_unavailable("an opened picture cannot be a correction")
     assert tips.count == 1 and not bar.buttons[0].isEnabled()
+
+
+def test_a_picture_of_several_digits_names_the_number_or_says_it_is_none(qtbot):
+    from mnist_pad.numbers import DigitReading, NumberReading
+
+    def number(*digits: int, non_digit: bool = False) -> NumberReading:
+        return NumberReading(tuple(DigitReading((i,), (40.0 * i, 0.0, 40.0 * i + 30, 60.0), np.eye(10)[d],
+                                                np.zeros((28, 28), np.uint8), not_a_digit_probability=0.99 * non_digit)
+                                   for i, d in enumerate(digits)), (), ())
+
+    panel = PredictionPanel()
+    qtbot.addWidget(panel)
+    panel.show_several(number(7, 4))
+    assert panel.digit.text() == "74" and panel.confidence.text().startswith("several digits, read as a number")
+    panel.show_several(number(1, 2, 3, 4, 5, 6, 7, 8))
+    assert panel.digit.text() == "1234…"  # a long number is cut to fit the digit's place
+    panel.show_several(number(1, 2, 3, non_digit=True))
+    assert panel.digit.text() == "?" and panel.confidence.text() == "several marks, not a number: crop the picture to one digit"
+    panel.show_several(number(5))
+    assert panel.digit.text() == "?"
