@@ -21,8 +21,12 @@ if TYPE_CHECKING:
     from .recognizer import Recognizer
 
 SPECK = 0.04  # blobs smaller than this share of the line height are dust, not ink
-WIDE_BLOB = 1.0  # a digit's ink wider than the line is tall may be two digits written touching
-CUT_TRIALS = 3  # cuts tried for it: the thinnest column in each third of its middle half
+WIDE_BLOB = 0.8  # a digit's ink wider than 0.8 of the line's height may be two digits written touching
+CUT_TRIALS = 7  # cuts tried for it: the thinnest column in each seventh of its middle half
+SPLIT_ROUNDS = 3  # rounds of cuts: each may cut every blob still wide once more
+# A cut is taken only when both halves read as digits this surely, and the non-digit detector gives
+# neither this much: a scribble cut in two must not become two digits.
+CUT_SURE, CUT_NOT_A_DIGIT = 0.9, 0.2
 
 
 def read_picture_number(recognizer: "Recognizer", gray: np.ndarray) -> NumberReading:
@@ -45,7 +49,12 @@ def read_picture_number(recognizer: "Recognizer", gray: np.ndarray) -> NumberRea
     inks = [np.where(np.isin(labels, group), ink, 0).astype(np.uint8) for group in groups]
     inputs = [to_mnist(digit) for digit in inks]
     probabilities = recognizer.predict_inputs(inputs)
-    groups, inks, inputs, probabilities, cuts = _split_wide(recognizer, groups, inks, inputs, probabilities, line_height)
+    cuts: list[float] = []
+    for _ in range(SPLIT_ROUNDS):  # a blob of three or four touching digits needs a cut in each half again
+        groups, inks, inputs, probabilities, more = _split_wide(recognizer, groups, inks, inputs, probabilities, line_height)
+        if not more:
+            break
+        cuts += more
     digits = []
     for group, digit, prepared, row in zip(groups, inks, inputs, probabilities):
         left, top, width, height = cv2.boundingRect((digit > 0).astype(np.uint8))
@@ -58,9 +67,10 @@ def read_picture_number(recognizer: "Recognizer", gray: np.ndarray) -> NumberRea
 
 def _split_wide(recognizer: "Recognizer", groups: list, inks: list, inputs: list, probabilities: np.ndarray,
                 line_height: float) -> tuple[list, list, list, np.ndarray, list[float]]:
-    """Digits whose ink is wider than the line is tall (two digits written touching make one blob), cut
-    where the model reads both halves most surely, if more surely than the whole. The cuts tried: the
-    thinnest column in each third of the ink's middle half (where two digits meet, least ink crosses)."""
+    """Digits whose ink is wider than WIDE_BLOB of the line's height (two digits written touching make one
+    blob), cut where the model reads both halves most surely, if more surely than the whole and surely
+    digits (CUT_SURE, CUT_NOT_A_DIGIT). The cuts tried: the thinnest column in each of CUT_TRIALS parts
+    of the ink's middle half (where two digits meet, least ink crosses)."""
     trials = []  # (digit index, cut column, (left half, right half))
     for index, digit in enumerate(inks):
         columns = np.nonzero(digit.any(axis=0))[0]
@@ -78,10 +88,13 @@ def _split_wide(recognizer: "Recognizer", groups: list, inks: list, inputs: list
         return groups, inks, inputs, probabilities, []
     half_inputs = [to_mnist(half) for _, _, halves in trials for half in halves]
     half_probabilities = recognizer.predict_inputs(half_inputs).reshape(len(trials), 2, 10)
+    half_not_digits = recognizer.not_a_digit_detector().probabilities(
+        np.stack([half.image for half in half_inputs])).reshape(len(trials), 2)
     best: dict[int, tuple[float, int]] = {}  # digit index -> (the less sure half's confidence, trial)
     for number, (index, _, _) in enumerate(trials):
         surety = float(half_probabilities[number].max(axis=1).min())
-        if surety > probabilities[index].max() and surety > best.get(index, (-1.0, -1))[0]:
+        if (surety > probabilities[index].max() and surety >= CUT_SURE and (half_not_digits[number] < CUT_NOT_A_DIGIT).all()
+                and surety > best.get(index, (-1.0, -1))[0]):
             best[index] = (surety, number)
     groups, inks, inputs, probabilities, cuts = list(groups), list(inks), list(inputs), list(probabilities), []
     for index in sorted(best, reverse=True):  # from the right, so the indices to the left stay valid

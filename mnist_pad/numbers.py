@@ -104,8 +104,8 @@ class NumberReading:
     def not_a_number(self) -> bool:
         """Most of its marks don't look like digits: noise, scribbles, a row of letters. (`python -m
         training.evaluate_numbers --pictures --non-numbers 300`, brushes of 4-50 px: held-out writers'
-        four-digit numbers none from strokes, 0.6-5.6% from pictures up to 25 px; rows of four
-        non-digits 92-97% from strokes, 70-92% from pictures.)"""
+        four-digit numbers none from strokes, 0-4.6% from pictures up to 25 px; rows of four
+        non-digits 92-97% from strokes, 69-90% from pictures.)"""
         return 2 * sum(d.not_a_digit for d in self.digits) > len(self.digits)
 
     @property
