@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import cv2
 import numpy as np
 
-from .numbers import DigitReading, NumberReading, boundaries_between, find_separators, flag_non_digits, placed, widened
+from .numbers import DOT_SIZE, DigitReading, NumberReading, boundaries_between, find_separators, flag_non_digits, placed, widened
 from .picture import connected_components, ink_of_marks
 from .preprocess import to_mnist
 
@@ -24,6 +24,7 @@ SPECK = 0.04  # blobs smaller than this share of the line height are dust, not i
 WIDE_BLOB = 0.8  # a digit's ink wider than 0.8 of the line's height may be two digits written touching
 CUT_TRIALS = 7  # cuts tried for it: the thinnest column in each seventh of its middle half
 SPLIT_ROUNDS = 3  # rounds of cuts: each may cut every blob still wide once more
+STRAY_GAP, STRAY_BELOW = 0.35, 0.15  # a small mark this far from every digit, or this far below the line, is a speck
 # A cut is taken only when both halves read as digits this surely, and the non-digit detector gives
 # neither this much: a scribble cut in two must not become two digits.
 CUT_SURE, CUT_NOT_A_DIGIT = 0.9, 0.2
@@ -39,6 +40,7 @@ def read_picture_number(recognizer: "Recognizer", gray: np.ndarray) -> NumberRea
         return NumberReading((), (), ())
     line_height = float(max(stats[1:, cv2.CC_STAT_HEIGHT]))
     boxes = {k: box for k, box in boxes.items() if (box[2:] - box[:2]).max() + 1 >= SPECK * line_height}
+    boxes = _without_stray_specks(boxes, centroids, line_height)
     separators = find_separators(boxes, {k: centroids[k] for k in boxes}, line_height)
     blobs = {k: box for k, box in boxes.items() if k not in {s.stroke for s in separators}}
     boundaries = boundaries_between([widened(box, line_height) for box in blobs.values()], line_height)
@@ -63,6 +65,27 @@ def read_picture_number(recognizer: "Recognizer", gray: np.ndarray) -> NumberRea
     reading = NumberReading(flag_non_digits(recognizer, tuple(digits)), separators, tuple(sorted((*boundaries, *cuts))))
     # Large photos are read shrunk and tiny scans enlarged: boxes and positions go back to the picture's pixels.
     return reading if ink.shape == gray.shape else placed(reading, gray.shape[1] / ink.shape[1])
+
+
+def _without_stray_specks(boxes: dict[int, np.ndarray], centroids: np.ndarray, line_height: float) -> dict[int, np.ndarray]:
+    """Drop the small marks (no bigger than a decimal point may be) that lie off the line of writing:
+    above its top or below its bottom, or farther than STRAY_GAP line heights from every digit-sized
+    mark. Specks of dirt or of the paper's grain, read as decimal points or digits, made "4.396" read
+    "43.96.7"; a point between two digits, or a digit's broken-off piece, lies within the line."""
+    sizes = {k: (box[2:] - box[:2]).max() + 1 for k, box in boxes.items()}
+    big = np.array([box for k, box in boxes.items() if sizes[k] > DOT_SIZE * line_height])
+    if not len(big):
+        return boxes
+    top, bottom = big[:, 1].min(), big[:, 3].max()
+    kept = {}
+    for k, box in boxes.items():
+        if sizes[k] <= DOT_SIZE * line_height:
+            x, y = centroids[k]
+            gap = np.maximum(np.maximum(big[:, 0] - box[2], box[0] - big[:, 2]), np.maximum(big[:, 1] - box[3], box[1] - big[:, 3]))
+            if y < top or y > bottom + STRAY_BELOW * line_height or gap.clip(min=0).min() > STRAY_GAP * line_height:
+                continue
+        kept[k] = box
+    return kept
 
 
 def _split_wide(recognizer: "Recognizer", groups: list, inks: list, inputs: list, probabilities: np.ndarray,
