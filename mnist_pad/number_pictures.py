@@ -69,7 +69,7 @@ def read_picture_number(recognizer: "Recognizer", gray: np.ndarray) -> NumberRea
 
 def _without_stray_specks(boxes: dict[int, np.ndarray], centroids: np.ndarray, line_height: float) -> dict[int, np.ndarray]:
     """Drop the small marks (no bigger than a decimal point may be) that lie off the line of writing:
-    above its top or below its bottom, or farther than STRAY_GAP line heights from every digit-sized
+    above its top, more than STRAY_BELOW of its height below it, or farther than STRAY_GAP line heights from every digit-sized
     mark. Specks of dirt or of the paper's grain, read as decimal points or digits, made "4.396" read
     "43.96.7"; a point between two digits, or a digit's broken-off piece, lies within the line."""
     sizes = {k: (box[2:] - box[:2]).max() + 1 for k, box in boxes.items()}
@@ -80,7 +80,7 @@ def _without_stray_specks(boxes: dict[int, np.ndarray], centroids: np.ndarray, l
     kept = {}
     for k, box in boxes.items():
         if sizes[k] <= DOT_SIZE * line_height:
-            x, y = centroids[k]
+            y = centroids[k][1]
             gap = np.maximum(np.maximum(big[:, 0] - box[2], box[0] - big[:, 2]), np.maximum(big[:, 1] - box[3], box[1] - big[:, 3]))
             if y < top or y > bottom + STRAY_BELOW * line_height or gap.clip(min=0).min() > STRAY_GAP * line_height:
                 continue
