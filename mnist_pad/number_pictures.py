@@ -69,9 +69,10 @@ def read_picture_number(recognizer: "Recognizer", gray: np.ndarray) -> NumberRea
 
 def _without_stray_specks(boxes: dict[int, np.ndarray], centroids: np.ndarray, line_height: float) -> dict[int, np.ndarray]:
     """Drop the small marks (no bigger than a decimal point may be) that lie off the line of writing:
-    above its top, more than STRAY_BELOW of its height below it, or farther than STRAY_GAP line heights from every digit-sized
-    mark. Specks of dirt or of the paper's grain, read as decimal points or digits, made "4.396" read
-    "43.96.7"; a point between two digits, or a digit's broken-off piece, lies within the line."""
+    above its top, more than STRAY_BELOW of its height below it, or farther than STRAY_GAP line heights
+    from every digit-sized mark. Specks of dirt or of the paper's grain, read as decimal points or digits,
+    made "4.396" read "43.96.7"; a point between two digits, or a digit's broken-off piece, lies within
+    the line."""
     sizes = {k: (box[2:] - box[:2]).max() + 1 for k, box in boxes.items()}
     big = np.array([box for k, box in boxes.items() if sizes[k] > DOT_SIZE * line_height])
     if not len(big):
