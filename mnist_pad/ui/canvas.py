@@ -277,11 +277,18 @@ class Canvas(QWidget):
         self._finished_cache = (look, finished, pixmap)
         return pixmap
 
+    def picture_frame(self) -> tuple[float, float, float]:
+        """Where the picture lies, in canvas pixels: (scale, left, top) of its pixel grid, fitted whole
+        into the paper and centred. A reading of the picture maps onto the canvas by it."""
+        width, height = self.picture.width(), self.picture.height()
+        paper_width = CANVAS_SIZE * self.aspect
+        scale = min(paper_width / width, CANVAS_SIZE / height)
+        return scale, (paper_width - width * scale) / 2, (CANVAS_SIZE - height * scale) / 2
+
     def _paint_picture(self, painter: QPainter, paper: QRectF) -> None:
-        size = self.picture.size().scaled(paper.size().toSize(), Qt.AspectRatioMode.KeepAspectRatio)
-        target = QRectF(0, 0, size.width(), size.height())
-        target.moveCenter(paper.center())
-        painter.drawImage(target, self.picture)
+        scale, left, top = self.picture_frame()
+        right, bottom = left + self.picture.width() * scale, top + self.picture.height() * scale
+        painter.drawImage(QRectF(self.to_widget(left, top), self.to_widget(right, bottom)), self.picture)
 
     def resizeEvent(self, event) -> None:
         self._update_cursor()

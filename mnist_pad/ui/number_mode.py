@@ -188,11 +188,8 @@ class NumberMode(QObject):
     def _on_read(self, seq: int, reading: NumberReading) -> None:
         if seq != self._seq:
             return
-        gray = self.canvas.picture_pixels
-        if gray is not None:  # boxes in the picture's pixels: onto the canvas, where the picture is shown
-            width, height = NUMBER_CANVAS
-            scale = min(width / gray.shape[1], height / gray.shape[0])
-            reading = placed(reading, scale, (width - gray.shape[1] * scale) / 2, (height - gray.shape[0] * scale) / 2)
+        if self.canvas.picture is not None:  # boxes in the picture's pixels: onto the canvas, where it is shown
+            reading = placed(reading, *self.canvas.picture_frame())
             reading = replace(reading, boundaries=())  # no dividers: they regroup strokes, a picture has none
         self._show(reading)
 
