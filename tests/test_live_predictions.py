@@ -1,5 +1,5 @@
 """LivePredictions without a window: a stand-in for the inference worker records what is asked and
-answers when the test says so. And the worker serving live requests between a sweep's steps."""
+answers when the test says so. And the worker serving live requests between the steps of a sweep or an explanation."""
 from __future__ import annotations
 
 import numpy as np
@@ -151,3 +151,56 @@ def test_a_live_request_failing_inside_a_sweep_is_reported_and_the_sweep_ends(qa
     mailbox.put("predict", 2, (SEVEN,), 16.0)  # taken between the sweep's steps, and fails
     worker._serve(*mailbox.take(("sweep",)))
     assert failed == ["predict"] and swept == [(9, 10)]
+
+
+class RecordingRecognizer:
+    """A real Recognizer whose network calls are logged; a live request is posted by `arrive_at`'s
+    network call of an explanation, as if the pen moved right then."""
+
+    def __init__(self, recognizer, mailbox: Mailbox, log: list, arrive_at: int):
+        self._recognizer, self._mailbox, self._log, self._arrive_at = recognizer, mailbox, log, arrive_at
+
+    def __getattr__(self, name):
+        return getattr(self._recognizer, name)
+
+    def predict_mnist(self, images):
+        self._log.append(("explain", len(images)))
+        if sum(kind == "explain" for kind, _ in self._log) == self._arrive_at:
+            self._mailbox.put("predict", 2, (SEVEN,), 16.0)
+        return self._recognizer.predict_mnist(images)
+
+    def read_inputs(self, inputs):
+        self._log.append(("live", len(inputs)))
+        return self._recognizer.read_inputs(inputs)
+
+
+@pytest.mark.parametrize("arrive_at", [1, "last"])
+def test_a_live_prediction_waits_for_one_small_step_of_an_explanation(qapp, tiny_model_path, arrive_at):
+    """An explanation is ~100 images through the network, then each stroke's effect and the likeness:
+    a prediction asked for meanwhile is served after the step under way (at most EXPLAIN_CHUNK images),
+    and one asked for during the last network step, before the likeness is measured."""
+    from mnist_pad.recognizer import Recognizer
+    from mnist_pad.ui import worker as worker_module
+
+    strokes = (SEVEN, ((90.0, 150.0), (190.0, 150.0)))
+    recognizer = Recognizer.load(tiny_model_path)
+    probe = []
+    counting = RecordingRecognizer(recognizer, Mailbox(), probe, arrive_at=-1)
+    worker = InferenceWorker(Mailbox(), 280)
+    worker.recognizer = counting
+    worker._explain(0, strokes, 16.0)
+    steps = sum(kind == "explain" for kind, _ in probe)
+
+    mailbox, log, predicted, explained = Mailbox(), [], [], []
+    worker = InferenceWorker(mailbox, 280)
+    worker.recognizer = RecordingRecognizer(recognizer, mailbox, log, steps if arrive_at == "last" else arrive_at)
+    worker.predicted.connect(lambda seq, image, reading: predicted.append((seq, len(log))))
+    worker.explained.connect(lambda seq, explanation: explained.append((seq, len(log))))
+    mailbox.put("explain", 1, strokes, 16.0)
+    worker.drain()
+
+    assert explained and predicted == [(2, predicted[0][1])]
+    assert max(size for kind, size in log if kind == "explain") <= worker_module.EXPLAIN_CHUNK <= 4
+    asked = [i for i, (kind, _) in enumerate(log) if kind == "explain"][(steps if arrive_at == "last" else arrive_at) - 1]
+    assert log[asked + 1] == ("live", 1), "served right after the step under way"
+    assert predicted[0][1] == asked + 2 and explained[0][1] == len(log)

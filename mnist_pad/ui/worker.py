@@ -27,7 +27,10 @@ LIVE = ("picture", "predict", "number", "number_picture")
 # Widths per step of a sweep; live predictions are served between steps. One width a step: with
 # four, a live prediction waited behind up to four renders (GUI bench p95 13-19 ms; with one, 11-12 ms).
 SWEEP_CHUNK = 1
-EXPLAIN_CHUNK = 16  # occluded images per step of an attribution map, likewise
+# Occluded images per step of an attribution map, likewise: a live prediction waits for one step. On
+# the issues' 2-core AMD EPYC a step of 16 (~5 ms of network) held the live path's p95 at 20-26 ms with
+# Show why on; with 4, 15-17 ms (with LIVE_INTERVAL_MS 4).
+EXPLAIN_CHUNK = 4
 # How much lower than the UI thread the worker runs (Linux nice levels). When both want a core, the UI
 # thread gets it: on the loaded 2-core development machine this halved the longest UI stall (median of
 # 9 GUI bench runs 35 -> 17 ms) and did not slow the predictions shown (p95 25 -> 23 ms).
@@ -233,12 +236,15 @@ class InferenceWorker(QObject):
             return
         from .why_views import heat_pixels
 
+        # Live predictions are served between the steps (see _predict_serving_live) and the parts.
         prepared = self.recognizer.prepare_strokes(strokes, brush_width, self.canvas_size)
         predict = self._predict_serving_live
         why = attribution.occlusion(prepared, predict)
-        self.explained.emit(seq, Explanation(why, attribution.stroke_effects(strokes, brush_width, self.canvas_size, predict),
-                                             morphometry.measure(prepared.image),
-                                             heat_pixels(why.on_canvas(self.canvas_size))))
+        effects = attribution.stroke_effects(strokes, brush_width, self.canvas_size, predict)
+        self._serve_live()
+        likeness = morphometry.measure(prepared.image)
+        self._serve_live()
+        self.explained.emit(seq, Explanation(why, effects, likeness, heat_pixels(why.on_canvas(self.canvas_size))))
 
     def _predict_serving_live(self, images: np.ndarray) -> np.ndarray:
         """predict_mnist in steps of EXPLAIN_CHUNK images, live predictions served between steps:
