@@ -17,6 +17,8 @@ paper, ruled lines, paper edges and specks are all common. The steps:
    shadows and edges), and ink as the relative darkness under it, thresholded by Otsu;
 4. bands fainter than the writing and wider than its strokes that cross the sheet (a fold, a
    binding, a strip of desk), ruled lines and straight paper edges (long thin runs) are removed;
+   ruled lines much fainter than the writing go first (before step 3's "cropped to its writing?"
+   is decided: under small writing they are as thin as the strokes), but where strokes cross them;
 5. connected ink: the digit is the strongest component plus whatever lies close to it; distant
    specks and frame edges are dropped, and a second digit-sized mark raises SeveralDigitsError.
    For a line of writing (ink_of_marks) every mark but edges and dust is kept instead.
@@ -54,6 +56,7 @@ MARK_SHARE = 0.1  # ... nor one under this share of the largest mark
 FRAME_SPAN = 0.15  # straight runs this long (share of the shorter side) make a printed box's sides;
 FRAME_STRAIGHT = 0.7  # a mark this much made of them, with ink inside it, is a box, not writing
 THIN_LINE = 6  # a ruled line is at most this many pixels thick (at the working size)
+FAINT_LINE = 0.6  # a long line whose median contrast is under this share of the writing's is a ruled line
 LINE_ELONGATION = 60  # length / thickness of a straight line, far beyond any digit's
 NEAR = 0.3  # ink this close to the digit (share of its size) belongs to it
 SPECK = 0.05  # a component with less than this share of the digit's ink is a speck unless it touches
@@ -205,6 +208,7 @@ def _read_ink(dark_ink: np.ndarray, select: Callable[[np.ndarray, np.ndarray, bo
     if not tight:  # in a picture cropped to its writing, what touches the border is strokes, not edges or boxes
         mask &= ~_faint_bands(mask, contrast, stroke_width)
         mask &= ~_frames(mask)  # before the long lines go: a box's side may be one, and the rest no box
+        mask &= ~_faint_lines(mask, contrast)  # where strokes cross a ruled line, they stay whole
         lines = _long_lines(mask)
         mask &= ~lines
         mask &= ~_edge_remnants(mask, lines, stroke_width)
@@ -393,6 +397,8 @@ def _ink_mask(contrast: np.ndarray, stroke_width: float) -> tuple[np.ndarray, bo
     scaled = (contrast * 255).astype(np.uint8)
     otsu, _ = cv2.threshold(scaled, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
     split = contrast >= max(otsu / 255, MIN_CONTRAST)
+    # Faint ruled lines reach the sides as a cut-out's strokes do; under small writing they are as thin.
+    split &= ~_faint_lines(split, contrast)
     if _cropped_to_ink(split, stroke_width):
         # Ruled lines cross the paper to its borders too, thinner than the writing's strokes; and so do
         # bands (a fold, a shadow), fainter than the writing.
@@ -409,6 +415,24 @@ def _ink_mask(contrast: np.ndarray, stroke_width: float) -> tuple[np.ndarray, bo
     split_noise = otsu / 255 < centre + OTSU_CLEAR
     noise = centre + 6 * 1.4826 * float(np.median(np.abs(sample - centre))) if split_noise else 0.0
     return contrast >= max(otsu / 255, noise, MIN_CONTRAST), False
+
+
+def _faint_lines(mask: np.ndarray, contrast: np.ndarray) -> np.ndarray:
+    """Long straight lines (ruled lines) much fainter than the writing, but where a stroke crosses them:
+    there the line is either as dark as the writing, or printed over it with writing on both sides.
+    A digit's own straight stroke is as dark as the rest of it."""
+    lines = _long_lines(mask)
+    if not lines.any() or not (mask & ~lines).any():
+        return np.zeros(mask.shape, bool)
+    writing = float(np.percentile(contrast[mask & ~lines], 90))
+    count, labels, _, _ = connected_components(lines)
+    faint = [label for label in range(1, count) if np.median(contrast[labels == label]) < FAINT_LINE * writing]
+    ruled = np.isin(labels, faint) & (contrast < FAINT_LINE * writing)
+    rest = (mask & ~ruled).astype(np.uint8)
+    crossed = np.zeros(mask.shape, bool)
+    for across in ((THIN_LINE + 2, 1), (1, THIN_LINE + 2)):
+        crossed |= cv2.morphologyEx(rest, cv2.MORPH_CLOSE, np.ones(across, np.uint8)).astype(bool)
+    return ruled & ~crossed
 
 
 def _faint_bands(mask: np.ndarray, contrast: np.ndarray, stroke_width: float) -> np.ndarray:
