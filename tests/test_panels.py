@@ -118,3 +118,23 @@ def test_a_picture_of_several_digits_names_the_number_or_says_it_is_none(qtbot):
     assert panel.digit.text() == "?" and panel.confidence.text() == "several marks, not a number: crop the picture to one digit"
     panel.show_several(number(5))
     assert panel.digit.text() == "?"
+
+
+def test_the_thickness_chart_labels_every_percent_tick_from_0_to_100(qtbot):
+    """pyqtgraph leaves out a tick label that does not fit inside its axis: the "0%" at the plot's
+    bottom edge was never shown."""
+    from PySide6.QtGui import QImage, QPainter
+
+    chart = ThicknessChart((4.0, 50.0))
+    qtbot.addWidget(chart)
+    chart.resize(420, 200)
+    chart.show()
+    qtbot.waitUntil(lambda: chart._plot is not None)
+    qtbot.wait(20)
+    image = QImage(10, 10, QImage.Format.Format_ARGB32)
+    painter = QPainter(image)
+    try:
+        _, _, texts = chart.plot().getAxis("left").generateDrawSpecs(painter)
+    finally:
+        painter.end()
+    assert [text for _, _, text in texts] == ["0%", "25%", "50%", "75%", "100%"]

@@ -24,7 +24,7 @@ class ThicknessPlot(pg.PlotWidget):
         plot.setMouseEnabled(x=False, y=False)
         plot.showGrid(x=True, y=True, alpha=0.15)
         plot.setXRange(*width_range, padding=0.02)
-        plot.setYRange(-0.03, 1.05, padding=0)
+        plot.setYRange(-0.07, 1.05, padding=0)  # room below 0 for the "0%" label (pyqtgraph drops a label it cannot fit)
         axis_pen = pg.mkPen(MUTED)
         for name in ("left", "bottom"):
             axis = plot.getAxis(name)
