@@ -212,3 +212,36 @@ def test_a_picture_of_a_number_opened_on_the_digit_canvas_is_read_when_number_is
     with qtbot.waitSignal(mode.reading_shown, timeout=20000, check_params_cb=lambda r: r is not None and len(r.digits) == 2):
         window.findChild(QPushButton, "numberMode").click()
     assert mode.canvas.picture is not None and "74" in mode.text.text()
+
+
+def test_readings_of_small_digits_close_together_never_run_into_each_other(qtbot, window, tmp_path):
+    """A number written small in a wide photo shows its digits a few widget pixels apart: each reading
+    "8  100%" ran into the next ("10070000%"). Then only the digits are shown above them; the
+    probabilities are a click away. Digits far apart keep theirs."""
+    from PySide6.QtGui import QFont, QFontMetrics, QImage
+
+    from mnist_pad.raster import rasterize
+
+    def placed(stroke, dx):
+        return [(x + dx, y + 900) for x, y in stroke]
+    strokes = [placed(stroke, 700 + 170 * i) for i, stroke in enumerate((SEVEN, FOUR, SEVEN, FOUR))]
+    sheet = np.ascontiguousarray(255 - rasterize(strokes, 16, 2000))  # a 2000 px photo, the number in its middle
+    path = tmp_path / "small.png"
+    assert QImage(sheet.data, sheet.shape[1], sheet.shape[0], sheet.shape[1], QImage.Format.Format_Grayscale8).save(str(path))
+    window.findChild(QPushButton, "numberMode").click()
+    mode = window.number_mode
+    with qtbot.waitSignal(mode.reading_shown, timeout=20000, check_params_cb=lambda r: r is not None and len(r.digits) == 4):
+        window.open_image(path)
+    font = QFont(mode.canvas.font())
+    font.setBold(True)
+    labels = mode.canvas.reading_labels(QFontMetrics(font))
+    assert [text for _, text in labels] == [str(d.digit) for d in mode.reading.digits]
+    for (a, _), (b, _) in zip(labels, labels[1:]):
+        assert not a.intersects(b)
+
+    big = tmp_path / "seventy-four.png"
+    number_picture(big)
+    with qtbot.waitSignal(mode.reading_shown, timeout=20000, check_params_cb=lambda r: r is not None and len(r.digits) == 2):
+        window.open_image(big)
+    assert [text for _, text in mode.canvas.reading_labels(QFontMetrics(font))] == [
+        f"{d.digit}  {d.confidence:.0%}" for d in mode.reading.digits]

@@ -7,7 +7,7 @@ the digits either side. The paper itself is for drawing, exactly as on the digit
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPen
+from PySide6.QtGui import QColor, QFontMetrics, QMouseEvent, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QWidget
 
 from ..numbers import NumberReading, merge_at, split_at
@@ -17,6 +17,7 @@ ASPECT = 3.0
 NUMBER_CANVAS = (int(CANVAS_SIZE * ASPECT), CANVAS_SIZE)  # logical (width, height) in canvas pixels
 BAND = 30           # widget pixels above the paper (readings) and below it (dividers)
 HANDLE = 9          # how near a divider's handle a click must be, widget pixels
+LABEL_GAP = 8       # widget pixels kept between two digits' readings above the paper
 SURE = QColor("#2f7d32")
 UNSURE = QColor("#c77700")
 SELECTED = QColor("#1565c0")
@@ -120,6 +121,24 @@ class NumberCanvas(Canvas):
         box = self.reading.digits[index].box
         return QPointF(self.to_widget((box[0] + box[2]) / 2, 0).x(), self.paper_rect().top() - BAND / 2)
 
+    def reading_labels(self, metrics: QFontMetrics) -> list[tuple[QRectF, str]]:
+        """Each digit's reading above the paper, "7  98%", and where it goes; only the digits when those
+        would run into each other (small digits close together: a click on one shows its probabilities)."""
+        digits = self.reading.digits
+        texts = [f"{d.digit if d.sure else '?'}  {d.confidence:.0%}" for d in digits]
+        centres = [self.reading_label(i).x() for i in range(len(digits))]
+        order = sorted(range(len(digits)), key=centres.__getitem__)
+        widths = [metrics.horizontalAdvance(text) + LABEL_GAP for text in texts]
+        if any(centres[b] - centres[a] < (widths[a] + widths[b]) / 2 for a, b in zip(order, order[1:])):
+            texts = [f"{d.digit if d.sure else '?'}" for d in digits]
+            widths = [metrics.horizontalAdvance(text) + LABEL_GAP for text in texts]
+        labels = []
+        for index, (text, width) in enumerate(zip(texts, widths)):
+            label = QRectF(0, 0, width, BAND - 4)
+            label.moveCenter(self.reading_label(index))
+            labels.append((label, text))
+        return labels
+
     # -- painting -------------------------------------------------------------------------------
     def paintEvent(self, event: QPaintEvent) -> None:
         super().paintEvent(event)
@@ -143,9 +162,7 @@ class NumberCanvas(Canvas):
             painter.setPen(QPen(colour, 2.5 if index == self.selected else 1.2, Qt.PenStyle.SolidLine))
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.drawRoundedRect(box, 4, 4)
-            label = QRectF(0, 0, 90, BAND - 4)
-            label.moveCenter(self.reading_label(index))
-            text = f"{digit.digit if digit.sure else '?'}  {digit.confidence:.0%}"
+        for label, text in self.reading_labels(painter.fontMetrics()):
             painter.drawText(label, Qt.AlignmentFlag.AlignCenter, text)
         painter.setPen(QPen(SURE, 1.2))
         for separator in self.reading.separators:  # a decimal point or comma: boxed, its character above
