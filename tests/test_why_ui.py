@@ -180,6 +180,28 @@ def test_on_a_1280_px_laptop_screen_the_views_dock_beside_the_results(qtbot, win
     assert window.brush_slider.width() >= 150
 
 
+def test_number_mode_s_wider_canvas_floats_docked_views_that_no_longer_fit(qtbot, window, monkeypatch):
+    """Docked on a 1280 px laptop screen, the views took the window to 1396 px when Number mode's wider
+    canvas came in: past the screen's edge, the views cut off. They now float at its edge."""
+    from PySide6.QtWidgets import QPushButton
+
+    class Laptop:
+        def availableGeometry(self):
+            return QRect(0, 0, 1280, 800)
+
+    monkeypatch.setattr(window, "screen", lambda: Laptop())
+    window.move(0, 0)
+    window.resize(1100, window.height())
+    action(window, "actionShowWhy").trigger()
+    dock = window.why.dock
+    qtbot.waitUntil(dock.isVisible, timeout=3000)
+    assert not dock.isFloating()
+    window.findChild(QPushButton, "numberMode").click()
+    qtbot.waitUntil(lambda: dock.isVisible() and dock.isFloating(), timeout=3000)
+    assert action(window, "actionShowWhy").isChecked()
+    assert dock.frameGeometry().right() <= 1279 and window.minimumSizeHint().width() <= 1280
+
+
 def test_clearing_empties_the_why_views(qtbot, window):
     action(window, "actionShowWhy").trigger()
     drag(window, SEVEN)

@@ -47,6 +47,7 @@ class MainWindow(QMainWindow):
     sweep_shown = Signal(int)
     picture_opened = Signal(str)          # a picture file was decoded and is now shown
     picture_failed = Signal(str, str)     # a picture file could not be opened, and why
+    canvas_swapped = Signal()             # another canvas is drawn on now (Number mode's, or the digit canvas)
 
     def __init__(self, model: str | Path | None = None, parent: QWidget | None = None):
         super().__init__(parent)
@@ -197,6 +198,7 @@ class MainWindow(QMainWindow):
         self.live.paused = canvas is not self.canvas  # the other canvas's mode owns the results panel
         if canvas is self.canvas:
             self.live.request_now(sweep=True)
+        self.canvas_swapped.emit()
 
     def add_under_canvas(self, widget: QWidget) -> None:
         """Place another control row (e.g. a corrections bar) under the brush controls."""

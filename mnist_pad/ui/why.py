@@ -52,6 +52,7 @@ class Why(QObject):
         window.sweep_shown.connect(lambda _seq: self.request_comparison())
         window.model_changed.connect(self._on_model_changed)
         window.saved_models_changed.connect(self._fill_compare_box)
+        window.canvas_swapped.connect(self._canvas_swapped)
         canvas = window.canvas
         canvas.strokes_changed.connect(self._on_strokes_changed)
         canvas.stroke_hovered.connect(self._highlight)
@@ -206,11 +207,22 @@ class Why(QObject):
         screen has room for that (a 1280 px laptop has), the window giving up width if it must. On a
         narrower screen they float at its right edge instead, over the window, which keeps its size.
         Decided while the dock is hidden: floating a shown dock hides it."""
+        self.dock.setFloating(not self._fits_docked())
+
+    def _fits_docked(self) -> bool:
+        """Whether the screen has room for the window at its smallest with the views docked beside it."""
         screen = self.window.screen().availableGeometry()
         frame = self.window.frameGeometry().width() - self.window.width()
         separator = self.window.style().pixelMetric(QStyle.PixelMetric.PM_DockWidgetSeparatorExtent, None, self.window)
         needed = self.window.minimumSizeHint().width() + frame + separator + self.dock.minimumSizeHint().width()
-        self.dock.setFloating(needed > screen.width())
+        return needed <= screen.width()
+
+    def _canvas_swapped(self) -> None:
+        """Number mode's canvas is wider, and so the window at its smallest: docked views that no longer
+        fit beside it on the screen float at its edge, placed again as when they are first shown."""
+        if self.show_action.isChecked() and not self.dock.isFloating() and not self._fits_docked():
+            self.show_action.setChecked(False)
+            self.show_action.setChecked(True)
 
     def _fit_on_screen(self) -> None:
         """A window widened by the docked views past the screen's edge: narrowed (its canvas gives up
