@@ -200,6 +200,7 @@ def test_number_mode_s_wider_canvas_floats_docked_views_that_no_longer_fit(qtbot
     qtbot.waitUntil(lambda: dock.isVisible() and dock.isFloating(), timeout=3000)
     assert action(window, "actionShowWhy").isChecked()
     assert dock.frameGeometry().right() <= 1279 and window.minimumSizeHint().width() <= 1280
+    qtbot.waitUntil(lambda: window.frameGeometry().right() <= 1279, timeout=3000)
 
 
 def test_clearing_empties_the_why_views(qtbot, window):

@@ -223,11 +223,16 @@ class Why(QObject):
         if self.show_action.isChecked() and not self.dock.isFloating() and not self._fits_docked():
             self.show_action.setChecked(False)
             self.show_action.setChecked(True)
+            QTimer.singleShot(0, self._window_onto_screen)  # once the window has given the dock's width back
 
     def _fit_on_screen(self) -> None:
         """A window widened by the docked views past the screen's edge: narrowed (its canvas gives up
         width) and moved back onto the screen."""
-        if self.dock.isFloating() or self.window.isMaximized() or self.window.isFullScreen():
+        if not self.dock.isFloating():
+            self._window_onto_screen()
+
+    def _window_onto_screen(self) -> None:
+        if self.window.isMaximized() or self.window.isFullScreen():
             return
         screen = self.window.screen().availableGeometry()
         frame = self.window.frameGeometry()
