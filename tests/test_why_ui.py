@@ -157,20 +157,26 @@ def test_on_a_screen_too_narrow_for_the_docked_views_they_float_on_it(qtbot, win
     assert dock.isVisible() and show.isChecked()
 
 
-def test_on_a_1280_px_laptop_screen_the_views_dock_beside_the_results(qtbot, window, monkeypatch):
-    """There they floated over the probabilities and the chart: the window was 1074 px wide at least,
-    its brush row with Undo, Redo and Clear beside the slider. Now they dock and the window narrows."""
-    class Laptop:  # a 1280x800 screen's work area
+def why_docked_on_a_laptop_screen(qtbot, window, monkeypatch, left: int):
+    """Show why on a 1280x800 screen's work area, the window 1100 px wide at `left`: the dock, docked."""
+    class Laptop:
         def availableGeometry(self):
             return QRect(0, 0, 1280, 800)
 
     monkeypatch.setattr(window, "screen", lambda: Laptop())
-    window.move(100, 0)
+    window.move(left, 0)
     window.resize(1100, window.height())
     action(window, "actionShowWhy").trigger()
     dock = window.why.dock
     qtbot.waitUntil(dock.isVisible, timeout=3000)
     assert not dock.isFloating()
+    return dock
+
+
+def test_on_a_1280_px_laptop_screen_the_views_dock_beside_the_results(qtbot, window, monkeypatch):
+    """There they floated over the probabilities and the chart: the window was 1074 px wide at least,
+    its brush row with Undo, Redo and Clear beside the slider. Now they dock and the window narrows."""
+    dock = why_docked_on_a_laptop_screen(qtbot, window, monkeypatch, left=100)
     qtbot.waitUntil(lambda: window.frameGeometry().right() <= 1279, timeout=3000)
     assert window.frameGeometry().left() >= 0
     for name in ("probabilities", "thicknessChart", "compareModel", "clearButton", "canvas", "brushWidth"):
@@ -185,17 +191,7 @@ def test_number_mode_s_wider_canvas_floats_docked_views_that_no_longer_fit(qtbot
     canvas came in: past the screen's edge, the views cut off. They now float at its edge."""
     from PySide6.QtWidgets import QPushButton
 
-    class Laptop:
-        def availableGeometry(self):
-            return QRect(0, 0, 1280, 800)
-
-    monkeypatch.setattr(window, "screen", lambda: Laptop())
-    window.move(0, 0)
-    window.resize(1100, window.height())
-    action(window, "actionShowWhy").trigger()
-    dock = window.why.dock
-    qtbot.waitUntil(dock.isVisible, timeout=3000)
-    assert not dock.isFloating()
+    dock = why_docked_on_a_laptop_screen(qtbot, window, monkeypatch, left=0)
     window.findChild(QPushButton, "numberMode").click()
     qtbot.waitUntil(lambda: dock.isVisible() and dock.isFloating(), timeout=3000)
     assert action(window, "actionShowWhy").isChecked()
