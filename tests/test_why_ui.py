@@ -209,6 +209,29 @@ def test_clearing_empties_the_why_views(qtbot, window):
     assert not window.findChild(QWidget, "mnistLikeness").ranks
 
 
+def test_in_number_mode_the_why_views_say_they_explain_the_digit_canvas(qtbot, window):
+    """They went on showing the map and stroke effects of the digit canvas's drawing, out of sight
+    behind Number mode's canvas, as if they explained the number. They say what they explain instead,
+    and explain the drawing again once it is back."""
+    from PySide6.QtWidgets import QPushButton
+
+    from mnist_pad.ui.why import NUMBER_MODE_NOTE
+
+    action(window, "actionShowWhy").trigger()
+    drag(window, SEVEN)
+    effects = window.findChild(QListWidget, "strokeEffects")
+    qtbot.waitUntil(lambda: effects.count() == 1 and window.canvas.overlay is not None, timeout=10000)
+    number = window.findChild(QPushButton, "numberMode")
+    number.click()
+    assert [effects.item(i).text() for i in range(effects.count())] == [NUMBER_MODE_NOTE]
+    assert not window.findChild(QWidget, "whyMap").image.any()
+    qtbot.wait(300)  # an explanation still on its way is not shown over the note
+    assert [effects.item(i).text() for i in range(effects.count())] == [NUMBER_MODE_NOTE]
+    number.click()
+    qtbot.waitUntil(lambda: effects.count() == 1 and effects.item(0).text().startswith("Stroke 1"), timeout=10000)
+    assert window.findChild(QWidget, "whyMap").image.any()
+
+
 def test_the_chart_compares_with_the_plain_model_by_default(qtbot, window):
     chooser = window.findChild(QComboBox, "compareModel")
     assert chooser.currentData() == "plain"

@@ -17,6 +17,7 @@ from .settings import Keys, settings
 from .qimages import rgba_image
 from .why_views import MnistLikeness, StrokeEffects, WhyMap
 
+NUMBER_MODE_NOTE = "These views explain the digit canvas: press Number again to see them."
 COMPARE_DEFAULT = "plain"  # the tutorial model: its curves show the lesson a robust model hides
 SHOW_WHY_KEY = "Ctrl+E"
 MATCH_MNIST_KEY = "Ctrl+M"
@@ -116,6 +117,10 @@ class Why(QObject):
     def request_explanation(self) -> None:
         """Ask the worker why it reads the current drawing so (only while the views are shown)."""
         canvas = self.window.canvas
+        if self.window.edited_canvas is not canvas:  # Number mode's canvas is shown instead
+            self._clear_views()
+            self.effects.show_note(NUMBER_MODE_NOTE)
+            return
         if not self.show_action.isChecked() or canvas.picture is not None or self.window.model_info is None:
             return
         strokes = canvas.strokes()
@@ -156,7 +161,7 @@ class Why(QObject):
         for older in [s for s in self._explaining if s < seq]:
             del self._explaining[older]  # their answers, if any come, are older than this one
         if (strokes is None or not self.show_action.isChecked() or canvas.is_empty() or canvas.picture is not None
-                or not _leads_to(strokes, canvas.strokes())):
+                or self.window.edited_canvas is not canvas or not _leads_to(strokes, canvas.strokes())):
             return  # older than the one shown, the views were closed, or the drawing is gone or changed
         why = explanation.attribution
         self.why_map.set_map(self.window.preview.image, why.heat)
@@ -218,8 +223,11 @@ class Why(QObject):
         return needed <= screen.width()
 
     def _canvas_swapped(self) -> None:
-        """Number mode's canvas is wider, and so the window at its smallest: docked views that no longer
-        fit beside it on the screen float at its edge, placed again as when they are first shown."""
+        """The views explain the digit canvas: while Number mode's canvas is shown instead, they say so
+        rather than explain a drawing out of sight. Number mode's canvas is wider, and so the window at
+        its smallest: docked views that no longer fit beside it on the screen float at its edge, placed
+        again as when they are first shown."""
+        self.request_explanation()
         if self.show_action.isChecked() and not self.dock.isFloating() and not self._fits_docked():
             self.show_action.setChecked(False)
             self.show_action.setChecked(True)

@@ -133,6 +133,14 @@ class StrokeEffects(QListWidget):
         self._rows = []
         super().clear()
 
+    def show_note(self, text: str) -> None:
+        """No strokes to explain, and why: one muted row that cannot be selected."""
+        self.clear()
+        item = QListWidgetItem(text)
+        item.setForeground(QColor(MUTED))
+        item.setFlags(Qt.ItemFlag.NoItemFlags)
+        self.addItem(item)
+
     def highlight(self, index: int) -> None:
         """Select the row of stroke `index` (-1 clears the selection)."""
         if 0 <= index < self.count():
