@@ -188,7 +188,8 @@ def test_on_a_1280_px_laptop_screen_the_views_dock_beside_the_results(qtbot, win
 
 def test_number_mode_s_wider_canvas_floats_docked_views_that_no_longer_fit(qtbot, window, monkeypatch):
     """Docked on a 1280 px laptop screen, the views took the window to 1396 px when Number mode's wider
-    canvas came in: past the screen's edge, the views cut off. They now float at its edge."""
+    canvas came in: past the screen's edge, the views cut off. They now float at its edge, and dock
+    again when the digit canvas is back."""
     from PySide6.QtWidgets import QPushButton
 
     dock = why_docked_on_a_laptop_screen(qtbot, window, monkeypatch, left=0)
@@ -196,6 +197,9 @@ def test_number_mode_s_wider_canvas_floats_docked_views_that_no_longer_fit(qtbot
     qtbot.waitUntil(lambda: dock.isVisible() and dock.isFloating(), timeout=3000)
     assert action(window, "actionShowWhy").isChecked()
     assert dock.frameGeometry().right() <= 1279 and window.minimumSizeHint().width() <= 1280
+    qtbot.waitUntil(lambda: window.frameGeometry().right() <= 1279, timeout=3000)
+    window.findChild(QPushButton, "numberMode").click()
+    qtbot.waitUntil(lambda: dock.isVisible() and not dock.isFloating(), timeout=3000)
     qtbot.waitUntil(lambda: window.frameGeometry().right() <= 1279, timeout=3000)
 
 

@@ -38,6 +38,7 @@ class Why(QObject):
         # so an answer older than the map on screen finds nothing here
         self._explaining: dict[int, tuple] = {}
         self._dock_offset: QPoint | None = None  # a floating dock's place relative to the window, which it follows
+        self._floated_for_width = False  # floated because Number mode's canvas left no room: docks again after
         self._placing = False  # the dock is being moved by this object, not by the user
         self._build_dock()
         self._build_actions()
@@ -226,12 +227,22 @@ class Why(QObject):
         """The views explain the digit canvas: while Number mode's canvas is shown instead, they say so
         rather than explain a drawing out of sight. Number mode's canvas is wider, and so the window at
         its smallest: docked views that no longer fit beside it on the screen float at its edge, placed
-        again as when they are first shown."""
+        again as when they are first shown, and dock again when the digit canvas is back."""
         self.request_explanation()
-        if self.show_action.isChecked() and not self.dock.isFloating() and not self._fits_docked():
-            self.show_action.setChecked(False)
-            self.show_action.setChecked(True)
+        if not self.show_action.isChecked():
+            return
+        if not self.dock.isFloating() and not self._fits_docked():
+            self._show_again()
+            self._floated_for_width = True
             QTimer.singleShot(0, self._window_onto_screen)  # once the window has given the dock's width back
+        elif self._floated_for_width and self.dock.isFloating() and self._fits_docked():
+            self._show_again()  # docked again beside the digit canvas, as before Number mode
+        self._floated_for_width = self._floated_for_width and self.dock.isFloating()
+
+    def _show_again(self) -> None:
+        """Hide and show the views: placed afresh, docked or floating (see _place_dock)."""
+        self.show_action.setChecked(False)
+        self.show_action.setChecked(True)
 
     def _fit_on_screen(self) -> None:
         """A window widened by the docked views past the screen's edge: narrowed (its canvas gives up

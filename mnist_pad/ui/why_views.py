@@ -102,6 +102,8 @@ class StrokeEffects(QListWidget):
         self.setSelectionMode(QListWidget.SelectionMode.SingleSelection)
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.setMinimumHeight(90)
+        self.setWordWrap(True)  # a note (see show_note) is longer than the list is wide
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.itemEntered.connect(lambda item: self.stroke_hovered.emit(self.row(item)))
         self._rows: list[tuple[str, str, bool]] = []
         self.setToolTip("Point at a stroke on the canvas (or a row here) to see it highlighted")
