@@ -208,8 +208,11 @@ def _read_ink(dark_ink: np.ndarray, select: Callable[[np.ndarray, np.ndarray, bo
     if not tight:  # in a picture cropped to its writing, what touches the border is strokes, not edges or boxes
         mask &= ~_faint_bands(mask, contrast, stroke_width)
         mask &= ~_frames(mask)  # before the long lines go: a box's side may be one, and the rest no box
-        mask &= ~_faint_lines(mask, contrast)  # where strokes cross a ruled line, they stay whole
         lines = _long_lines(mask)
+        faint = _faint_lines(mask, contrast, lines)  # where strokes cross a ruled line, they stay whole
+        if faint.any():
+            mask &= ~faint
+            lines = _long_lines(mask)
         mask &= ~lines
         mask &= ~_edge_remnants(mask, lines, stroke_width)
         mask &= ~_edge_slabs(mask, stroke_width)
@@ -398,7 +401,7 @@ def _ink_mask(contrast: np.ndarray, stroke_width: float) -> tuple[np.ndarray, bo
     otsu, _ = cv2.threshold(scaled, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
     split = contrast >= max(otsu / 255, MIN_CONTRAST)
     # Faint ruled lines reach the sides as a cut-out's strokes do; under small writing they are as thin.
-    split &= ~_faint_lines(split, contrast)
+    split &= ~_faint_lines(split, contrast, _long_lines(split))
     if _cropped_to_ink(split, stroke_width):
         # Ruled lines cross the paper to its borders too, thinner than the writing's strokes; and so do
         # bands (a fold, a shadow), fainter than the writing.
@@ -417,21 +420,21 @@ def _ink_mask(contrast: np.ndarray, stroke_width: float) -> tuple[np.ndarray, bo
     return contrast >= max(otsu / 255, noise, MIN_CONTRAST), False
 
 
-def _faint_lines(mask: np.ndarray, contrast: np.ndarray) -> np.ndarray:
-    """Long straight lines (ruled lines) much fainter than the writing, but where a stroke crosses them:
-    there the line is either as dark as the writing, or printed over it with writing on both sides.
-    A digit's own straight stroke is as dark as the rest of it."""
-    lines = _long_lines(mask)
-    if not lines.any() or not (mask & ~lines).any():
+def _faint_lines(mask: np.ndarray, contrast: np.ndarray, lines: np.ndarray) -> np.ndarray:
+    """Of the mask's long straight lines (`lines`, see _long_lines), those much fainter than the writing
+    (ruled lines), but where a stroke crosses them: there the line is either as dark as the writing, or
+    printed over it with writing on both sides. A digit's own straight stroke is as dark as the rest of it."""
+    rest = mask & ~lines
+    if not lines.any() or not rest.any():
         return np.zeros(mask.shape, bool)
-    writing = float(np.percentile(contrast[mask & ~lines], 90))
+    writing = float(np.percentile(contrast[rest], 90))
     count, labels, _, _ = connected_components(lines)
     faint = [label for label in range(1, count) if np.median(contrast[labels == label]) < FAINT_LINE * writing]
     ruled = np.isin(labels, faint) & (contrast < FAINT_LINE * writing)
-    rest = (mask & ~ruled).astype(np.uint8)
+    unruled = (mask & ~ruled).astype(np.uint8)
     crossed = np.zeros(mask.shape, bool)
     for across in ((THIN_LINE + 2, 1), (1, THIN_LINE + 2)):
-        crossed |= cv2.morphologyEx(rest, cv2.MORPH_CLOSE, np.ones(across, np.uint8)).astype(bool)
+        crossed |= cv2.morphologyEx(unruled, cv2.MORPH_CLOSE, np.ones(across, np.uint8)).astype(bool)
     return ruled & ~crossed
 
 

@@ -125,17 +125,17 @@ class NumberCanvas(Canvas):
         """Each digit's reading above the paper, "7  98%", and where it goes; only the digits when those
         would run into each other (small digits close together: a click on one shows its probabilities)."""
         digits = self.reading.digits
+        centres = [self.reading_label(i) for i in range(len(digits))]
+        order = sorted(range(len(digits)), key=lambda i: centres[i].x())
         texts = [f"{d.digit if d.sure else '?'}  {d.confidence:.0%}" for d in digits]
-        centres = [self.reading_label(i).x() for i in range(len(digits))]
-        order = sorted(range(len(digits)), key=centres.__getitem__)
         widths = [metrics.horizontalAdvance(text) + LABEL_GAP for text in texts]
-        if any(centres[b] - centres[a] < (widths[a] + widths[b]) / 2 for a, b in zip(order, order[1:])):
+        if any(centres[b].x() - centres[a].x() < (widths[a] + widths[b]) / 2 for a, b in zip(order, order[1:])):
             texts = [f"{d.digit if d.sure else '?'}" for d in digits]
             widths = [metrics.horizontalAdvance(text) + LABEL_GAP for text in texts]
         labels = []
-        for index, (text, width) in enumerate(zip(texts, widths)):
+        for centre, text, width in zip(centres, texts, widths):
             label = QRectF(0, 0, width, BAND - 4)
-            label.moveCenter(self.reading_label(index))
+            label.moveCenter(centre)
             labels.append((label, text))
         return labels
 

@@ -116,7 +116,8 @@ class Why(QObject):
             self.window.canvas.set_highlighted_stroke(-1)
 
     def request_explanation(self) -> None:
-        """Ask the worker why it reads the current drawing so (only while the views are shown)."""
+        """Ask the worker why it reads the current drawing so (only while the views are shown); in Number
+        mode, say instead that the views explain the digit canvas."""
         canvas = self.window.canvas
         if self.window.edited_canvas is not canvas:  # Number mode's canvas is shown instead
             self._clear_views()
