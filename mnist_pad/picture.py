@@ -430,7 +430,7 @@ def _faint_lines(mask: np.ndarray, contrast: np.ndarray, lines: np.ndarray) -> n
     writing = float(np.percentile(contrast[rest], 90))
     count, labels, _, _ = connected_components(lines)
     faint = [label for label in range(1, count) if np.median(contrast[labels == label]) < FAINT_LINE * writing]
-    ruled = np.isin(labels, faint) & (contrast < FAINT_LINE * writing)
+    ruled = _labelled(labels, count, faint) & (contrast < FAINT_LINE * writing)
     unruled = (mask & ~ruled).astype(np.uint8)
     crossed = np.zeros(mask.shape, bool)
     for across in ((THIN_LINE + 2, 1), (1, THIN_LINE + 2)):
@@ -463,7 +463,7 @@ def _faint_bands(mask: np.ndarray, contrast: np.ndarray, stroke_width: float) ->
     crossing &= boxes[:, 2] > 0  # a joined piece of faint slivers only, with no band in it, is no band
     if not crossing.any():
         return np.zeros(mask.shape, bool)
-    bands = np.isin(pieces, np.nonzero(crossing)[0] + 1).astype(np.uint8)
+    bands = _labelled(pieces, count, np.nonzero(crossing)[0] + 1).astype(np.uint8)
     return (cv2.dilate(bands, disc) & faint).astype(bool)  # with the band's edges
 
 
@@ -550,7 +550,8 @@ def _components(mask: np.ndarray, contrast: np.ndarray, tall_edges: bool = True,
     # Components of the mask grown by a pixel: a dashed paper edge or a broken stroke holds together.
     grown = cv2.dilate(mask.astype(np.uint8), np.ones((3, 3), np.uint8))
     count, labels, stats, _ = connected_components(grown)
-    mass = np.bincount(labels.ravel(), weights=contrast.ravel(), minlength=count)[1:]
+    ink = grown.astype(bool)  # the background's label 0, left out: the same sums, at a fraction of the cost
+    mass = np.bincount(labels[ink], weights=contrast[ink], minlength=count)[1:]
     boxes = stats[1:, :4].astype(np.float64)
     height, width = mask.shape
     touches = _touch_border(boxes, mask.shape)
@@ -608,7 +609,7 @@ def _labelled(labels: np.ndarray, count: int, kept) -> np.ndarray:
     """Where `labels` (0 .. count - 1) is one of `kept`: np.isin's answer, by a lookup table."""
     table = np.zeros(count, bool)
     table[np.asarray(kept, np.intp)] = True
-    return table[labels]
+    return np.take(table, labels)  # the same as table[labels], at 2-3 times its speed
 
 
 def _gap(a: np.ndarray, b: np.ndarray) -> float:
