@@ -89,11 +89,14 @@ def predict_files(files: list[str], model: str | None) -> int:
                 print(f"mnist-pad: {error}", file=sys.stderr)
                 return 2
             for name, item in zip(names, prepared):
-                if isinstance(item, str):
-                    print(f"mnist-pad: {item}", file=sys.stderr)
+                reading = item if isinstance(item, str) else next(readings)
+                if not isinstance(reading, str) and reading.not_a_digit:
+                    reading = _touching_digits(recognizer, name) or reading
+                if isinstance(reading, str):
+                    print(f"mnist-pad: {reading}", file=sys.stderr)
                     failures += 1
                 else:
-                    _print_row(name, next(readings))
+                    _print_row(name, reading)
     except BrokenProcessPool:
         print("mnist-pad: a process reading the pictures died (out of memory?); the files after the last row "
               "printed were not read", file=sys.stderr)
@@ -137,6 +140,21 @@ def prepare_file(name: str):
         return f"{name}: {error}, or read it as a number with --number"
     except PictureError as error:
         return f"{name}: {error}"
+
+
+def _touching_digits(recognizer, name: str) -> str | None:
+    """For a picture read as no digit: the message saying it holds digits close together or touching
+    (which reach the one-digit reading as one blob), with what they read as; None when it does not."""
+    from .images import ImageError, read_gray
+
+    try:
+        number = recognizer.touching_digits(read_gray(name))
+    except (ImageError, ValueError):  # changed since it was read, or no number in it: keep the reading
+        return None
+    if number is None:
+        return None
+    return (f"{name}: the picture holds several digits, close together (as a number it reads {number.text}): "
+            "read it as a number with --number, or crop it to one digit")
 
 
 def convert(need) -> None:

@@ -124,9 +124,7 @@ def test_the_app_reads_a_picture_of_several_digits_as_a_number_and_one_digit_as_
     recognizer = Recognizer.load()
     inks = [rasterize(SEVEN, 12, 280), rasterize(FOUR, 12, 280)]
     apart = pictures.several(inks, np.random.default_rng(0))
-    strokes = [[(x + dx, y + 100) for x, y in stroke] for stroke, dx in ((SEVEN[0], 0), (SEVEN[1], 0), (FOUR[0], 190))]
-    close = 255 - rasterize(strokes, 14, 700)
-    for gray in (apart, close):
+    for gray in (apart, close_74()):
         image, reading = recognizer.read_picture(gray)
         assert isinstance(reading, NumberReading) and reading.text == "74" and not image.any()
     for condition, strokes, seed in itertools.product(pictures.CONDITIONS, (SEVEN, FOUR), range(3)):
@@ -134,6 +132,54 @@ def test_the_app_reads_a_picture_of_several_digits_as_a_number_and_one_digit_as_
         image, reading = recognizer.read_picture(gray)
         assert isinstance(reading, Reading), (condition, seed)
         np.testing.assert_array_equal(image, recognizer.prepare_image(gray).image)
+
+
+
+def close_74() -> np.ndarray:
+    """A picture of "74" written with the digits close enough to reach the one-digit reading as one blob."""
+    strokes = [[(x + dx, y + 100) for x, y in stroke] for stroke, dx in ((SEVEN[0], 0), (SEVEN[1], 0), (FOUR[0], 190))]
+    return 255 - rasterize(strokes, 14, 700)
+
+
+def test_a_digit_cut_into_pieces_by_a_close_crop_is_never_read_as_a_number(pendigits_file):
+    """A held-out writer's 9 cropped close to its ink: the one-digit reading calls it no digit, and the
+    number reading finds its loop and its stem as two marks, each a 1. Those are no number (the app showed
+    "11."): a number's digits stand side by side, each about as wide as it is tall, a 1 aside."""
+    from mnist_pad import Recognizer
+    from mnist_pad.confidence import Reading
+    from mnist_pad.raster import CANVAS_SIZE
+    from training.evaluate_pictures import PEN_BRUSH
+
+    recognizer = Recognizer.load()
+    pens = [d for d in pendigits.load(pendigits_file) if d.writer in pendigits.EVAL_WRITERS]
+    nine = pens[1450]
+    assert nine.label == 9
+    gray = pictures.picture(rasterize(nine.fitted(CANVAS_SIZE), PEN_BRUSH, CANVAS_SIZE), "cropped_close", np.random.default_rng(249))
+    assert recognizer.read_image(gray).not_a_digit
+    pieces = recognizer.read_picture_number(gray)
+    assert [digit.digit for digit in pieces.digits] == [1, 1] and not any(digit.not_a_digit for digit in pieces.digits)
+    image, reading = recognizer.read_picture(gray)
+    assert isinstance(reading, Reading)
+    np.testing.assert_array_equal(image, recognizer.prepare_image(gray).image)
+    assert recognizer.touching_digits(gray) is None
+    assert recognizer.touching_digits(close_74()).text == "74"
+
+
+def test_cli_names_a_picture_of_digits_close_together_and_what_they_read(tmp_path, capsys):
+    """Digits close enough to reach the one-digit reading as one blob: no row calling the picture "no digit",
+    but the message that it holds several, what they read as a number, and the --number option."""
+    from PIL import Image
+
+    from mnist_pad.cli import main
+
+    path = tmp_path / "close.png"
+    Image.fromarray(close_74()).save(path)
+    single = tmp_path / "seven.png"
+    Image.fromarray(255 - rasterize(SEVEN, 12, 280)).save(single)
+    assert main(["predict", str(path), str(single)]) == 1
+    out, error = capsys.readouterr()
+    assert "close.png" not in out and "seven.png\t7\t" in out
+    assert f"{path}: the picture holds several digits" in error and "reads 74" in error and "--number" in error
 
 
 # Conditions that once made the stroke width come out wrong, and the digit with it. Each row: the
