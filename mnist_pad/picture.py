@@ -359,7 +359,9 @@ def _thin_lines(mask: np.ndarray, thinner_than: float = THIN_LINE + 1, outside_i
     for axis, across in ((1, (size, 1)), (0, (1, size))):
         lines = _straight_runs(binary, max(3, int(LINE_SPAN * mask.shape[axis])), axis)
         if lines is not None:
-            thick = cv2.morphologyEx(lines, cv2.MORPH_OPEN, np.ones(across, np.uint8), **border)
+            # Thin where the ink itself is thin across, not only the straight part of it: a digit's long,
+            # slightly curved stem, cropped close, holds a straight band narrower than the stroke.
+            thick = cv2.morphologyEx(binary, cv2.MORPH_OPEN, np.ones(across, np.uint8), **border)
             thin |= (lines > thick)
     return thin
 

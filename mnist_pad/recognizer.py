@@ -25,8 +25,6 @@ from .raster import CANVAS_SIZE, rasterize, renderer
 # on them (to_mnist takes ~40% less CPU without it) and its workers would compete with the UI thread.
 cv2.setNumThreads(1)
 
-NUMBER_WIDTH = 0.3  # marks read as n digits are a number only when at least this many times n of their height wide
-
 
 def prepare_picture(gray: np.ndarray) -> MnistInput:
     """The 28x28 image any model sees for a picture (grey uint8, either polarity, any size)."""
@@ -181,9 +179,9 @@ class Recognizer:
 
     def touching_digits(self, gray: np.ndarray) -> numbers.NumberReading | None:
         """For a picture the one-digit reading called no digit: its NumberReading when the number reading
-        finds two or more marks, every one of them a digit, side by side (_side_by_side); None otherwise."""
+        finds two or more marks, every one of them a digit; None otherwise (see read_picture)."""
         number = self.read_picture_number(gray)
-        if len(number.digits) >= 2 and not any(digit.not_a_digit for digit in number.digits) and _side_by_side(number.digits):
+        if len(number.digits) >= 2 and not any(digit.not_a_digit for digit in number.digits):
             return number
         return None
 
@@ -207,18 +205,3 @@ class Recognizer:
         # The ONNX form ends in a softmax: log-probabilities are the logits less a constant per row,
         # which neither a softmax nor a temperature fitted on it can tell apart.
         return np.log(np.maximum(probabilities, np.finfo(np.float32).tiny))
-
-
-def _side_by_side(digits: Sequence[numbers.DigitReading]) -> bool:
-    """Whether marks read as digits stand side by side as a number's do, not as the pieces of one digit that
-    a close crop or a coarse scan cut apart (a 9's loop and its stem): each
-    shares at least half the shorter one's height with the next, and together they are at least
-    NUMBER_WIDTH of their height wide per digit. (Numbers of 2-4 held-out pen digits in five picture
-    conditions, read right through this path: 974, none under 0.33. Pieces of single digits taken for numbers
-    without this rule: two 9s cropped close, 0.17 and 0.26, now refused; two 1s in 16 px scans, 0.31 and
-    0.34, not.)"""
-    boxes = sorted((digit.box for digit in digits), key=lambda box: box[0])
-    width = max(box[2] for box in boxes) - boxes[0][0]
-    height = max(box[3] for box in boxes) - min(box[1] for box in boxes)
-    return (width >= NUMBER_WIDTH * len(boxes) * height
-            and all(min(a[3], b[3]) - max(a[1], b[1]) >= 0.5 * min(a[3] - a[1], b[3] - b[1]) for a, b in zip(boxes, boxes[1:])))

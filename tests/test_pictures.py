@@ -141,28 +141,28 @@ def close_74() -> np.ndarray:
     return 255 - rasterize(strokes, 14, 700)
 
 
-def test_a_digit_cut_into_pieces_by_a_close_crop_is_never_read_as_a_number(pendigits_file):
-    """A held-out writer's 9 cropped close to its ink: the one-digit reading calls it no digit, and the
-    number reading finds its loop and its stem as two marks, each a 1. Those are no number (the app showed
-    "11."): a number's digits stand side by side, each about as wide as it is tall, a 1 aside."""
+@pytest.mark.parametrize("seed", [179, 249, 312, 402, 1474])
+def test_a_digit_s_long_stem_in_a_close_crop_is_no_ruled_line(pendigits_file, seed):
+    """A held-out writer's 9 cropped close: its stem runs down most of the picture, slightly curved, and the
+    straight band inside it is narrower than the stroke. Measuring the strokes took that band for a ruled
+    line and measured a sliver beside it (1-2 px instead of 8-10): the ink came out as rims, "doesn't look
+    like a digit" (and the window showed the pieces as the number "11")."""
     from mnist_pad import Recognizer
     from mnist_pad.confidence import Reading
     from mnist_pad.raster import CANVAS_SIZE
     from training.evaluate_pictures import PEN_BRUSH
 
-    recognizer = Recognizer.load()
     pens = [d for d in pendigits.load(pendigits_file) if d.writer in pendigits.EVAL_WRITERS]
     nine = pens[1450]
     assert nine.label == 9
-    gray = pictures.picture(rasterize(nine.fitted(CANVAS_SIZE), PEN_BRUSH, CANVAS_SIZE), "cropped_close", np.random.default_rng(249))
-    assert recognizer.read_image(gray).not_a_digit
-    pieces = recognizer.read_picture_number(gray)
-    assert [digit.digit for digit in pieces.digits] == [1, 1] and not any(digit.not_a_digit for digit in pieces.digits)
-    image, reading = recognizer.read_picture(gray)
-    assert isinstance(reading, Reading)
-    np.testing.assert_array_equal(image, recognizer.prepare_image(gray).image)
-    assert recognizer.touching_digits(gray) is None
-    assert recognizer.touching_digits(close_74()).text == "74"
+    ink = rasterize(nine.fitted(CANVAS_SIZE), PEN_BRUSH, CANVAS_SIZE)
+    gray = pictures.picture(ink, "cropped_close", np.random.default_rng(seed))
+    working = picture_module._working_size(gray)
+    rows = np.nonzero(ink.any(axis=1))[0]
+    brush = PEN_BRUSH * working.shape[0] / (rows[-1] - rows[0] + 1)  # the brush at the working size: cut to the ink
+    assert 0.6 * brush <= picture_module._stroke_width(working) <= 1.4 * brush
+    image, reading = Recognizer.load().read_picture(gray)
+    assert isinstance(reading, Reading) and not reading.not_a_digit and reading.probabilities.argmax() == 9
 
 
 def test_cli_names_a_picture_of_digits_close_together_and_what_they_read(tmp_path, capsys):
