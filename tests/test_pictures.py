@@ -166,20 +166,29 @@ def test_a_digit_s_long_stem_in_a_close_crop_is_no_ruled_line(pendigits_file, se
 
 
 def test_cli_names_a_picture_of_digits_close_together_and_what_they_read(tmp_path, capsys):
-    """Digits close enough to reach the one-digit reading as one blob: no row calling the picture "no digit",
-    but the message that it holds several, what they read as a number, and the --number option."""
+    """Digits close enough to reach the one-digit reading as one blob: their row says "doesn't look like a
+    digit", and a line after the rows says the picture holds several digits, what they read as a number
+    and the --number option. Over many files (the number reading would cost 10% more time), one line
+    names --number."""
     from PIL import Image
 
-    from mnist_pad.cli import main
+    from mnist_pad.cli import PARALLEL_FROM, main
 
     path = tmp_path / "close.png"
     Image.fromarray(close_74()).save(path)
     single = tmp_path / "seven.png"
     Image.fromarray(255 - rasterize(SEVEN, 12, 280)).save(single)
-    assert main(["predict", str(path), str(single)]) == 1
+    assert main(["predict", str(path), str(single)]) == 0
     out, error = capsys.readouterr()
-    assert "close.png" not in out and "seven.png\t7\t" in out
-    assert f"{path}: the picture holds several digits" in error and "reads 74" in error and "--number" in error
+    assert f"{path}\t" in out and "doesn't look like a digit" in out and f"{single}\t7\t" in out
+    assert f"{path}: the picture holds several digits, close together: as a number it reads 74" in error
+    assert "--number" in error and str(single) not in error
+    many = [str(single)] * (PARALLEL_FROM - 2) + [str(path)] * 2
+    assert main(["predict", *many]) == 0
+    out, error = capsys.readouterr()
+    assert out.count("doesn't look like a digit") == 2
+    assert error.strip() == ("mnist-pad: 2 of the pictures don't look like a digit; a picture of several digits "
+                             "close together reads as a number with --number")
 
 
 # Conditions that once made the stroke width come out wrong, and the digit with it. Each row: the
