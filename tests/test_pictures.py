@@ -134,7 +134,6 @@ def test_the_app_reads_a_picture_of_several_digits_as_a_number_and_one_digit_as_
         np.testing.assert_array_equal(image, recognizer.prepare_image(gray).image)
 
 
-
 def close_74() -> np.ndarray:
     """A picture of "74" written with the digits close enough to reach the one-digit reading as one blob."""
     strokes = [[(x + dx, y + 100) for x, y in stroke] for stroke, dx in ((SEVEN[0], 0), (SEVEN[1], 0), (FOUR[0], 190))]
