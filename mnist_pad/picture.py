@@ -433,6 +433,7 @@ def _faint_lines(mask: np.ndarray, contrast: np.ndarray, lines: np.ndarray) -> n
     count, labels, _, _ = connected_components(lines)
     faint = [label for label in range(1, count) if np.median(contrast[labels == label]) < FAINT_LINE * writing]
     ruled = _labelled(labels, count, faint) & (contrast < FAINT_LINE * writing)
+    ruled |= _fillets(mask & ~lines & (contrast < FAINT_LINE * writing), ruled)
     unruled = (mask & ~ruled).astype(np.uint8)
     crossed = np.zeros(mask.shape, bool)
     for across in ((THIN_LINE + 2, 1), (1, THIN_LINE + 2)):
@@ -467,6 +468,19 @@ def _faint_bands(mask: np.ndarray, contrast: np.ndarray, stroke_width: float) ->
         return np.zeros(mask.shape, bool)
     bands = _labelled(pieces, count, np.nonzero(crossing)[0] + 1).astype(np.uint8)
     return (cv2.dilate(bands, disc) & faint).astype(bool)  # with the band's edges
+
+
+def _fillets(faint: np.ndarray, ruled: np.ndarray) -> np.ndarray:
+    """The `faint` pixels round a crossing of two `ruled` lines, one along the rows and one down the columns
+    (a margin line over the ruling): they are no straight run, and left alone they stay as a column of dots
+    that read as points."""
+    near = []
+    for axis in (1, 0):
+        runs = _straight_runs(ruled.astype(np.uint8), max(3, int(LINE_SPAN * ruled.shape[axis])), axis)
+        if runs is None:
+            return np.zeros(ruled.shape, bool)
+        near.append(cv2.dilate(runs, np.ones((3, 3), np.uint8)).astype(bool))
+    return faint & near[0] & near[1]
 
 
 def _long_lines(mask: np.ndarray) -> np.ndarray:
