@@ -429,11 +429,11 @@ def _faint_lines(mask: np.ndarray, contrast: np.ndarray, lines: np.ndarray) -> n
     rest = mask & ~lines
     if not lines.any() or not rest.any():
         return np.zeros(mask.shape, bool)
-    writing = float(np.percentile(contrast[rest], 90))
+    limit = FAINT_LINE * float(np.percentile(contrast[rest], 90))  # of the writing's contrast
     count, labels, _, _ = connected_components(lines)
-    faint = [label for label in range(1, count) if np.median(contrast[labels == label]) < FAINT_LINE * writing]
-    ruled = _labelled(labels, count, faint) & (contrast < FAINT_LINE * writing)
-    ruled |= _fillets(mask & ~lines & (contrast < FAINT_LINE * writing), ruled)
+    faint = [label for label in range(1, count) if np.median(contrast[labels == label]) < limit]
+    ruled = _labelled(labels, count, faint) & (contrast < limit)
+    ruled |= _fillets(mask & ~lines & (contrast < limit), ruled)
     unruled = (mask & ~ruled).astype(np.uint8)
     crossed = np.zeros(mask.shape, bool)
     for across in ((THIN_LINE + 2, 1), (1, THIN_LINE + 2)):
