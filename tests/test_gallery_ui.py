@@ -56,9 +56,11 @@ def test_delete_key_removes_and_undo_restores_the_records(qtbot, window):
     dialog = open_gallery(qtbot, window)
     gallery = dialog.findChild(QListWidget, "myDrawingsList")
     undo = dialog.findChild(QPushButton, "myDrawingsUndo")
-    assert not undo.isEnabled()
+    delete = dialog.findChild(QPushButton, "myDrawingsDelete")
+    assert not undo.isEnabled() and not delete.isEnabled(), "nothing selected, nothing to delete"
     gallery.item(0).setSelected(True)
     gallery.item(2).setSelected(True)
+    assert delete.isEnabled()
     gallery.setFocus()
     with qtbot.waitSignal(dialog.changed, timeout=10000) as deleted:
         QTest.keyClick(gallery, Qt.Key.Key_Delete)
@@ -113,6 +115,21 @@ def test_duplicates_and_corrections_the_model_agrees_with_are_refused_in_words(q
     with qtbot.waitSignal(dialog.changed, timeout=10000):
         dialog.delete_selected()
     assert window.learning.save_correction(other)
+
+
+def test_corrections_are_disabled_while_nothing_is_drawn_saying_why(qtbot, window):
+    button = window.findChild(QToolButton, "correct3")
+    assert not button.isEnabled() and "Draw a digit first" in button.toolTip()
+    drag(window, SEVEN)
+    assert button.isEnabled() and "Save this drawing as a 3" in button.toolTip()
+    window.clear()
+    assert not button.isEnabled() and "Draw a digit first" in button.toolTip()
+    window.undo()  # the drawing is back, and so are corrections
+    assert button.isEnabled()
+    window.number_mode.set_active(True)  # the number canvas is empty: nothing to correct there
+    assert not button.isEnabled() and "Draw a digit first" in button.toolTip()
+    window.number_mode.set_active(False)
+    assert button.isEnabled()
 
 
 def test_corrections_are_disabled_over_a_picture_and_undo_brings_the_picture_back(qtbot, window, tmp_path):

@@ -107,6 +107,9 @@ class MyDrawingsDialog(QDialog):
         self.delete_button.setObjectName("myDrawingsDelete")
         self.delete_button.setToolTip("Delete the selected drawings (Delete key); Undo brings them back")
         self.delete_button.clicked.connect(self.delete_selected)
+        self.delete_button.setEnabled(False)  # until a drawing is selected
+        self.list.itemSelectionChanged.connect(
+            lambda: self.delete_button.setEnabled(bool(self.list.selectedItems())))
         self.undo_button = QPushButton("Undo delete")
         self.undo_button.setObjectName("myDrawingsUndo")
         self.undo_button.setToolTip("Bring back the drawings deleted last (Ctrl+Z)")

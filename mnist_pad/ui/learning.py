@@ -42,6 +42,7 @@ class Learning(QObject):
         window.add_under_canvas(self.bar)
         window.canvas.strokes_changed.connect(lambda _complete: self.sync_bar())
         window.picture_opened.connect(lambda _path: self.sync_bar())
+        self.sync_bar()  # nothing drawn yet
         for digit in range(10):
             action = QAction(f"It was a {digit}", window)
             action.setShortcut(QKeySequence(f"Ctrl+{digit}"))
@@ -126,9 +127,14 @@ class Learning(QObject):
         return canvas.picture is not None
 
     def sync_bar(self) -> None:
-        """Disable "Wrong? It was a …" while a picture is shown, saying why (corrections are strokes)."""
-        self.bar.set_unavailable("Corrections are saved as strokes, so an opened picture cannot be one: "
-                                 "draw the digit to teach the model." if self._picture_shown() else "")
+        """Disable "Wrong? It was a …" while a picture is shown (corrections are strokes) or nothing is drawn, saying why."""
+        if self._picture_shown():
+            reason = "Corrections are saved as strokes, so an opened picture cannot be one: draw the digit to teach the model."
+        elif self.window.edited_canvas.is_empty():
+            reason = "Draw a digit first; when the model misreads it, press the digit it was."
+        else:
+            reason = ""
+        self.bar.set_unavailable(reason)
 
     def _say(self, text: str) -> None:
         self.window.statusBar().showMessage(text, 6000)
