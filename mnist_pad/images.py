@@ -32,6 +32,11 @@ class ImageError(ValueError):
 
 def read_gray(path: os.PathLike | str) -> np.ndarray:
     """A picture file as a grey uint8 array; transparency is flattened onto a contrasting background."""
+    return read_gray_and_text(path)[0]
+
+
+def read_gray_and_text(path: os.PathLike | str, key: str | None = None) -> tuple[np.ndarray, str | None]:
+    """read_gray, and the PNG text chunk named `key` (None when there is none, or no key is asked for)."""
     from PIL import Image, ImageOps, UnidentifiedImageError
 
     path = Path(path)
@@ -57,7 +62,8 @@ def read_gray(path: os.PathLike | str) -> np.ndarray:
                 if width * height > MAX_PIXELS:
                     raise ImageError(path, f"is {width}x{height} pixels, over the {MAX_PIXELS // 1_000_000} MP limit")
                 image.load()
-                return to_gray(ImageOps.exif_transpose(image))
+                text = getattr(image, "text", {}).get(key) if key is not None else None  # PNG only
+                return to_gray(ImageOps.exif_transpose(image)), text if isinstance(text, str) else None
     except ImageError:
         raise
     except PermissionError:

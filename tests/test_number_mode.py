@@ -80,6 +80,23 @@ def test_number_mode_reads_boxes_splits_and_merges(qtbot, window):
     assert [d.strokes for d in mode.reading.digits][-1] == (1, 2, 3)
 
 
+def test_a_number_saved_as_png_opens_on_the_number_canvas_again(qtbot, window, tmp_path):
+    window.number_mode.set_active(True)
+    mode = window.number_mode
+    draw_and_read(qtbot, mode, [ONE, FOUR_L, FOUR_DOWN])
+    drawn = mode.canvas.strokes()
+    target = tmp_path / "fourteen.png"
+    assert window.save_png(target)  # the number canvas, not the digit canvas hidden behind it
+    from mnist_pad.images import read_gray
+    assert read_gray(target).shape == (280, 840)
+    mode.set_active(False)
+    mode.canvas.clear()
+    with qtbot.waitSignal(mode.reading_shown, timeout=20000, check_params_cb=lambda r: r is not None and len(r.digits) == 2):
+        window.open_image(target)
+    assert mode.active and mode.canvas.picture is None and "14" in mode.text.text()
+    np.testing.assert_allclose(np.concatenate(mode.canvas.strokes()), np.concatenate(drawn), atol=0.005)
+
+
 def test_selected_digit_drives_sweep_and_corrections(qtbot, window):
     window.findChild(QPushButton, "numberMode").click()
     mode = window.number_mode

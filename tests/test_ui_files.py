@@ -122,6 +122,46 @@ def test_save_drawing_as_png_round_trips(qtbot, window, tmp_path):
     np.testing.assert_array_equal(saved, expected)
 
 
+def test_a_saved_png_opens_as_its_strokes_again_at_its_brush_width(qtbot, window, tmp_path):
+    target = tmp_path / "mine.png"
+    drag(window, SEVEN)
+    drag(window, [(90, 150), (190, 150)])
+    window.set_brush_width(20)
+    drawn = window.canvas.strokes()
+    assert window.save_png(target)
+    window.clear()
+    window.set_brush_width(5)
+    with qtbot.waitSignal(window.drawing_opened, timeout=10000):
+        window.open_image(target)
+    assert window.canvas.picture is None and window.brush_width == 20
+    assert len(window.canvas.strokes()) == 2
+    np.testing.assert_allclose(np.concatenate(window.canvas.strokes()), np.concatenate(drawn), atol=0.005)
+    assert "Opened the strokes of mine.png (20 px)" in window.statusBar().currentMessage()
+    window.set_brush_width(40)  # vectors again: the same drawing at another width
+    with qtbot.waitSignal(window.prediction_shown, timeout=10000):
+        pass
+    assert window.preview.image.any()
+    window.undo()
+    window.undo()  # the two strokes, then back to what was on the canvas: the cleared sheet
+    assert window.canvas.is_empty()
+
+
+def test_a_png_whose_saved_strokes_are_damaged_opens_as_a_picture_saying_so(qtbot, window, tmp_path):
+    from PIL import Image, PngImagePlugin
+
+    from mnist_pad.saved_drawing import KEY
+
+    info = PngImagePlugin.PngInfo()
+    info.add_text(KEY, '{"format": "mnist-pad-drawing", "version": 1, "canvas": [280, 280], "strokes": "x"')
+    path = tmp_path / "damaged.png"
+    Image.fromarray(255 - rasterize((SEVEN,), 18, 280)).save(path, pnginfo=info)
+    with qtbot.waitSignal(window.picture_opened, timeout=10000):
+        window.open_image(path)
+    assert window.canvas.picture is not None and window.canvas.strokes() == ()
+    qtbot.waitUntil(lambda: "as a picture" in window.statusBar().currentMessage(), timeout=3000)
+    assert "not valid JSON" in window.statusBar().currentMessage()
+
+
 def test_saving_onto_a_full_disk_keeps_the_old_file_and_the_drawing(qtbot, window, tmp_path, monkeypatch):
     import os
 

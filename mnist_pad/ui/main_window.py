@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 
 from .. import paths
 from ..confidence import Reading
+from ..saved_drawing import SavedDrawing
 from . import info_dialogs
 from .canvas import CANVAS_SIZE, Canvas
 from .labeled_slider import LabeledSlider
@@ -47,6 +48,7 @@ class MainWindow(QMainWindow):
     sweep_shown = Signal(int)
     picture_opened = Signal(str)          # a picture file was decoded and is now shown
     picture_failed = Signal(str, str)     # a picture file could not be opened, and why
+    drawing_opened = Signal(str)          # a PNG this app saved: its strokes are on the canvas again
     canvas_swapped = Signal()             # another canvas is drawn on now (Number mode's, or the digit canvas)
 
     def __init__(self, model: str | Path | None = None, parent: QWidget | None = None):
@@ -146,6 +148,9 @@ class MainWindow(QMainWindow):
         self.live.emptied.connect(self._show_empty)
         self.files = WindowFiles(self)
         self.files.picture_decoded.connect(self._show_picture)
+        self.files.drawing_decoded.connect(self._show_saved_drawing)
+        self.files.strokes_unreadable.connect(lambda path, why: self.statusBar().showMessage(
+            f"Opened {Path(path).name} as a picture: {why}.", 10000))
         self.files.picture_failed.connect(self._picture_failed)
         self.files.model_chosen.connect(self.load_model)
         self.files.saved.connect(lambda path: self.statusBar().showMessage(f"Saved {path}", 5000))
@@ -223,11 +228,13 @@ class MainWindow(QMainWindow):
         self.files.open_picture(path)
 
     def save_png(self, path: str | Path) -> bool:
-        """Save the drawing at the current brush width, dark ink on white, CANVAS_SIZE square."""
-        if self.canvas.is_empty():
+        """Save the drawing on the canvas in use at the current brush width, dark ink on white, with
+        its strokes inside: opened here again, it can be re-rendered at any width."""
+        canvas = self.edited_canvas
+        if canvas.is_empty():
             self.show_error("There is no drawing to save yet.")
             return False
-        return self.files.save_png(path, self.canvas.strokes(), self.brush_width)
+        return self.files.save_png(path, canvas.strokes(), self.brush_width, _paper(canvas))
 
     def show_error(self, text: str) -> None:
         """Tell the user something went wrong, without blocking (one box, reused)."""
@@ -282,6 +289,23 @@ class MainWindow(QMainWindow):
         self._sync_edit_actions()  # the picture replaced the strokes, and their undo and redo history
         self.statusBar().showMessage(f"Picture: {Path(path).name}", 5000)
         self.picture_opened.emit(path)
+
+    def _show_saved_drawing(self, path: str, drawing: SavedDrawing) -> None:
+        """A PNG saved here: its strokes go back on the canvas they suit (Number mode's for a wide
+        one), at their brush width; Undo brings back what was on it."""
+        width, height = drawing.canvas
+        wide = width >= 1.5 * height
+        if self.number_mode.active != wide:
+            self.number_mode.set_active(wide)
+        canvas = self.edited_canvas
+        paper_width, paper_height = _paper(canvas)
+        scale = min(paper_width / width, paper_height / height)
+        canvas.load_strokes([[(x * scale, y * scale) for x, y in stroke] for stroke in drawing.strokes])
+        self.set_brush_width(drawing.brush_width * scale)
+        self._sync_edit_actions()
+        self.statusBar().showMessage(f"Opened the strokes of {Path(path).name} ({self.brush_width} px): "
+                                     "the brush slider re-renders them; Undo goes back.", 10000)
+        self.drawing_opened.emit(path)
 
     def _picture_failed(self, path: str, problem: str) -> None:
         self.statusBar().clearMessage()
@@ -363,3 +387,7 @@ class MainWindow(QMainWindow):
         self.inference.stop()
         super().closeEvent(event)
 
+
+def _paper(canvas: Canvas) -> tuple[int, int]:
+    """A canvas's sheet (width, height) in canvas pixels: the digit canvas's square, Number mode's wide one."""
+    return int(CANVAS_SIZE * canvas.aspect), CANVAS_SIZE

@@ -1,22 +1,23 @@
 """Files for the main window: open a picture (menu or drag and drop), save the drawing as PNG,
-choose a model file. Pictures are decoded in a worker thread so the window stays responsive."""
+choose a model file. Pictures are decoded in a worker thread so the window stays responsive.
+
+A PNG this app saved carries its strokes (mnist_pad.saved_drawing): opening it brings the drawing
+back, to be re-rendered at any brush width; a damaged strokes chunk falls back to the picture."""
 from __future__ import annotations
 
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QBuffer, QIODevice, QObject, Signal
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QFileDialog, QMainWindow
 
 from .. import paths
 from ..drawing import Strokes
 from ..files import write_atomic
-from ..images import ImageError, read_gray
-from ..raster import rasterize
+from ..images import ImageError, read_gray_and_text
+from ..saved_drawing import KEY, DrawingFileError, SavedDrawing, from_text, png_bytes
 from .background import run_in_background
-from .canvas import CANVAS_SIZE
-from .qimages import gray_image
 
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.gif *.tif *.tiff *.webp);;All files (*)"
 MODEL_FILTER = "mnist-pad models (*.pt *.onnx);;All files (*)"
@@ -26,6 +27,8 @@ class WindowFiles(QObject):
     """File → Open image, Save drawing as PNG, Load model file, and pictures dropped on the window."""
 
     picture_decoded = Signal(str, object)  # path, grey picture (uint8 H x W)
+    drawing_decoded = Signal(str, object)  # path, SavedDrawing: a PNG this app saved, with its strokes
+    strokes_unreadable = Signal(str, str)  # path, why its saved strokes were not used (the picture is shown)
     picture_failed = Signal(str, str)      # path, why it could not be opened
     model_chosen = Signal(str)             # a model file picked in the file dialog
     saved = Signal(str)                    # path of a PNG just written
@@ -41,19 +44,18 @@ class WindowFiles(QObject):
         self._request += 1
         run_in_background(self, _decode_picture, self._request, str(path), returned=self._on_decoded)
 
-    def save_png(self, path: str | Path, strokes: Strokes, brush_width: float) -> bool:
-        """Write the strokes at this brush width, dark ink on white, CANVAS_SIZE square (atomically)."""
-        buffer = QBuffer()
-        buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    def save_png(self, path: str | Path, strokes: Strokes, brush_width: float, canvas: tuple[int, int]) -> bool:
+        """Write the strokes at this brush width, dark ink on white, the canvas's size, with the strokes
+        themselves inside (atomically)."""
         try:
-            if not gray_image(255 - rasterize(strokes, brush_width, CANVAS_SIZE)).save(buffer, "PNG"):
-                raise OSError("the PNG encoder failed")
-            write_atomic(path, bytes(buffer.data()))
+            data, with_strokes = png_bytes(SavedDrawing(tuple(map(tuple, strokes)), float(brush_width), canvas))
+            write_atomic(path, data)
         except OSError as error:
             self.save_failed.emit(f"Could not save the drawing to {path}: {error.strerror or error}\n\n"
                                   "The drawing is still here.")
             return False
-        self.saved.emit(str(path))
+        self.saved.emit(str(path) if with_strokes else
+                        f"{path} (the picture only: its strokes are too many to keep in the file)")
         return True
 
     def choose_picture(self) -> None:
@@ -87,21 +89,32 @@ class WindowFiles(QObject):
             event.acceptProposedAction()
             self.window.open_image(files[0])
 
-    def _on_decoded(self, result: tuple[int, str, np.ndarray | None, str]) -> None:
-        request, path, gray, problem = result
+    def _on_decoded(self, result: tuple[int, str, np.ndarray | SavedDrawing | None, str]) -> None:
+        request, path, decoded, problem = result
         if request != self._request:
             return  # another picture was asked for since
-        if gray is None:
+        if decoded is None:
             self.picture_failed.emit(path, problem)
+        elif isinstance(decoded, SavedDrawing):
+            self.drawing_decoded.emit(path, decoded)
         else:
-            self.picture_decoded.emit(path, gray)
+            self.picture_decoded.emit(path, decoded)
+            if problem:
+                self.strokes_unreadable.emit(path, problem)
 
 
-def _decode_picture(request: int, path: str) -> tuple[int, str, np.ndarray | None, str]:
-    """Runs in a worker thread: the request number, the path, the grey picture or None, and why not."""
+def _decode_picture(request: int, path: str) -> tuple[int, str, np.ndarray | SavedDrawing | None, str]:
+    """Runs in a worker thread: the request number, the path, the drawing saved in it, else the grey
+    picture, else None; and what went wrong (with a picture: why its saved strokes were not used)."""
     try:
-        return request, path, read_gray(path), ""
+        gray, text = read_gray_and_text(path, KEY)
     except ImageError as error:
         return request, path, None, str(error)
     except MemoryError:
         return request, path, None, f"{path}: too large to decode in the memory available"
+    if text is None:
+        return request, path, gray, ""
+    try:
+        return request, path, from_text(text), ""
+    except DrawingFileError as error:
+        return request, path, gray, str(error)
