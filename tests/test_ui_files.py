@@ -7,7 +7,7 @@ import sys
 import numpy as np
 import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
-from PySide6.QtGui import QDropEvent, QImage
+from PySide6.QtGui import QAction, QDropEvent, QImage
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QMessageBox
 
@@ -160,6 +160,35 @@ def test_a_png_whose_saved_strokes_are_damaged_opens_as_a_picture_saying_so(qtbo
     assert window.canvas.picture is not None and window.canvas.strokes() == ()
     qtbot.waitUntil(lambda: "as a picture" in window.statusBar().currentMessage(), timeout=3000)
     assert "not valid JSON" in window.statusBar().currentMessage()
+
+
+def test_file_dialogs_start_in_the_folder_used_last_never_the_working_folder(qtbot, window, tmp_path, monkeypatch):
+    from pathlib import Path
+
+    from mnist_pad.ui import window_files
+
+    asked = []
+
+    def dialog(answer):
+        def ask(parent, caption, start, filters):
+            asked.append(start)
+            return answer, filters
+        return ask
+
+    folder = tmp_path / "drawings"
+    folder.mkdir()
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(window_files.QFileDialog, "getSaveFileName", dialog(str(folder / "seven")))
+    drag(window, SEVEN)
+    window.findChild(QAction, "actionSavePng").trigger()
+    assert Path(asked[-1]).parent != tmp_path and Path(asked[-1]).name == "digit.png"  # Pictures or home
+    assert (folder / "seven.png").exists()  # ".png" added
+    monkeypatch.setattr(window_files.QFileDialog, "getOpenFileName", dialog(""))  # cancelled
+    window.files.choose_picture()
+    assert asked[-1] == str(folder)
+    window.number_mode.set_active(True)
+    window.files.choose_png()
+    assert asked[-1] == str(folder / "number.png")
 
 
 def test_saving_onto_a_full_disk_keeps_the_old_file_and_the_drawing(qtbot, window, tmp_path, monkeypatch):

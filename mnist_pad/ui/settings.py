@@ -14,6 +14,7 @@ class Keys:
     GEOMETRY = "window/geometry"
     COMPARE_MODEL = "compare/model"    # the model whose curves are drawn dashed on the chart
     MNIST_DIR = "retrain/data_dir"     # where MNIST is kept for retraining and the accuracy view
+    PICTURE_DIR = "files/picture_dir"  # the folder a picture was last opened from or a drawing saved to
 
 
 def settings() -> QSettings:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QStandardPaths, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QFileDialog, QMainWindow
 
@@ -18,6 +18,7 @@ from ..files import write_atomic
 from ..images import ImageError, read_gray_and_text
 from ..saved_drawing import KEY, DrawingFileError, SavedDrawing, from_text, png_bytes
 from .background import run_in_background
+from .settings import Keys, settings
 
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.gif *.tif *.tiff *.webp);;All files (*)"
 MODEL_FILTER = "mnist-pad models (*.pt *.onnx);;All files (*)"
@@ -59,15 +60,19 @@ class WindowFiles(QObject):
         return True
 
     def choose_picture(self) -> None:
-        """File → Open image…"""
-        path, _ = QFileDialog.getOpenFileName(self.window, "Open a picture of a digit", "", IMAGE_FILTER)
+        """File → Open image… (in the folder used last)"""
+        path, _ = QFileDialog.getOpenFileName(self.window, "Open a picture of a digit", str(picture_folder()), IMAGE_FILTER)
         if path:
+            remember_folder(path)
             self.window.open_image(path)
 
     def choose_png(self) -> None:
-        """File → Save drawing as PNG…"""
-        path, _ = QFileDialog.getSaveFileName(self.window, "Save drawing as PNG", "digit.png", "PNG image (*.png)")
+        """File → Save drawing as PNG… (in the folder used last)"""
+        name = "number.png" if self.window.number_mode.active else "digit.png"
+        path, _ = QFileDialog.getSaveFileName(self.window, "Save drawing as PNG", str(picture_folder() / name),
+                                              "PNG image (*.png)")
         if path:
+            remember_folder(path)
             self.window.save_png(path if path.lower().endswith(".png") else path + ".png")
 
     def choose_model_file(self) -> None:
@@ -101,6 +106,20 @@ class WindowFiles(QObject):
             self.picture_decoded.emit(path, decoded)
             if problem:
                 self.strokes_unreadable.emit(path, problem)
+
+
+def picture_folder() -> Path:
+    """Where File → Open image… and Save drawing as PNG… start: the folder used last, else the
+    user's Pictures folder, else home (never the folder the app happened to be started in)."""
+    stored = settings().value(Keys.PICTURE_DIR, "")
+    if stored and Path(str(stored)).is_dir():
+        return Path(str(stored))
+    pictures = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.PicturesLocation)
+    return Path(pictures) if pictures and Path(pictures).is_dir() else Path.home()
+
+
+def remember_folder(path: str) -> None:
+    settings().setValue(Keys.PICTURE_DIR, str(Path(path).parent))
 
 
 def _decode_picture(request: int, path: str) -> tuple[int, str, np.ndarray | SavedDrawing | None, str]:
