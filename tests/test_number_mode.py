@@ -97,6 +97,29 @@ def test_a_number_saved_as_png_opens_on_the_number_canvas_again(qtbot, window, t
     np.testing.assert_allclose(np.concatenate(mode.canvas.strokes()), np.concatenate(drawn), atol=0.005)
 
 
+def test_the_comparison_model_s_curves_follow_the_selected_digit(qtbot, window):
+    from mnist_pad import Recognizer
+    from mnist_pad.ui.main_window import SWEEP_WIDTHS
+
+    SEVEN_ON_DIGIT_CANVAS = [(70, 60), (210, 60), (130, 235)]
+    drag(window.canvas, SEVEN_ON_DIGIT_CANVAS)  # a drawing left behind on the digit canvas
+    qtbot.waitUntil(lambda: window.chart.comparison is not None, timeout=20000)
+    window.number_mode.set_active(True)
+    mode = window.number_mode
+    draw_and_read(qtbot, mode, [ONE, FOUR_L, FOUR_DOWN])
+    plain = Recognizer.load("plain")
+
+    def compared_for(index):
+        expected = plain.sweep(mode.selected_strokes(), SWEEP_WIDTHS)
+        comparison = window.chart.comparison
+        return (mode.selected == index and comparison is not None and comparison[2] == "plain"
+                and np.allclose(comparison[1], expected, atol=1e-5))
+
+    qtbot.waitUntil(lambda: compared_for(0), timeout=20000)  # the 1's, not the hidden 7's
+    click(mode.canvas, mode.canvas.reading_label(1))
+    qtbot.waitUntil(lambda: compared_for(1), timeout=20000)  # then the 4's
+
+
 def test_selected_digit_drives_sweep_and_corrections(qtbot, window):
     window.findChild(QPushButton, "numberMode").click()
     mode = window.number_mode

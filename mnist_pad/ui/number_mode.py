@@ -215,3 +215,4 @@ class NumberMode(QObject):
     def _on_swept(self, seq: int, widths: np.ndarray, probabilities: np.ndarray) -> None:
         if seq == self._sweep_seq and self.active:
             self.window.chart.set_sweep(widths, probabilities)
+            self.window.why.request_comparison()  # the comparison model's curves, for the selected digit

@@ -134,15 +134,24 @@ class Why(QObject):
         self.window.inference.explain(self._explain_seq, strokes, float(self.window.brush_width))
 
     def request_comparison(self) -> None:
-        """Ask for the comparison model's sweep of the current drawing (none when off or the same model)."""
+        """Ask for the comparison model's sweep of the drawing the chart sweeps (none when off or the same model)."""
         spec = self.compare_box.currentData()
         info = self.window.model_info
-        strokes = self.window.canvas.strokes()
+        strokes = self._swept_strokes()
         self._compare_seq += 1
-        if not spec or info is None or spec == info.spec or not strokes or self.window.canvas.picture is not None:
+        if not spec or info is None or spec == info.spec or not strokes:
             self.window.chart.clear_comparison()
             return
         self.window.inference.compare(self._compare_seq, spec, strokes, self.sweep_widths)
+
+    def _swept_strokes(self):
+        """What the chart's sweep is of: the digit canvas's drawing, or in Number mode the selected digit's
+        strokes; none for a picture."""
+        window = self.window
+        if window.edited_canvas is not window.canvas:
+            mode = window.number_mode
+            return () if mode.canvas.picture is not None else mode.selected_strokes()
+        return () if window.canvas.picture is not None else window.canvas.strokes()
 
     def match_mnist(self) -> None:
         """Set the brush to the width whose rendering is as thick as MNIST's median digit."""
