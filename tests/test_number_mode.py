@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtTest import QTest
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QLabel, QPushButton
 
 from mnist_pad import corrections, paths
@@ -118,6 +119,19 @@ def test_the_comparison_model_s_curves_follow_the_selected_digit(qtbot, window):
     qtbot.waitUntil(lambda: compared_for(0), timeout=20000)  # the 1's, not the hidden 7's
     click(mode.canvas, mode.canvas.reading_label(1))
     qtbot.waitUntil(lambda: compared_for(1), timeout=20000)  # then the 4's
+
+
+def test_match_mnist_in_number_mode_matches_the_selected_digit(qtbot, window):
+    from mnist_pad.morphometry import match_mnist_width
+    from mnist_pad.ui.canvas import CANVAS_SIZE
+
+    window.number_mode.set_active(True)  # the digit canvas behind it is empty
+    mode = window.number_mode
+    draw_and_read(qtbot, mode, [ONE, ZERO])
+    window.set_brush_width(50)
+    window.findChild(QAction, "actionMatchMnist").trigger()
+    qtbot.waitUntil(lambda: window.brush_width != 50, timeout=10000)
+    assert window.brush_width == match_mnist_width(mode.selected_strokes(), CANVAS_SIZE, window.why.match_widths)
 
 
 def test_selected_digit_drives_sweep_and_corrections(qtbot, window):

@@ -154,8 +154,9 @@ class Why(QObject):
         return () if window.canvas.picture is not None else window.canvas.strokes()
 
     def match_mnist(self) -> None:
-        """Set the brush to the width whose rendering is as thick as MNIST's median digit."""
-        strokes = self.window.canvas.strokes()
+        """Set the brush to the width whose rendering is as thick as MNIST's median digit (in Number mode,
+        the selected digit's rendering)."""
+        strokes = self._swept_strokes()
         if not strokes:
             self.window.statusBar().showMessage("Draw a digit first: the match depends on its size.", 4000)
             return
