@@ -32,10 +32,16 @@ class Attribution:
 
     def on_canvas(self, canvas_size: int) -> np.ndarray:
         """The heat map laid back over the canvas (canvas_size, canvas_size); zeros when not mappable."""
-        if self.to_input is None:
-            return np.zeros((canvas_size, canvas_size), np.float32)
-        # The matrix maps canvas -> input, which is what WARP_INVERSE_MAP asks for: no inversion.
-        return cv2.warpAffine(self.heat, self.to_input, (canvas_size, canvas_size),
+        return self.laid_over(self.to_input, (canvas_size, canvas_size))
+
+    def laid_over(self, to_input: np.ndarray | None, shape: tuple[int, int]) -> np.ndarray:
+        """The heat map laid over a pixel grid of `shape` (height, width) whose pixel -> 28x28 pixel
+        affine map is `to_input` (2x3); zeros when there is none."""
+        height, width = shape
+        if to_input is None:
+            return np.zeros((height, width), np.float32)
+        # The matrix maps grid -> input, which is what WARP_INVERSE_MAP asks for: no inversion.
+        return cv2.warpAffine(self.heat, np.asarray(to_input, np.float64), (width, height),
                               flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP, borderValue=0)
 
 

@@ -93,6 +93,54 @@ def test_the_map_over_the_canvas_is_made_in_the_worker_and_the_ui_thread_only_wr
     assert overlay.size() == expected.size() and overlay == expected
 
 
+def test_an_opened_picture_is_explained_too_and_the_last_drawing_s_map_goes(qtbot, window, tmp_path):
+    """With Show why on, opening a picture left the previous drawing's map over it and in the views.
+    Now the picture gets its own map, laid over it where the canvas shows it, and its MNIST likeness."""
+    from PIL import Image
+
+    from mnist_pad.ui.why import PICTURE_NOTE
+
+    action(window, "actionShowWhy").trigger()
+    drag(window, SEVEN)
+    drag(window, BAR)
+    effects = window.findChild(QListWidget, "strokeEffects")
+    qtbot.waitUntil(lambda: effects.count() == 2, timeout=10000)
+    sheet = np.full((280, 560), 255, np.uint8)  # a wide photo: the digit on its left half
+    sheet[:, :280] = 255 - rasterize([SEVEN, BAR], 18, 280)
+    path = tmp_path / "seven-left.png"
+    Image.fromarray(sheet).save(path)
+    with qtbot.waitSignal(window.why.explanation_shown, timeout=10000):
+        window.open_image(path)
+    assert effects.count() == 1 and effects.item(0).text() == PICTURE_NOTE
+    assert window.why.why_map.heat.any() and "MNIST" in window.why.likeness.texts["thickness"]
+    # the canvas shows the picture at half size, 70 px from the top: the map lies on the 7's ink there
+    overlay = window.canvas.overlay
+    alpha = np.frombuffer(overlay.constBits(), np.uint8).reshape(overlay.height(), overlay.bytesPerLine())
+    alpha = alpha[:, 3:overlay.width() * 4:4]
+    rows, columns = np.nonzero(alpha)
+    assert len(rows) and columns.max() < 140 + 3 and 70 - 3 <= rows.min() and rows.max() < 210 + 3
+    ink_rows, ink_columns = np.nonzero(255 - sheet[::2, ::2] > 128)
+    assert abs(np.average(columns, weights=alpha[rows, columns]) - ink_columns.mean()) < 25
+    assert abs(np.average(rows, weights=alpha[rows, columns]) - 70 - ink_rows.mean()) < 25
+
+
+def test_a_picture_of_several_digits_says_the_views_explain_one(qtbot, window, tmp_path):
+    from PIL import Image
+
+    from mnist_pad.ui.why import SEVERAL_DIGITS_NOTE
+
+    action(window, "actionShowWhy").trigger()
+    sheet = np.full((280, 840), 255, np.uint8)
+    for left in (0, 280, 560):
+        sheet[:, left:left + 280] = 255 - rasterize([SEVEN], 18, 280)
+    path = tmp_path / "777.png"
+    Image.fromarray(sheet).save(path)
+    effects = window.findChild(QListWidget, "strokeEffects")
+    window.open_image(path)
+    qtbot.waitUntil(lambda: effects.count() == 1 and effects.item(0).text() == SEVERAL_DIGITS_NOTE, timeout=10000)
+    assert window.canvas.overlay is None and not window.why.why_map.heat.any()
+
+
 def test_the_map_follows_a_drawing_that_keeps_changing(qtbot, window):
     """While the pen moves a newer drawing is always being explained; the newest finished explanation is
     shown all the same (before, only one for the latest request was, so the map waited for the pen to stop)."""

@@ -13,11 +13,14 @@ from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QStyle, QVBoxLay
 
 from .. import paths
 from ..morphometry import ReferenceError, reference
+from .canvas import CANVAS_SIZE
 from .settings import Keys, settings
 from .qimages import rgba_image
 from .why_views import MnistLikeness, StrokeEffects, WhyMap
 
 NUMBER_MODE_NOTE = "These views explain the digit canvas: press Number again to see them."
+PICTURE_NOTE = "An opened picture has no strokes: draw a digit to see what each stroke does."
+SEVERAL_DIGITS_NOTE = "This picture holds several digits: these views explain one. Crop it to one digit."
 COMPARE_DEFAULT = "plain"  # the tutorial model: its curves show the lesson a robust model hides
 SHOW_WHY_KEY = "Ctrl+E"
 MATCH_MNIST_KEY = "Ctrl+M"
@@ -55,6 +58,7 @@ class Why(QObject):
         window.model_changed.connect(self._on_model_changed)
         window.saved_models_changed.connect(self._fill_compare_box)
         window.canvas_swapped.connect(self._canvas_swapped)
+        window.picture_opened.connect(self._picture_opened)
         canvas = window.canvas
         canvas.strokes_changed.connect(self._on_strokes_changed)
         canvas.stroke_hovered.connect(self._highlight)
@@ -123,7 +127,14 @@ class Why(QObject):
             self._clear_views()
             self.effects.show_note(NUMBER_MODE_NOTE)
             return
-        if not self.show_action.isChecked() or canvas.picture is not None or self.window.model_info is None:
+        if not self.show_action.isChecked() or self.window.model_info is None:
+            return
+        if canvas.picture is not None:
+            self._explain_seq += 1
+            self._explaining[self._explain_seq] = canvas.picture_pixels
+            scale, left, top = canvas.picture_frame()
+            frame = (scale, left, top, int(CANVAS_SIZE * canvas.aspect), CANVAS_SIZE)
+            self.window.inference.explain_picture(self._explain_seq, canvas.picture_pixels, frame)
             return
         strokes = canvas.strokes()
         if not strokes:
@@ -169,16 +180,27 @@ class Why(QObject):
         # shown (a stroke or so behind, like the live prediction), else the map would wait for the pen to stop.
         # Behind, never beside: after Undo or Clear, a map of what the drawing no longer holds is not shown.
         canvas = self.window.canvas
-        strokes = self._explaining.pop(seq, None)
+        subject = self._explaining.pop(seq, None)  # the strokes explained, or the picture's pixels
         for older in [s for s in self._explaining if s < seq]:
             del self._explaining[older]  # their answers, if any come, are older than this one
-        if (strokes is None or not self.show_action.isChecked() or canvas.is_empty() or canvas.picture is not None
-                or self.window.edited_canvas is not canvas or not _leads_to(strokes, canvas.strokes())):
-            return  # older than the one shown, the views were closed, or the drawing is gone or changed
+        if subject is None or not self.show_action.isChecked() or self.window.edited_canvas is not canvas:
+            return  # older than the one shown, or the views were closed
+        if isinstance(subject, np.ndarray):
+            if subject is not canvas.picture_pixels:
+                return  # another picture, or a drawing, is on the canvas now
+            if explanation is None:
+                self._clear_views()
+                self.effects.show_note(SEVERAL_DIGITS_NOTE)
+                return
+        elif canvas.is_empty() or canvas.picture is not None or not _leads_to(subject, canvas.strokes()):
+            return  # the drawing is gone or changed
         why = explanation.attribution
         self.why_map.set_map(self.window.preview.image, why.heat)
         canvas.set_overlay(rgba_image(explanation.canvas_overlay))
-        self.effects.set_effects(explanation.stroke_effects, why.digit)
+        if isinstance(subject, np.ndarray):
+            self.effects.show_note(PICTURE_NOTE)
+        else:
+            self.effects.set_effects(explanation.stroke_effects, why.digit)
         if self.likeness is not None:
             self.likeness.set_measures(explanation.morphometry)
         self.explanation_shown.emit(seq)
@@ -206,6 +228,10 @@ class Why(QObject):
     def _on_strokes_changed(self, _complete: bool) -> None:
         if self.window.canvas.is_empty():
             self._clear_views()
+
+    def _picture_opened(self, _path: str) -> None:
+        if self.window.edited_canvas is self.window.canvas:
+            self._clear_views()  # the last drawing's map is not the picture's: its own follows its prediction
 
     def _clear_views(self) -> None:
         self.why_map.clear()

@@ -229,13 +229,16 @@ class InferenceWorker(QObject):
         return [self._sweep_images[float(w)] for w in widths]
 
     # -- why: attribution, Match MNIST, a comparison model's sweep ---------------------------
-    def _explain(self, seq: int, strokes: Strokes, brush_width: float) -> None:
+    def _explain(self, seq: int, strokes: Strokes, brush_width: float, picture: tuple | None = None) -> None:
         from .. import attribution, morphometry
 
         if self.recognizer is None:
             return
         from .why_views import heat_pixels
 
+        if picture is not None:
+            self._explain_picture(seq, *picture)
+            return
         # Live predictions are served between the steps (see _predict_serving_live) and the parts.
         prepared = self.recognizer.prepare_strokes(strokes, brush_width, self.canvas_size)
         predict = self._predict_serving_live
@@ -245,6 +248,29 @@ class InferenceWorker(QObject):
         likeness = morphometry.measure(prepared.image)
         self._serve_live()
         self.explained.emit(seq, Explanation(why, effects, likeness, heat_pixels(why.on_canvas(self.canvas_size))))
+
+    def _explain_picture(self, seq: int, gray: np.ndarray, frame: tuple[float, float, float, int, int]) -> None:
+        """An opened picture's map and MNIST likeness (a picture has no strokes): the map is laid over the
+        picture where the canvas shows it, `frame` = (scale, left, top, paper width, paper height)."""
+        from .. import attribution, morphometry
+        from ..picture import PictureError, ink_from_picture
+        from ..preprocess import to_mnist
+        from .why_views import heat_pixels
+
+        try:
+            ink = ink_from_picture(gray)
+        except PictureError:  # several digits: the views explain one
+            self.explained.emit(seq, None)
+            return
+        prepared = to_mnist(ink)
+        why = attribution.occlusion(prepared, self._predict_serving_live)
+        self._serve_live()
+        likeness = morphometry.measure(prepared.image) if not prepared.empty else None
+        scale, left, top, paper_width, paper_height = frame
+        to_ink = picture_to_ink(gray.shape, ink.shape, scale, left, top)
+        to_input = None if prepared.to_input is None else prepared.to_input @ np.vstack([to_ink, [0, 0, 1]])
+        overlay = heat_pixels(why.laid_over(to_input, (paper_height, paper_width)))
+        self.explained.emit(seq, Explanation(why, [], likeness, overlay))
 
     def _predict_serving_live(self, images: np.ndarray) -> np.ndarray:
         """predict_mnist in steps of EXPLAIN_CHUNK images, live predictions served between steps:
@@ -280,6 +306,17 @@ class InferenceWorker(QObject):
                 return  # stale: a newer drawing or choice is waiting
             parts.append(model.predict_inputs(self._sweep_inputs(model, strokes, widths[start:start + SWEEP_CHUNK])))
         self.compared.emit(seq, spec, model.name, widths, np.concatenate(parts))
+
+
+def picture_to_ink(picture_shape: tuple[int, ...], ink_shape: tuple[int, ...], scale: float, left: float,
+                   top: float) -> np.ndarray:
+    """The affine map (2x3) canvas pixel -> pixel of the picture's ink image, for a picture whose pixel
+    grid lies on the canvas at (left, top), each pixel `scale` canvas pixels (its ink image may be
+    resized: mnist_pad.picture works on large photos shrunk). Pixel indices name pixel centres."""
+    ratio_x, ratio_y = ink_shape[1] / picture_shape[1], ink_shape[0] / picture_shape[0]
+    # canvas index X -> picture index (X + 0.5 - left) / scale - 0.5 -> ink index (p + 0.5) * ratio - 0.5
+    return np.array([[ratio_x / scale, 0.0, (0.5 - left) * ratio_x / scale - 0.5],
+                     [0.0, ratio_y / scale, (0.5 - top) * ratio_y / scale - 0.5]])
 
 
 def _same_drawing(strokes: Strokes, other: Strokes | None) -> bool:
@@ -357,6 +394,12 @@ class Inference(QObject):
     def explain(self, seq: int, strokes: Strokes, brush_width: float) -> None:
         """Attribution map, per-stroke effects and MNIST likeness (answered by explained)."""
         self._post("explain", seq, strokes, brush_width)
+
+    def explain_picture(self, seq: int, gray: np.ndarray, frame: tuple[float, float, float, int, int]) -> None:
+        """An opened picture's attribution map and MNIST likeness, the map laid over the picture where the
+        canvas shows it: `frame` = (scale, left, top) of its pixel grid and the paper's (width, height) in
+        canvas pixels (answered by explained: None when it holds several digits). It replaces a pending explain."""
+        self._post("explain", seq, (), 0.0, (gray, frame))
 
     def match_mnist(self, seq: int, strokes: Strokes, widths: np.ndarray) -> None:
         """The brush width among `widths` that renders MNIST's median thickness (answered by matched)."""
