@@ -128,6 +128,9 @@ point at a stroke to find its line.</li>
 <li><b>How MNIST-like</b>: your digit's stroke thickness, slant, width and height beside MNIST's own
 (grey band: the middle 90% of its digits). <b>View → Match MNIST</b> sets the brush to MNIST's median
 thickness.</li>
+<li><b>Pictures</b> (File → Open image) are read the same way once paper, shadows and ruled lines are
+taken out; Show why maps them too. A drawing saved with <i>Save drawing as PNG</i> opens as strokes
+again, so the slider still re-renders it.</li>
 </ul>
 """
 
