@@ -127,6 +127,10 @@ class Canvas(QWidget):
         else:
             self.picture = self.picture_pixels = None
 
+    def sheet_size(self) -> tuple[int, int]:
+        """The logical canvas (width, height) in canvas pixels: CANVAS_SIZE tall, `aspect` times as wide."""
+        return int(CANVAS_SIZE * self.aspect), CANVAS_SIZE
+
     def paper_rect(self) -> QRectF:
         """Where the logical canvas lies in widget coordinates: the largest centred rectangle of its aspect."""
         side = max(1.0, min(self.width() / self.aspect, self.height()) - 2.0)
@@ -281,9 +285,9 @@ class Canvas(QWidget):
         """Where the picture lies, in canvas pixels: (scale, left, top) of its pixel grid, fitted whole
         into the paper and centred. A reading of the picture maps onto the canvas by it."""
         width, height = self.picture.width(), self.picture.height()
-        paper_width = CANVAS_SIZE * self.aspect
-        scale = min(paper_width / width, CANVAS_SIZE / height)
-        return scale, (paper_width - width * scale) / 2, (CANVAS_SIZE - height * scale) / 2
+        paper_width, paper_height = self.sheet_size()
+        scale = min(paper_width / width, paper_height / height)
+        return scale, (paper_width - width * scale) / 2, (paper_height - height * scale) / 2
 
     def _paint_picture(self, painter: QPainter, paper: QRectF) -> None:
         scale, left, top = self.picture_frame()

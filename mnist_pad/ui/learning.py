@@ -127,9 +127,11 @@ class Learning(QObject):
         return canvas.picture is not None
 
     def sync_bar(self) -> None:
-        """Disable "Wrong? It was a …" while a picture is shown (corrections are strokes) or nothing is drawn, saying why."""
+        """Disable "Wrong? It was a …" while a picture is shown (corrections are strokes) or nothing is
+        drawn, saying why."""
         if self._picture_shown():
-            reason = "Corrections are saved as strokes, so an opened picture cannot be one: draw the digit to teach the model."
+            reason = ("Corrections are saved as strokes, so an opened picture cannot be one: "
+                      "draw the digit to teach the model.")
         elif self.window.edited_canvas.is_empty():
             reason = "Draw a digit first; when the model misreads it, press the digit it was."
         else:

@@ -234,7 +234,7 @@ class MainWindow(QMainWindow):
         if canvas.is_empty():
             self.show_error("There is no drawing to save yet.")
             return False
-        return self.files.save_png(path, canvas.strokes(), self.brush_width, _paper(canvas))
+        return self.files.save_png(path, canvas.strokes(), self.brush_width, canvas.sheet_size())
 
     def show_error(self, text: str) -> None:
         """Tell the user something went wrong, without blocking (one box, reused)."""
@@ -298,7 +298,7 @@ class MainWindow(QMainWindow):
         if self.number_mode.active != wide:
             self.number_mode.set_active(wide)
         canvas = self.edited_canvas
-        paper_width, paper_height = _paper(canvas)
+        paper_width, paper_height = canvas.sheet_size()
         scale = min(paper_width / width, paper_height / height)
         canvas.load_strokes([[(x * scale, y * scale) for x, y in stroke] for stroke in drawing.strokes])
         self.set_brush_width(drawing.brush_width * scale)
@@ -386,8 +386,3 @@ class MainWindow(QMainWindow):
         self.save_settings()
         self.inference.stop()
         super().closeEvent(event)
-
-
-def _paper(canvas: Canvas) -> tuple[int, int]:
-    """A canvas's sheet (width, height) in canvas pixels: the digit canvas's square, Number mode's wide one."""
-    return int(CANVAS_SIZE * canvas.aspect), CANVAS_SIZE

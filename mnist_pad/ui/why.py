@@ -13,7 +13,6 @@ from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QStyle, QVBoxLay
 
 from .. import paths
 from ..morphometry import ReferenceError, reference
-from .canvas import CANVAS_SIZE
 from .settings import Keys, settings
 from .qimages import rgba_image
 from .why_views import MnistLikeness, StrokeEffects, WhyMap
@@ -133,7 +132,7 @@ class Why(QObject):
             self._explain_seq += 1
             self._explaining[self._explain_seq] = canvas.picture_pixels
             scale, left, top = canvas.picture_frame()
-            frame = (scale, left, top, int(CANVAS_SIZE * canvas.aspect), CANVAS_SIZE)
+            frame = (scale, left, top, *canvas.sheet_size())
             self.window.inference.explain_picture(self._explain_seq, canvas.picture_pixels, frame)
             return
         strokes = canvas.strokes()

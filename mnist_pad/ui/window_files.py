@@ -61,7 +61,8 @@ class WindowFiles(QObject):
 
     def choose_picture(self) -> None:
         """File → Open image… (in the folder used last)"""
-        path, _ = QFileDialog.getOpenFileName(self.window, "Open a picture of a digit", str(picture_folder()), IMAGE_FILTER)
+        path, _ = QFileDialog.getOpenFileName(self.window, "Open a picture of a digit", str(picture_folder()),
+                                              IMAGE_FILTER)
         if path:
             remember_folder(path)
             self.window.open_image(path)
