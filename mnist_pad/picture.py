@@ -315,7 +315,9 @@ def _median_run(mask: np.ndarray) -> float:
 def _writing_marks(dark_ink: np.ndarray) -> np.ndarray:
     """A first, coarse mask of the writing's strokes, to measure them on: the darkest marks relative to
     the paper, less ruled lines, printed boxes, a desk and its grain."""
-    size = _odd(min(dark_ink.shape) / 4)
+    # Half the shorter side: a bold digit's filled-in loop (a 9 drawn with a marker, cropped to it) is up to
+    # ~40% of it, and a window too small to close it measured its rims (12-30 px for ~55 px strokes).
+    size = _odd(min(dark_ink.shape) / 2)
     coarse = cv2.morphologyEx(dark_ink, cv2.MORPH_BLACKHAT, np.ones((size, size), np.uint8))
     _, mask = cv2.threshold(coarse, 0, 1, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
     if mask.any():  # the writing is the darkest of the marks, relative to the paper under them: no fold's band
@@ -484,13 +486,21 @@ def _fillets(faint: np.ndarray, ruled: np.ndarray) -> np.ndarray:
 
 
 def _long_lines(mask: np.ndarray) -> np.ndarray:
-    """Horizontal and vertical runs spanning most of the picture: ruled lines and paper edges."""
+    """Horizontal and vertical runs spanning most of the picture: ruled lines and paper edges. Not a bold
+    stroke's straight stem (a 1 written with a marker): thicker across than a ruled line, in ink clear of
+    the picture's border (a desk beyond a paper edge reaches it)."""
     binary = mask.astype(np.uint8)
     lines = np.zeros(mask.shape, bool)
-    for axis in (1, 0):
+    inside = None
+    for axis, across in ((1, (THIN_LINE + 1, 1)), (0, (1, THIN_LINE + 1))):
         runs = _straight_runs(binary, max(3, int(LINE_SPAN * mask.shape[axis])), axis)
-        if runs is not None:
-            lines |= runs.astype(bool)
+        if runs is None:
+            continue
+        if inside is None:
+            count, labels, stats, _ = connected_components(mask)
+            inside = _labelled(labels, count, np.nonzero(~_touch_border(stats[1:, :4], mask.shape))[0] + 1)
+        thick = cv2.morphologyEx(binary, cv2.MORPH_OPEN, np.ones(across, np.uint8)).astype(bool)
+        lines |= runs.astype(bool) & ~(thick & inside)
     return lines
 
 
