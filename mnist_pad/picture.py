@@ -496,11 +496,14 @@ def _long_lines(mask: np.ndarray) -> np.ndarray:
         runs = _straight_runs(binary, max(3, int(LINE_SPAN * mask.shape[axis])), axis)
         if runs is None:
             continue
-        if inside is None:
-            count, labels, stats, _ = connected_components(mask)
-            inside = _labelled(labels, count, np.nonzero(~_touch_border(stats[1:, :4], mask.shape))[0] + 1)
-        thick = cv2.morphologyEx(binary, cv2.MORPH_OPEN, np.ones(across, np.uint8)).astype(bool)
-        lines |= runs.astype(bool) & ~(thick & inside)
+        runs = runs.astype(bool)
+        thick = runs & cv2.morphologyEx(binary, cv2.MORPH_OPEN, np.ones(across, np.uint8)).astype(bool)
+        if thick.any():  # ruled lines are thin: only a stroke or a desk needs its ink's extent looked at
+            if inside is None:
+                count, labels, stats, _ = connected_components(mask)
+                inside = _labelled(labels, count, np.nonzero(~_touch_border(stats[1:, :4], mask.shape))[0] + 1)
+            runs &= ~(thick & inside)
+        lines |= runs
     return lines
 
 
