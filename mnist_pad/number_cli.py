@@ -7,8 +7,9 @@ import sys
 def read_number_files(files: list[str], model: str | None) -> int:
     """Print each file's number, then every digit with its confidence; unreadable files are reported."""
     from .cli import load_recognizer, tsv_field
-    from .images import ImageError, read_gray
+    from .images import ImageError, read_gray_and_text
     from .picture import PictureError
+    from .saved_drawing import KEY, readable
 
     recognizer = load_recognizer(model)
     if recognizer is None:
@@ -17,7 +18,10 @@ def read_number_files(files: list[str], model: str | None) -> int:
     print("file\tnumber\tbest guess\tdigits (digit:confidence)")
     for name in files:
         try:
-            reading = recognizer.read_picture_number(read_gray(name))
+            gray, text = read_gray_and_text(name, KEY)
+            drawing = readable(text)  # saved by the app: its strokes are read, as Number mode reads them
+            reading = (recognizer.read_number(drawing.strokes, drawing.brush_width, drawing.canvas) if drawing
+                       else recognizer.read_picture_number(gray))
         except ImageError as error:
             print(f"mnist-pad: {error}", file=sys.stderr)
             failures += 1

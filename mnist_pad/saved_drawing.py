@@ -38,6 +38,12 @@ class SavedDrawing:
     brush_width: float
     canvas: tuple[int, int]
 
+    @property
+    def wide(self) -> bool:
+        """Drawn on a number's sheet (Number mode's is 3:1), not on a digit's square canvas."""
+        width, height = self.canvas
+        return width >= 1.5 * height
+
 
 def render(strokes: Strokes, brush_width: float, canvas: tuple[int, int]) -> np.ndarray:
     """The strokes at this brush width, dark ink on white, uint8 (height, width)."""
@@ -92,6 +98,16 @@ def from_text(text: str) -> SavedDrawing:
         raise DrawingFileError("its drawing chunk holds no strokes")
     strokes = tuple(tuple((float(x), float(y)) for x, y in points) for points in arrays)
     return SavedDrawing(strokes, brush_width, canvas)
+
+
+def readable(text: str | None) -> SavedDrawing | None:
+    """The drawing in a chunk's text; None when there is none or it cannot be read (the picture is then read)."""
+    if text is None:
+        return None
+    try:
+        return from_text(text)
+    except DrawingFileError:
+        return None
 
 
 def _canvas(canvas: object) -> tuple[int, int]:

@@ -294,9 +294,8 @@ class MainWindow(QMainWindow):
         """A PNG saved here: its strokes go back on the canvas they suit (Number mode's for a wide
         one), at their brush width; Undo brings back what was on it."""
         width, height = drawing.canvas
-        wide = width >= 1.5 * height
-        if self.number_mode.active != wide:
-            self.number_mode.set_active(wide)
+        if self.number_mode.active != drawing.wide:
+            self.number_mode.set_active(drawing.wide)
         canvas = self.edited_canvas
         paper_width, paper_height = canvas.sheet_size()
         scale = min(paper_width / width, paper_height / height)
