@@ -149,16 +149,14 @@ def prepare_file(name: str):
     """The model's input (MnistInput) for one picture file, or the message saying why it cannot be read."""
     from .images import ImageError, read_gray_and_text
     from .picture import PictureError, SeveralDigitsError
-    from .preprocess import to_mnist
-    from .raster import rasterize
-    from .recognizer import prepare_picture
+    from .recognizer import prepare_picture, prepare_strokes
     from .saved_drawing import KEY, readable
 
     try:
         gray, text = read_gray_and_text(name, KEY)
         drawing = readable(text)
         if drawing is not None and not drawing.wide:  # saved by the app: read its strokes, as the app does
-            return to_mnist(rasterize(drawing.strokes, drawing.brush_width, max(drawing.canvas)))
+            return prepare_strokes(drawing.strokes, drawing.brush_width, max(drawing.canvas))
         return prepare_picture(gray)
     except ImageError as error:
         return str(error)

@@ -26,6 +26,11 @@ from .raster import CANVAS_SIZE, rasterize, renderer
 cv2.setNumThreads(1)
 
 
+def prepare_strokes(strokes: Strokes, brush_width: float = 12.0, canvas_size: int = CANVAS_SIZE) -> MnistInput:
+    """The 28x28 image any model sees for strokes at a brush width (no model needed: worker processes call it)."""
+    return to_mnist(rasterize(strokes, brush_width, canvas_size))
+
+
 def prepare_picture(gray: np.ndarray) -> MnistInput:
     """The 28x28 image any model sees for a picture (grey uint8, either polarity, any size)."""
     return to_mnist(ink_from_picture(gray)) if np.asarray(gray).size else EMPTY
@@ -71,7 +76,7 @@ class Recognizer:
     # -- preparing inputs ---------------------------------------------------------------
     def prepare_strokes(self, strokes: Strokes, brush_width: float = 12.0, canvas_size: int = CANVAS_SIZE) -> MnistInput:
         """The 28x28 image the model sees for these strokes at this brush width."""
-        return to_mnist(rasterize(strokes, brush_width, canvas_size))
+        return prepare_strokes(strokes, brush_width, canvas_size)
 
     def prepare_image(self, gray: np.ndarray) -> MnistInput:
         """The 28x28 image the model sees for a picture (grey uint8, either polarity, any size)."""

@@ -228,14 +228,9 @@ class Learning(QObject):
 
     def open_drawing(self, record: corrections.Correction) -> None:
         """Put a saved drawing on the canvas at its brush width (Undo brings the previous drawing back)."""
-        number_mode = getattr(self.window, "number_mode", None)
-        if number_mode is not None and number_mode.active:
-            number_mode.set_active(False)
-        scale = CANVAS_SIZE / record.canvas_size
-        self.window.canvas.load_strokes([[(x * scale, y * scale) for x, y in stroke] for stroke in record.strokes])
-        self.window.set_brush_width(record.brush_width * scale)
+        width = self.window.load_drawing(record.strokes, record.brush_width, (record.canvas_size, record.canvas_size))
         self._say(f"Opened a drawing saved as {record.label}, at its brush width "
-                  f"({record.brush_width * scale:.0f} px). Undo brings back what was on the canvas.")
+                  f"({width:.0f} px). Undo brings back what was on the canvas.")
 
     def open_accuracy(self) -> AccuracyDialog:
         if self.accuracy_dialog is None:

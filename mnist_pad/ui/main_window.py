@@ -219,6 +219,20 @@ class MainWindow(QMainWindow):
     def clear(self) -> None:
         self.edited_canvas.clear()
 
+    def load_drawing(self, strokes, brush_width: float, canvas: tuple[int, int], number_sheet: bool = False) -> float:
+        """Put strokes drawn on a canvas of this (width, height) on the digit canvas, or on Number mode's
+        sheet, scaled to fit it, at their brush width scaled alike; Undo brings back what was there.
+        Returns the brush width now set."""
+        if self.number_mode.active != number_sheet:
+            self.number_mode.set_active(number_sheet)
+        target = self.edited_canvas
+        paper_width, paper_height = target.sheet_size()
+        scale = min(paper_width / canvas[0], paper_height / canvas[1])
+        target.load_strokes([[(x * scale, y * scale) for x, y in stroke] for stroke in strokes])
+        self.set_brush_width(brush_width * scale)
+        self._sync_edit_actions()
+        return self.brush_width
+
     def open_image(self, path: str | Path) -> None:
         """Classify a picture of a digit, decoded in a worker thread so the window stays responsive.
 
@@ -291,18 +305,9 @@ class MainWindow(QMainWindow):
         self.picture_opened.emit(path)
 
     def _show_saved_drawing(self, path: str, drawing: SavedDrawing) -> None:
-        """A PNG saved here: its strokes go back on the canvas they suit (Number mode's for a wide
-        one), at their brush width; Undo brings back what was on it."""
-        width, height = drawing.canvas
-        if self.number_mode.active != drawing.wide:
-            self.number_mode.set_active(drawing.wide)
-        canvas = self.edited_canvas
-        paper_width, paper_height = canvas.sheet_size()
-        scale = min(paper_width / width, paper_height / height)
-        canvas.load_strokes([[(x * scale, y * scale) for x, y in stroke] for stroke in drawing.strokes])
-        self.set_brush_width(drawing.brush_width * scale)
-        self._sync_edit_actions()
-        self.statusBar().showMessage(f"Opened the strokes of {Path(path).name} ({self.brush_width} px): "
+        """A PNG saved here: its strokes go back on the canvas they suit (Number mode's for a wide one)."""
+        width = self.load_drawing(drawing.strokes, drawing.brush_width, drawing.canvas, number_sheet=drawing.wide)
+        self.statusBar().showMessage(f"Opened the strokes of {Path(path).name} ({width:.0f} px): "
                                      "the brush slider re-renders them; Undo goes back.", 10000)
         self.drawing_opened.emit(path)
 

@@ -230,15 +230,14 @@ class InferenceWorker(QObject):
 
     # -- why: attribution, Match MNIST, a comparison model's sweep ---------------------------
     def _explain(self, seq: int, strokes: Strokes, brush_width: float, picture: tuple | None = None) -> None:
-        from .. import attribution, morphometry
-
         if self.recognizer is None:
             return
-        from .why_views import heat_pixels
-
         if picture is not None:
             self._explain_picture(seq, *picture)
             return
+        from .. import attribution, morphometry
+        from .why_views import heat_pixels
+
         # Live predictions are served between the steps (see _predict_serving_live) and the parts.
         prepared = self.recognizer.prepare_strokes(strokes, brush_width, self.canvas_size)
         predict = self._predict_serving_live
