@@ -79,6 +79,7 @@ def test_double_click_opens_the_drawing_on_the_canvas_at_its_width(qtbot, window
     drag(window, CORNER_ONE)
     drawn = window.canvas.strokes()
     dialog = open_gallery(qtbot, window)
+    assert dialog.summary.text().startswith("1 drawing you corrected")  # not "1 drawings"
     gallery = dialog.findChild(QListWidget, "myDrawingsList")
     rect = gallery.visualItemRect(gallery.item(0))
     QTest.mouseClick(gallery.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, rect.center())

@@ -164,7 +164,7 @@ class MyDrawingsDialog(QDialog):
         self.records = records
         self._unpainted = list(reversed(records))  # popped from the end: first drawings first
         self._painter.start()
-        text = f"{len(records)} drawings you corrected, saved in {self.path}."
+        text = f"{_drawings(len(records))} you corrected, saved in {self.path}."
         if skipped:
             text += f" {skipped} damaged line(s) in the file were skipped."
         if not records:
