@@ -418,6 +418,61 @@ def test_the_canvas_painted_stroke_by_stroke_looks_as_painted_at_once(qtbot, win
     assert diff.max() <= 8 and (diff > 2).mean() < 0.001
 
 
+def _mid_stroke_canvas(qtbot, points):
+    """A canvas 800 px wide with the pen down and moved through `points` (canvas pixels), not released;
+    after each move the whole canvas is painted (grab), as a new attribution map has it repainted."""
+    from mnist_pad.ui.canvas import Canvas
+
+    canvas = Canvas()
+    qtbot.addWidget(canvas)
+    canvas.resize(800, 800)
+    QTest.mousePress(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, canvas.to_widget(*points[0]).toPoint())
+    for point in points[1:]:
+        QTest.mouseMove(canvas, canvas.to_widget(*point).toPoint())
+        canvas.grab()
+    return canvas
+
+
+FIGURE_EIGHT = [(140 + 90 * np.sin(t), 140 + 100 * np.sin(2 * t)) for t in np.linspace(0, 2 * np.pi, 90)]
+
+
+def test_repainting_the_whole_canvas_mid_stroke_strokes_only_the_new_segments(qtbot, monkeypatch):
+    """With Show why on, each new map repaints the whole canvas while the pen moves. The stroke being
+    drawn was stroked whole in each such repaint (5 ms for 60 points on an 800 px canvas, a stall over
+    16 ms in all on a large window); now it is drawn on a kept sheet, around its new points only, and
+    that sheet becomes the finished one when the pen lifts."""
+    from mnist_pad.ui import canvas as canvas_module
+
+    stroked = []
+    original = canvas_module._draw_strokes
+    monkeypatch.setattr(canvas_module, "_draw_strokes", lambda painter, strokes, *rest: (
+        stroked.append(sum(len(stroke) - 1 for stroke in strokes)), original(painter, strokes, *rest))[1])
+    canvas = _mid_stroke_canvas(qtbot, FIGURE_EIGHT)
+    assert len(canvas.strokes()[0]) == len(FIGURE_EIGHT) and len(stroked) >= len(FIGURE_EIGHT) - 1
+    assert max(stroked) <= 25, "each repaint strokes the segments near the new point, not the whole stroke"
+    stroked.clear()
+    QTest.mouseRelease(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                       canvas.to_widget(*FIGURE_EIGHT[-1]).toPoint())
+    canvas.grab()
+    assert sum(stroked) <= 25, "the sheet drawn on becomes the finished one: the stroke is not stroked again"
+
+
+def test_a_stroke_drawn_around_its_new_points_looks_as_stroked_whole(qtbot):
+    canvas = _mid_stroke_canvas(qtbot, FIGURE_EIGHT)  # it crosses itself: both places are stroked again there
+    incremental = canvas.grab().toImage()
+    canvas._finished_cache = canvas._drawing_cache = None
+    at_once = canvas.grab().toImage()
+    # where the stroke crosses itself, the two parts' soft rims are laid one over the other: a few pixels darker
+    difference = np.abs(_grey(incremental) - _grey(at_once))
+    assert (_grey(at_once) < 128).sum() > 20_000 and difference.max() <= 32 and (difference > 2).sum() <= 20
+    QTest.mouseRelease(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                       canvas.to_widget(*FIGURE_EIGHT[-1]).toPoint())
+    finished = canvas.grab().toImage()
+    canvas._finished_cache = canvas._drawing_cache = None
+    difference = np.abs(_grey(finished) - _grey(canvas.grab().toImage()))
+    assert difference.max() <= 32 and (difference > 2).sum() <= 20
+
+
 def _grey(image) -> np.ndarray:
     from PySide6.QtGui import QImage
 

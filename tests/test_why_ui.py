@@ -93,6 +93,18 @@ def test_the_map_over_the_canvas_is_made_in_the_worker_and_the_ui_thread_only_wr
     assert overlay.size() == expected.size() and overlay == expected
 
 
+def test_the_map_is_red_where_pixels_support_the_answer_and_blue_where_they_oppose_it(qapp):
+    """The map's pixels are premultiplied ARGB32 (what Qt paints fastest): the colours come back intact."""
+    from mnist_pad.ui.why_views import MAX_ALPHA, OPPOSES, SUPPORTS, heat_image
+
+    image = heat_image(np.array([[2.0, -2.0, 0.0, 1.0]], np.float32))
+    strong, opposing, none, half = (image.pixelColor(x, 0) for x in range(4))
+    assert strong.alpha() == opposing.alpha() == MAX_ALPHA and none.alpha() == 0
+    assert half.alpha() == MAX_ALPHA // 2
+    for colour, expected in ((strong, SUPPORTS), (opposing, OPPOSES), (half, SUPPORTS)):
+        assert max(abs(a - b) for a, b in zip(colour.getRgb()[:3], expected)) <= 2
+
+
 def test_an_opened_picture_is_explained_too_and_the_last_drawing_s_map_goes(qtbot, window, tmp_path):
     """With Show why on, opening a picture left the previous drawing's map over it and in the views.
     Now the picture gets its own map, laid over it where the canvas shows it, and its MNIST likeness."""

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QStyle, QVBoxLay
 from .. import paths
 from ..morphometry import ReferenceError, reference
 from .settings import Keys, settings
-from .qimages import rgba_image
+from .qimages import argb_image
 from .why_views import MnistLikeness, StrokeEffects, WhyMap
 
 NUMBER_MODE_NOTE = "These views explain the digit canvas: press Number again to see them."
@@ -195,7 +195,7 @@ class Why(QObject):
             return  # the drawing is gone or changed
         why = explanation.attribution
         self.why_map.set_map(self.window.preview.image, why.heat)
-        canvas.set_overlay(rgba_image(explanation.canvas_overlay))
+        canvas.set_overlay(argb_image(explanation.canvas_overlay))
         if isinstance(subject, np.ndarray):
             self.effects.show_note(PICTURE_NOTE)
         else:

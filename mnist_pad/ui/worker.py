@@ -55,7 +55,7 @@ class Explanation:
     attribution: Any    # attribution.Attribution
     stroke_effects: list  # list[attribution.StrokeEffect], one per stroke
     morphometry: Any    # morphometry.Morphometry, or None when there is no ink
-    # The map laid over the canvas, RGBA uint8 (canvas_size, canvas_size, 4): warped and coloured here,
+    # The map laid over the canvas, premultiplied ARGB32 pixels (uint32, canvas_size square): warped and coloured here,
     # in the worker, so the UI thread only wraps it (~0.9 ms of its time per map shown otherwise).
     canvas_overlay: Any
 
