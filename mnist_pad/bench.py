@@ -27,6 +27,7 @@ from .machine import cpu_name
 from .raster import CANVAS_SIZE
 
 WHY_WIDTH = 16.0  # the brush of the why views' drawing
+LARGE_WINDOW = (1900, 1040)  # the GUI figures are also taken in a window this size: its canvas is ~800 px
 
 
 def machine() -> str:
@@ -241,6 +242,10 @@ def main(argv: list[str] | None = None) -> int:
         why = measure_gui(model=args.model, startup=False, show_why=True)
         _print("gui with View → Show why on", why)
         figures.update({f"{name}_showing_why": value for name, value in why.items() if isinstance(value, (int, float))})
+        large = measure_gui(model=args.model, startup=False, show_why=True, window_size=LARGE_WINDOW)
+        _print("gui with View → Show why on, in a large window (a maximised one on a 1920x1080 screen)", large)
+        figures.update({f"{name}_showing_why_large": value for name, value in large.items()
+                        if isinstance(value, (int, float))})
         if "training" not in args.skip:
             busy = gui_while_training(args.data_dir, args.model)
             _print("gui while a retraining runs", busy)

@@ -21,3 +21,8 @@ def test_the_gui_benchmark_measures_stalls_latency_start_up_and_memory(qtbot, ti
     assert figures["stall_max_ms"] > 0 and figures["latency_p95_ms"] > 0
     assert figures["startup_visible_s"] > 0 and figures["startup_model_ready_s"] > 0
     assert figures["app_resident_memory_mb"] > 50 and figures["app_imported_torch"] is False
+
+
+def test_the_gui_benchmark_draws_in_a_window_of_the_size_asked_for(qtbot, tiny_model_path):
+    figures = measure_gui(duration_s=0.5, model=str(tiny_model_path), startup=False, show_why=True, window_size=(1500, 900))
+    assert figures["window"] == "1500x900" and figures["events"] > 20 and "why_maps_shown" in figures

@@ -19,8 +19,10 @@ import numpy as np
 
 def measure_gui(duration_s: float = 5.0, model: str | None = None, event_interval_ms: float = 8.0,
                 startup: bool = True, retrain_data_dir: str | None = None, retrain_budget_s: int = 60,
-                show_why: bool = False) -> dict:
+                show_why: bool = False, window_size: tuple[int, int] = (1060, 720)) -> dict:
     """Draw continuously for `duration_s` with live prediction on and return the figures (ms, s).
+
+    The window is `window_size` (width, height): a larger one paints a larger canvas, map and chart.
 
     With `show_why`, View → Show why is on: the attribution map, stroke effects and MNIST likeness
     follow the drawing too (`why_maps_shown` counts the maps put on screen).
@@ -43,7 +45,7 @@ def measure_gui(duration_s: float = 5.0, model: str | None = None, event_interva
         try:
             model_path, model_note = _model_for_bench(model)
             retrain = (retrain_data_dir, retrain_budget_s) if retrain_data_dir else None
-            figures = _drawing_figures(app, model_path, duration_s, event_interval_ms, retrain, show_why)
+            figures = _drawing_figures(app, model_path, duration_s, event_interval_ms, retrain, show_why, window_size)
         finally:
             if user_data is None:
                 os.environ.pop("MNIST_PAD_DATA_DIR", None)
@@ -96,7 +98,8 @@ def _retraining_figures(app, record: dict, budget_s: int) -> dict:
 
 
 def _drawing_figures(app, model_path: str, duration_s: float, event_interval_ms: float,
-                     retrain: tuple[str, int] | None = None, show_why: bool = False) -> dict:
+                     retrain: tuple[str, int] | None = None, show_why: bool = False,
+                     window_size: tuple[int, int] = (1060, 720)) -> dict:
     from PySide6.QtCore import QEvent, QEventLoop, Qt, QTimer
     from PySide6.QtGui import QMouseEvent
     from PySide6.QtWidgets import QApplication
@@ -106,7 +109,7 @@ def _drawing_figures(app, model_path: str, duration_s: float, event_interval_ms:
 
     window = MainWindow(model=model_path)
     tune_process_for_drawing(window)
-    window.resize(1060, 720)
+    window.resize(*window_size)
     window.show()
     _spin_until(app, lambda: window.model_info is not None, 60)
     if window.model_info is None:
@@ -175,6 +178,7 @@ def _drawing_figures(app, model_path: str, duration_s: float, event_interval_ms:
     ages = _result_ages(events, sent, shown)
     return {
         "duration_s": duration_s,
+        "window": f"{window.width()}x{window.height()}",
         "events": len(events),
         "event_interval_ms": event_interval_ms,
         "predictions_shown": len(shown),
