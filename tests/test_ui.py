@@ -473,6 +473,25 @@ def test_a_stroke_drawn_around_its_new_points_looks_as_stroked_whole(qtbot):
     assert difference.max() <= 32 and (difference > 2).sum() <= 20
 
 
+def test_the_brush_ring_is_made_when_the_mouse_comes_onto_the_canvas(qtbot):
+    """Dragging the brush slider made a new cursor at each step (~1 ms each on an 800 px canvas under X)
+    for a canvas the mouse was not on; the ring now follows the brush when the mouse comes in."""
+    from PySide6.QtGui import QEnterEvent
+
+    from mnist_pad.ui.canvas import Canvas
+
+    canvas = Canvas()
+    qtbot.addWidget(canvas)
+    canvas.resize(560, 560)
+    ring = canvas.cursor().pixmap().width()
+    for width in range(17, 45):  # the slider dragged from 16 to 44 px, the mouse on it
+        canvas.set_brush_width(width)
+    assert canvas.cursor().pixmap().width() == ring
+    QApplication.sendEvent(canvas, QEnterEvent(QPointF(5, 5), QPointF(5, 5), QPointF(5, 5)))
+    diameter = round(44 * canvas.paper_rect().height() / CANVAS_SIZE)
+    assert canvas.cursor().pixmap().width() == round((diameter + 4) * canvas.devicePixelRatioF()) > ring
+
+
 def _grey(image) -> np.ndarray:
     from PySide6.QtGui import QImage
 

@@ -56,6 +56,7 @@ class Canvas(QWidget):
         self.highlighted_stroke = -1
         self._hovered = -1
         self.setMouseTracking(True)  # to say which stroke is under the mouse
+        self._cursor_size = None  # (diameter, screen ratio) of the brush ring the cursor shows
         self._update_cursor()
 
     # -- public --------------------------------------------------------------------------
@@ -69,7 +70,8 @@ class Canvas(QWidget):
     def set_brush_width(self, width: float) -> None:
         """Re-render every stroke at this width (canvas pixels)."""
         self.brush_width = float(width)
-        self._update_cursor()
+        if self.underMouse():  # else when the mouse comes in: dragging the slider makes no cursors
+            self._update_cursor()
         self.update()
 
     def set_picture(self, image: QImage | None, pixels: object = None) -> None:
@@ -162,6 +164,10 @@ class Canvas(QWidget):
             self._extend(event.position())
         else:
             self._hover(stroke_at(self.drawing.strokes, self.to_canvas(event.position()), self.brush_width / 2 + 4))
+
+    def enterEvent(self, event) -> None:
+        self._update_cursor()
+        super().enterEvent(event)
 
     def leaveEvent(self, event) -> None:
         self._hover(-1)
@@ -336,14 +342,18 @@ class Canvas(QWidget):
         painter.drawImage(QRectF(self.to_widget(left, top), self.to_widget(right, bottom)), self.picture)
 
     def resizeEvent(self, event) -> None:
-        self._update_cursor()
+        if self.underMouse():
+            self._update_cursor()
         super().resizeEvent(event)
 
     def _update_cursor(self) -> None:
         """A ring the size of the brush on screen, visible on white ink-free paper and on ink."""
         diameter = max(4, round(self.brush_width * self.paper_rect().height() / CANVAS_SIZE))
-        side = diameter + 4
         ratio = self.devicePixelRatioF()
+        if self._cursor_size == (diameter, ratio):
+            return
+        self._cursor_size = (diameter, ratio)
+        side = diameter + 4
         pixmap = QPixmap(round(side * ratio), round(side * ratio))
         pixmap.setDevicePixelRatio(ratio)
         pixmap.fill(Qt.GlobalColor.transparent)
