@@ -138,3 +138,30 @@ def test_the_thickness_chart_labels_every_percent_tick_from_0_to_100(qtbot):
     finally:
         painter.end()
     assert [text for _, _, text in texts] == ["0%", "25%", "50%", "75%", "100%"]
+
+
+def test_the_legend_breaks_lines_between_entries_never_inside_one(qtbot):
+    """"4 (plain)" was split over two lines when the legend wrapped; each line now starts with a mark."""
+    from PySide6.QtGui import QTextDocument
+
+    from mnist_pad.ui.legend_row import LegendRow
+
+    row = LegendRow(reserve_lines=2)
+    qtbot.addWidget(row)
+    row.set_entries([("#a0a", f"{digit} ({model})", model == "plain")
+                     for model in ("robust", "plain") for digit in (0, 4, 6)])
+    broken = 0
+    for width in range(120, 520, 10):
+        document = QTextDocument()
+        document.setDefaultFont(row.font())
+        document.setHtml(row.text())
+        document.setTextWidth(width)
+        document.size()  # lays the text out
+        block, lines = document.firstBlock(), []
+        layout = block.layout()
+        for index in range(layout.lineCount()):
+            line = layout.lineAt(index)
+            lines.append(block.text()[line.textStart():line.textStart() + line.textLength()].strip())
+        broken += len(lines) > 1
+        assert all(line[0] in "━╌" for line in lines if line), (width, lines)
+    assert broken > 10  # the widths tried do wrap the legend

@@ -27,8 +27,10 @@ class LegendRow(QLabel):
     def set_entries(self, entries: list[tuple[str, str, bool]]) -> None:
         """(colour, label, dashed) for each curve; an empty list hides the row (or empties it when reserved)."""
         self.entries = list(entries)
+        # each entry's spaces are non-breaking: a line breaks between entries, never inside one ("4 (plain)")
         parts = [f"<span style='color:{colour}; font-weight:700'>{'╌╌' if dashed else '━━'}</span>"
-                 f"&nbsp;<span style='color:{TEXT}'>{html.escape(label)}</span>" for colour, label, dashed in entries]
+                 f"&nbsp;<span style='color:{TEXT}'>{html.escape(label).replace(' ', '&nbsp;')}</span>"
+                 for colour, label, dashed in entries]
         self.setText("&nbsp;&nbsp;&nbsp; ".join(parts))  # QLabel ignores an unchanged text
         if not self.reserve_lines:
             self.setVisible(bool(entries))
