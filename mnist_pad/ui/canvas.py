@@ -2,8 +2,11 @@
 
 Strokes live in a fixed logical canvas (CANVAS_SIZE px square) scaled to fit the widget, so
 resizing never loses the drawing and any brush width can be applied afterwards. The model never
-sees these pixels: it gets the strokes, rasterized by the core. About 340 lines: input (mouse,
+sees these pixels: it gets the strokes, rasterized by the core. About 450 lines: input (mouse,
 tablet, wheel) and the cached, partial repaints that keep long drawings smooth belong together.
+The finished strokes are kept on a sheet (a pixmap of the paper), the stroke being drawn on a copy
+of it that only its new points are added to, and the attribution map at screen size: a repaint
+copies them to the screen rather than stroking or scaling anything.
 """
 from __future__ import annotations
 
