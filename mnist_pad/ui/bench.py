@@ -17,9 +17,12 @@ from pathlib import Path
 
 import numpy as np
 
+WINDOW = (1060, 720)  # the window the GUI figures are taken in, unless asked for another
+
+
 def measure_gui(duration_s: float = 5.0, model: str | None = None, event_interval_ms: float = 8.0,
                 startup: bool = True, retrain_data_dir: str | None = None, retrain_budget_s: int = 60,
-                show_why: bool = False, window_size: tuple[int, int] = (1060, 720)) -> dict:
+                show_why: bool = False, window_size: tuple[int, int] = WINDOW) -> dict:
     """Draw continuously for `duration_s` with live prediction on and return the figures (ms, s).
 
     The window is `window_size` (width, height): a larger one paints a larger canvas, map and chart.
@@ -99,7 +102,7 @@ def _retraining_figures(app, record: dict, budget_s: int) -> dict:
 
 def _drawing_figures(app, model_path: str, duration_s: float, event_interval_ms: float,
                      retrain: tuple[str, int] | None = None, show_why: bool = False,
-                     window_size: tuple[int, int] = (1060, 720)) -> dict:
+                     window_size: tuple[int, int] = WINDOW) -> dict:
     from PySide6.QtCore import QEvent, QEventLoop, Qt, QTimer
     from PySide6.QtGui import QMouseEvent
     from PySide6.QtWidgets import QApplication

@@ -318,7 +318,8 @@ class Canvas(QWidget):
             painter.setRenderHint(QPainter.RenderHint.Antialiasing)
             _draw_strokes(painter, new, self.brush_width, QRectF(0, 0, paper.width(), paper.height()))
             painter.end()
-        self._drawing_cache = None if new else self._drawing_cache
+        if new:
+            self._drawing_cache = None  # the stroke drawn is finished now (or gone)
         self._finished_cache = (look, finished, sheet)
         return sheet
 
