@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from .machine import cpu_name
+from .pendigits import file_in as pendigits_file
 from .raster import CANVAS_SIZE
 
 WHY_WIDTH = 16.0  # the brush of the why views' drawing
@@ -84,6 +85,34 @@ def bench_recognizer(model: str | None = None, repeats: int = 2000) -> dict[str,
     figures = {f"predict_strokes_{k}": v for k, v in _percentiles(single).items()}
     figures["sweep16_p50_ms"] = _percentiles(sweeps)["p50_ms"]
     return figures
+
+
+def sweep_fidelity(data_dir: str, model: str | None = None, every: int = 25) -> dict[str, float]:
+    """How close a sweep's images (mnist_pad.width_sweep) come to the exact ones predictions see, on real pen
+    digits (every `every`-th) at the 16 widths: grey levels apart, answers the same; and, as a yardstick,
+    how far the exact images themselves move when the drawing moves by a third of a pixel."""
+    from . import pendigits
+    from .recognizer import Recognizer, prepare_strokes
+
+    recognizer = Recognizer.load(model)
+    widths = list(np.geomspace(3, 50, 16))
+    apart, moved, same, same_moved, largest = [], [], [], [], []
+    for digit in pendigits.load(pendigits.file_in(data_dir))[::every]:
+        strokes = digit.fitted()
+        exact = [prepare_strokes(strokes, w, CANVAS_SIZE) for w in widths]
+        nudged = [prepare_strokes([s + 1 / 3 for s in strokes], w, CANVAS_SIZE) for w in widths]
+        sweep = recognizer.prepare_sweep(strokes, widths, CANVAS_SIZE)
+        truth, ours, theirs = (recognizer.predict_inputs(images) for images in (exact, sweep, nudged))
+        for images, distances in ((sweep, apart), (nudged, moved)):
+            distances.extend(np.abs(a.image.astype(int) - b.image).mean() for a, b in zip(images, exact))
+        same.extend(ours.argmax(axis=1) == truth.argmax(axis=1))
+        same_moved.extend(theirs.argmax(axis=1) == truth.argmax(axis=1))
+        largest.extend(np.abs(ours - truth).max(axis=1))
+    return {"images": len(apart), "sweep_grey_levels_apart_mean": float(np.mean(apart)),
+            "sweep_same_answer_percent": 100 * float(np.mean(same)),
+            "sweep_abs_dp_p95": float(np.percentile(largest, 95)), "sweep_abs_dp_max": float(np.max(largest)),
+            "moved_third_px_grey_levels_mean": float(np.mean(moved)),
+            "moved_third_px_same_answer_percent": 100 * float(np.mean(same_moved))}
 
 
 def bench_why(model: str | None = None, repeats: int = 200) -> dict[str, float]:
@@ -214,7 +243,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m mnist_pad.bench", description=__doc__)
     parser.add_argument("--model", default=None, help="robust (default), plain, or a checkpoint file")
     parser.add_argument("--data-dir", default=str(Path(__file__).resolve().parents[1].parent / "shared" / "data"))
-    parser.add_argument("--skip", nargs="*", default=[], choices=["why", "gui", "training"], help="sections to leave out")
+    parser.add_argument("--skip", nargs="*", default=[], choices=["sweep", "why", "gui", "training"],
+                        help="sections to leave out")
     parser.add_argument("--train-budget", type=float, default=60.0, metavar="SECONDS",
                         help="time budget of the real training runs (default 60)")
     parser.add_argument("--json", action="store_true", help="also print all figures as one JSON line")
@@ -223,6 +253,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"machine: {machine()}")
     figures = bench_recognizer(args.model)
     _print("recognition (ONNX Runtime, one thread)", figures)
+    if "sweep" not in args.skip and pendigits_file(args.data_dir).exists():
+        _print("sweep images against the exact ones (real pen digits, 16 widths)", sweep_fidelity(args.data_dir, args.model))
+    elif "sweep" not in args.skip:
+        print(f"[sweep images: skipped, no pen digits at {pendigits_file(args.data_dir)}]")
     if "why" not in args.skip:
         why = bench_why(args.model)
         _print("why views (ONNX Runtime, one thread)", why)

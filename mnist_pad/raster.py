@@ -14,7 +14,7 @@ from .drawing import Strokes
 
 # Sub-pixel precision for OpenCV's drawing: coordinates are fixed point with this many bits.
 _SHIFT = 4
-_SCALE = 1 << _SHIFT
+SUBPIXELS = 1 << _SHIFT  # OpenCV draws each point at the nearest 1/SUBPIXELS of a pixel
 # Bounds on what a caller or a file can ask for: a 4096 px canvas is 16 MB of pixels; OpenCV's
 # thickness stops at 32767, and no brush wider than the largest canvas draws anything new.
 MAX_CANVAS = 4096
@@ -71,17 +71,17 @@ def renderer(strokes: Strokes, canvas_size: int = CANVAS_SIZE) -> Callable[[floa
     canvas_size = check_canvas_size(canvas_size)
     shapes = []  # (fixed-point points, is a dot)
     for points in stroke_arrays(strokes, canvas_size):
-        fixed = np.round(points * _SCALE).astype(np.int32)
+        fixed = np.round(points * SUBPIXELS).astype(np.int32)
         shapes.append((fixed.reshape(-1, 1, 2), len(fixed) == 1 or bool((fixed == fixed[0]).all())))
 
     def render(brush_width: float) -> np.ndarray:
         check_brush_width(brush_width)
         canvas = np.zeros((canvas_size, canvas_size), np.uint8)
         thickness = max(1, int(round(brush_width)))
-        radius = int(round(brush_width / 2 * _SCALE))
+        radius = int(round(brush_width / 2 * SUBPIXELS))
         for fixed, dot in shapes:
             if dot:
-                cv2.circle(canvas, tuple(int(v) for v in fixed[0, 0]), max(radius, _SCALE // 2), 255, -1, cv2.LINE_AA, _SHIFT)
+                cv2.circle(canvas, tuple(int(v) for v in fixed[0, 0]), max(radius, SUBPIXELS // 2), 255, -1, cv2.LINE_AA, _SHIFT)
             else:
                 cv2.polylines(canvas, [fixed], False, 255, thickness, cv2.LINE_AA, _SHIFT)
         return canvas

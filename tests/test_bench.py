@@ -6,13 +6,20 @@ from mnist_pad.ui.bench import measure_gui
 
 
 def test_the_benchmark_prints_every_recognition_figure(tiny_model_path, capsys):
-    assert bench.main(["--model", str(tiny_model_path), "--skip", "gui", "training"]) == 0
+    assert bench.main(["--model", str(tiny_model_path), "--skip", "sweep", "gui", "training"]) == 0
     out = capsys.readouterr().out
     for name in ("machine:", "predict_strokes_p50_ms", "predict_strokes_p99_ms", "sweep16_p50_ms",
                  "tutorial_pipeline_p50_ms", "sweep16_p50_x_tutorial",
                  "sweep16_p50_x_tutorial_paired", "predict_strokes_p50_x_tutorial_paired", "torch_forward_batch16_p50_ms",
                  "onnx_forward_batch16_p50_ms", "torch_import_and_load_s", "onnx_import_and_load_s", "onnx_process_peak_mb"):
         assert name in out
+
+
+def test_the_sweep_images_are_measured_against_the_exact_ones(shared_data):
+    figures = bench.sweep_fidelity(str(shared_data), every=500)
+    assert figures["images"] == 15 * 16
+    assert 0 < figures["sweep_grey_levels_apart_mean"] < 3 and 0 < figures["moved_third_px_grey_levels_mean"] < 3
+    assert 90 <= figures["sweep_same_answer_percent"] <= 100 and 0 <= figures["sweep_abs_dp_max"] <= 1
 
 
 def test_the_gui_benchmark_measures_stalls_latency_start_up_and_memory(qtbot, tiny_model_path):

@@ -204,3 +204,38 @@ def test_a_live_prediction_waits_for_one_small_step_of_an_explanation(qapp, tiny
     asked = [i for i, (kind, _) in enumerate(log) if kind == "explain"][(steps if arrive_at == "last" else arrive_at) - 1]
     assert log[asked + 1] == ("live", 1), "served right after the step under way"
     assert predicted[0][1] == asked + 2 and explained[0][1] == len(log)
+
+
+class SweepCounter:
+    """A real Recognizer whose prepare_sweep calls are logged."""
+
+    def __init__(self, recognizer, calls: list):
+        self._recognizer, self._calls = recognizer, calls
+
+    def __getattr__(self, name):
+        return getattr(self._recognizer, name)
+
+    def prepare_sweep(self, strokes, widths, canvas_size):
+        self._calls.append(len(widths))
+        return self._recognizer.prepare_sweep(strokes, widths, canvas_size)
+
+
+def test_a_sweep_makes_its_images_in_one_step_and_a_comparison_reuses_them(qapp, tiny_model_path):
+    """The sweep's images come from the drawing's distance field, measured once for all widths: one call
+    per drawing (one a width would measure it 25 times over), none for the comparison of the same drawing."""
+    from mnist_pad.recognizer import Recognizer
+
+    recognizer = Recognizer.load(tiny_model_path)
+    calls, swept, compared = [], [], []
+    mailbox = Mailbox()
+    worker = InferenceWorker(mailbox, 280)
+    worker.recognizer = SweepCounter(recognizer, calls)
+    worker.comparison = (str(tiny_model_path), SweepCounter(recognizer, calls))
+    worker.swept.connect(lambda seq, widths, probabilities: swept.append(probabilities))
+    worker.compared.connect(lambda seq, spec, name, widths, probabilities: compared.append(probabilities))
+    widths = np.arange(2.0, 51.0, 2.0)
+    worker._sweep(1, (SEVEN,), widths)
+    worker._compare(2, str(tiny_model_path), (SEVEN,), widths)
+    assert calls == [len(widths)]
+    np.testing.assert_allclose(swept[0], recognizer.sweep((SEVEN,), widths, 280), atol=1e-6)
+    np.testing.assert_allclose(compared[0], swept[0], atol=1e-6)

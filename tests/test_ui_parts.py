@@ -86,7 +86,7 @@ def test_the_inference_worker_runs_below_the_ui_threads_priority(qtbot):
 
 def test_a_comparison_sweep_of_the_same_drawing_reuses_the_prepared_images(qapp, tiny_model_path):
     """The comparison model gets the very images this model's sweep prepared, and they are the
-    Recognizer's own (the one rasterizer); a new drawing is prepared afresh."""
+    Recognizer's own sweep images; a new drawing is prepared afresh."""
     recognizer = Recognizer.load(tiny_model_path)
     worker = InferenceWorker(Mailbox(), CANVAS_SIZE)
     drawing = (((70.0, 60.0), (210.0, 60.0), (130.0, 235.0)),)
@@ -94,8 +94,8 @@ def test_a_comparison_sweep_of_the_same_drawing_reuses_the_prepared_images(qapp,
     first = worker._sweep_inputs(recognizer, drawing, widths)
     again = worker._sweep_inputs(recognizer, tuple(tuple(s) for s in drawing), widths)
     assert all(a is b for a, b in zip(first, again))
-    for width, prepared in zip(widths, first):
-        np.testing.assert_array_equal(prepared.image, recognizer.prepare_strokes(drawing, width, CANVAS_SIZE).image)
+    for prepared, expected in zip(first, recognizer.prepare_sweep(drawing, widths, CANVAS_SIZE)):
+        np.testing.assert_array_equal(prepared.image, expected.image)
     other = worker._sweep_inputs(recognizer, drawing + (((20.0, 20.0),),), widths[:2])
     assert not any(a is b for a, b in zip(first, other))
 

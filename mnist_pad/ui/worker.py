@@ -24,8 +24,9 @@ from .conversion import Conversion
 # Handled in this order: a new model first, so the drawing is then predicted with it.
 KINDS = ("load", "list_models", "picture", "predict", "number", "number_picture", "sweep", "explain", "match", "compare")
 LIVE = ("picture", "predict", "number", "number_picture")
-# Widths per step of a sweep; live predictions are served between steps. One width a step: with
-# four, a live prediction waited behind up to four renders (GUI bench p95 13-19 ms; with one, 11-12 ms).
+# Widths of network per step of a sweep (its images come first, all in one step); live predictions are
+# served between steps. One width a step: with four, a live prediction waited behind up to four renders
+# (GUI bench p95 13-19 ms; with one, 11-12 ms).
 SWEEP_CHUNK = 1
 # Occluded images per step of an attribution map, likewise: a live prediction waits for one step. On
 # the issues' 2-core AMD EPYC a step of 16 (~5 ms of network) held the live path's p95 at 20-26 ms with
@@ -209,14 +210,27 @@ class InferenceWorker(QObject):
         """A sweep in small steps: live predictions never wait for a whole sweep, a newer sweep replaces it."""
         if self.recognizer is None:
             return
+        probabilities = self._sweep_in_steps(self.recognizer, strokes, widths, "sweep")
+        if probabilities is not None:
+            self.swept.emit(seq, widths, probabilities)
+
+    def _sweep_in_steps(self, model, strokes: Strokes, widths: np.ndarray, kind: str) -> np.ndarray | None:
+        """`model`'s probabilities at each width: the images in one step (made together, see
+        Recognizer.prepare_sweep), then SWEEP_CHUNK widths of network a step, live predictions served
+        between steps; None when stale (a newer request of `kind`, or a model, is waiting)."""
+        def stale() -> bool:
+            self._serve_live()
+            return self.mailbox.has(kind) or self.mailbox.has("load")
+
+        if stale():
+            return None
+        images = self._sweep_inputs(model, strokes, widths)
         parts = []
         for start in range(0, len(widths), SWEEP_CHUNK):
-            self._serve_live()
-            if self.mailbox.has("sweep") or self.mailbox.has("load"):
-                return  # stale: the drawing or the model changed meanwhile
-            images = self._sweep_inputs(self.recognizer, strokes, widths[start:start + SWEEP_CHUNK])
-            parts.append(self.recognizer.predict_inputs(images))
-        self.swept.emit(seq, widths, np.concatenate(parts))
+            if stale():
+                return None
+            parts.append(model.predict_inputs(images[start:start + SWEEP_CHUNK]))
+        return np.concatenate(parts)
 
     def _sweep_inputs(self, model, strokes: Strokes, widths: np.ndarray) -> list:
         """The images `model` sees for the strokes at these widths, prepared once per drawing and width
@@ -298,13 +312,9 @@ class InferenceWorker(QObject):
                 self.comparison_failed.emit(spec, str(error))
                 return
         model = self.comparison[1]
-        parts = []
-        for start in range(0, len(widths), SWEEP_CHUNK):
-            self._serve_live()
-            if self.mailbox.has("compare") or self.mailbox.has("load"):
-                return  # stale: a newer drawing or choice is waiting
-            parts.append(model.predict_inputs(self._sweep_inputs(model, strokes, widths[start:start + SWEEP_CHUNK])))
-        self.compared.emit(seq, spec, model.name, widths, np.concatenate(parts))
+        probabilities = self._sweep_in_steps(model, strokes, widths, "compare")
+        if probabilities is not None:
+            self.compared.emit(seq, spec, model.name, widths, probabilities)
 
 
 def picture_to_ink(picture_shape: tuple[int, ...], ink_shape: tuple[int, ...], scale: float, left: float,
