@@ -2,7 +2,8 @@
 
 The benchmark driver: it sits above the core and the UI (see the import contracts in
 pyproject.toml) and is the one module of the package that may use both. Figures come from here,
-never from timed tests. Sections: recognition latency (core, ONNX Runtime), the "why" views
+never from timed tests. Sections: recognition latency (core, ONNX Runtime), how close a sweep's
+images come to the exact ones (real pen digits), the "why" views
 (attribution map, stroke effects, MNIST likeness, Match MNIST), the reference (the seed tutorials'
 pipeline and the same model in PyTorch, measured in a separate process so no figure of this one
 carries torch), the GUI (start-up, event-loop stalls, memory), and training throughput (a real
@@ -23,8 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
+from . import pendigits
 from .machine import cpu_name
-from .pendigits import file_in as pendigits_file
 from .raster import CANVAS_SIZE
 
 WHY_WIDTH = 16.0  # the brush of the why views' drawing
@@ -91,7 +92,6 @@ def sweep_fidelity(data_dir: str, model: str | None = None, every: int = 25) -> 
     """How close a sweep's images (mnist_pad.width_sweep) come to the exact ones predictions see, on real pen
     digits (every `every`-th) at the 16 widths: grey levels apart, answers the same; and, as a yardstick,
     how far the exact images themselves move when the drawing moves by a third of a pixel."""
-    from . import pendigits
     from .recognizer import Recognizer, prepare_strokes
 
     recognizer = Recognizer.load(model)
@@ -253,10 +253,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"machine: {machine()}")
     figures = bench_recognizer(args.model)
     _print("recognition (ONNX Runtime, one thread)", figures)
-    if "sweep" not in args.skip and pendigits_file(args.data_dir).exists():
+    if "sweep" not in args.skip and pendigits.file_in(args.data_dir).exists():
         _print("sweep images against the exact ones (real pen digits, 16 widths)", sweep_fidelity(args.data_dir, args.model))
     elif "sweep" not in args.skip:
-        print(f"[sweep images: skipped, no pen digits at {pendigits_file(args.data_dir)}]")
+        print(f"[sweep images: skipped, no pen digits at {pendigits.file_in(args.data_dir)}]")
     if "why" not in args.skip:
         why = bench_why(args.model)
         _print("why views (ONNX Runtime, one thread)", why)

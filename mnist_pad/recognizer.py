@@ -3,8 +3,8 @@
 The GUI, the CLI, the benchmarks and the evaluation all go through it, so the pixels the
 model sees are always made the same way: rasterize -> to_mnist -> ConvNet (run by ONNX Runtime,
 see mnist_pad.engine; PyTorch stays in training). Only a sweep over brush widths (the thin -> thick
-chart) makes its images another, cheaper way, close to those (mnist_pad.width_sweep). Probabilities are calibrated by the temperature
-in the model card; `read_*` also says "unsure" or "not a digit".
+chart) makes its images another, cheaper way, close to those (mnist_pad.width_sweep). Probabilities
+are calibrated by the temperature in the model card; `read_*` also says "unsure" or "not a digit".
 """
 from __future__ import annotations
 

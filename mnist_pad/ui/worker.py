@@ -218,16 +218,16 @@ class InferenceWorker(QObject):
         """`model`'s probabilities at each width: the images in one step (made together, see
         Recognizer.prepare_sweep), then SWEEP_CHUNK widths of network a step, live predictions served
         between steps; None when stale (a newer request of `kind`, or a model, is waiting)."""
-        def stale() -> bool:
+        def stale_after_serving_live() -> bool:
             self._serve_live()
             return self.mailbox.has(kind) or self.mailbox.has("load")
 
-        if stale():
+        if stale_after_serving_live():
             return None
         images = self._sweep_inputs(model, strokes, widths)
         parts = []
         for start in range(0, len(widths), SWEEP_CHUNK):
-            if stale():
+            if stale_after_serving_live():
                 return None
             parts.append(model.predict_inputs(images[start:start + SWEEP_CHUNK]))
         return np.concatenate(parts)
