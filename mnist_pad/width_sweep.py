@@ -70,7 +70,14 @@ def sweep_inputs(strokes: Strokes, widths: Sequence[float], canvas_size: int = C
     xs = (grid_low[0] + (np.arange(cells[0]) + 0.5) * cell_x).astype(np.float32)
     ys = (grid_low[1] + (np.arange(cells[1]) + 0.5) * cell_y).astype(np.float32)
     half = np.float32(max(cell_x, cell_y) / 2)
-    ink = None  # (W, ys, xs): each cell's ink, times the cell's side
+    ink = _ink(lines, dots, thickness, dot_radius, xs, ys, half)
+    return _centred(ink, first, crop, grid_low, (cell_x, cell_y))
+
+
+def _ink(lines: list[np.ndarray], dots: np.ndarray, thickness: np.ndarray, dot_radius: np.ndarray,
+         xs: np.ndarray, ys: np.ndarray, half: np.float32) -> np.ndarray:
+    """(W, ys, xs): the share of each grid cell (side 2 * half) the strokes cover at each width."""
+    ink = None
     if lines:
         # A mouse gives a point every pixel or less: the same curve within SIMPLIFY px in far fewer segments.
         simplified = [cv2.approxPolyDP(p.astype(np.float32)[:, None], SIMPLIFY, False)[:, 0] for p in lines]
@@ -81,9 +88,16 @@ def sweep_inputs(strokes: Strokes, widths: Sequence[float], canvas_size: int = C
         segments = np.stack([dots, dots], axis=1).astype(np.float32)
         ink_of_dots = _coverage(_distance_field(segments, xs, ys), dot_radius + EDGE, half)
         ink = ink_of_dots if ink is None else np.maximum(ink, ink_of_dots, out=ink)
+    return ink
+
+
+def _centred(ink: np.ndarray, first: np.ndarray, crop: np.ndarray, grid_low: np.ndarray,
+             cell: tuple[float, float]) -> list[MnistInput]:
+    """to_mnist for every width at once: crop at `first` (whole pixels, (W, 2)), `crop` pixels wide and high,
+    area-downscale the longer side to BOX, stretch to full intensity, centre of mass to CENTRE."""
     shrunk = np.maximum(1, np.round(crop * (BOX / crop.max(axis=1))[:, None])).astype(int)  # as to_mnist rounds
-    across = _area_weights(first[:, 0] - 0.5, crop[:, 0], shrunk[:, 0], grid_low[0], cell_x, cells[0]) / (2 * half)
-    down = _area_weights(first[:, 1] - 0.5, crop[:, 1], shrunk[:, 1], grid_low[1], cell_y, cells[1])
+    across = _area_weights(first[:, 0] - 0.5, crop[:, 0], shrunk[:, 0], grid_low[0], cell[0], ink.shape[2])
+    down = _area_weights(first[:, 1] - 0.5, crop[:, 1], shrunk[:, 1], grid_low[1], cell[1], ink.shape[1])
     digits = down @ ink @ across.transpose(0, 2, 1)  # (W, BOX, BOX), zero beyond each digit's size
     peaks = digits.max(axis=(1, 2))
     digits *= (255.0 / np.maximum(peaks, 1e-12)).astype(np.float32)[:, None, None]
@@ -92,9 +106,9 @@ def sweep_inputs(strokes: Strokes, widths: Sequence[float], canvas_size: int = C
     shift = np.stack([CENTRE - digits.sum(axis=1) @ index / mass, CENTRE - digits.sum(axis=2) @ index / mass], axis=1)
     placed = _shift_weights(shift[:, 1]) @ digits @ _shift_weights(shift[:, 0]).transpose(0, 2, 1)
     images = np.clip(placed + 0.5, 0, 255).astype(np.uint8)
+    # to_mnist's affine map (preprocess._ink_to_input) for every width: crop at `first`, resize, then shift
     scale = shrunk / crop
-    # to_mnist's affine map (preprocess._ink_to_input) for every width at once: crop at `first`, resize by `scale`, then shift
-    to_input = np.zeros((len(widths), 2, 3))
+    to_input = np.zeros((len(crop), 2, 3))
     to_input[:, 0, 0], to_input[:, 1, 1] = scale[:, 0], scale[:, 1]
     to_input[:, :, 2] = scale * (0.5 - first) - 0.5 + shift
     return [MnistInput(image, matrix) if peak > 0 else EMPTY for image, peak, matrix in zip(images, peaks, to_input)]
@@ -159,11 +173,13 @@ def _distance_field(segments: np.ndarray, xs: np.ndarray, ys: np.ndarray) -> np.
 
 
 def _coverage(distance: np.ndarray, radius: np.ndarray, half: np.float32) -> np.ndarray:
-    """(W, ys, xs): the share of each cell (side 2 * half) a stroke of each radius covers, times the side:
-    the overlap of the stroke's cross-section [-radius, radius] with the cell's [distance - half, distance + half]."""
+    """(W, ys, xs): the share of each cell (side 2 * half) a stroke of each radius covers: the overlap of the
+    stroke's cross-section [-radius, radius] with the cell's [distance - half, distance + half], over the side."""
     radius = radius.astype(np.float32)[:, None, None]
     share = np.minimum(radius, distance + half) - np.maximum(-radius, distance - half)
-    return np.maximum(share, 0, out=share)
+    np.maximum(share, 0, out=share)
+    share /= 2 * half
+    return share
 
 
 def _area_weights(start: np.ndarray, length: np.ndarray, count: np.ndarray, origin: float, cell: float,
