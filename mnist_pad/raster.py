@@ -24,10 +24,6 @@ CANVAS_SIZE = 280
 MAX_BRUSH = 4096.0
 MAX_STROKES = 100_000
 MAX_POINTS = 2_000_000  # in all strokes together
-# A mouse moved slowly over a large window gives a point every third of a canvas pixel, and OpenCV draws
-# a round join at each: a drawing of 1,800 points took 22 ms to render at 40 px. The strokes are drawn
-# through the points that keep them within this distance of every point given (Douglas-Peucker).
-SIMPLIFY = 0.1
 
 
 class StrokeError(ValueError):
@@ -75,7 +71,7 @@ def renderer(strokes: Strokes, canvas_size: int = CANVAS_SIZE) -> Callable[[floa
     canvas_size = check_canvas_size(canvas_size)
     shapes = []  # (fixed-point points, is a dot)
     for points in stroke_arrays(strokes, canvas_size):
-        fixed = np.round(simplified(points) * SUBPIXELS).astype(np.int32)
+        fixed = np.round(points * SUBPIXELS).astype(np.int32)
         shapes.append((fixed.reshape(-1, 1, 2), len(fixed) == 1 or bool((fixed == fixed[0]).all())))
 
     def render(brush_width: float) -> np.ndarray:
@@ -91,13 +87,6 @@ def renderer(strokes: Strokes, canvas_size: int = CANVAS_SIZE) -> Callable[[floa
         return canvas
 
     return render
-
-
-def simplified(points: np.ndarray) -> np.ndarray:
-    """The points (K, 2) that keep a stroke within SIMPLIFY px of all of its points: its ends, its turns."""
-    if len(points) < 3:
-        return points
-    return cv2.approxPolyDP(points.astype(np.float32)[:, None], SIMPLIFY, False)[:, 0].astype(np.float64)
 
 
 def check_canvas_size(canvas_size: object) -> int:

@@ -21,15 +21,16 @@ from __future__ import annotations
 
 from typing import Sequence
 
+import cv2
 import numpy as np
 
 from .drawing import Strokes
 from .preprocess import BOX, CENTRE, EMPTY, SIZE, MnistInput, to_mnist
-from .raster import (CANVAS_SIZE, SUBPIXELS, check_brush_width, check_canvas_size, renderer, simplified,
-                     stroke_arrays)
+from .raster import CANVAS_SIZE, SUBPIXELS, check_brush_width, check_canvas_size, renderer, stroke_arrays
 
 CELLS_PER_PIXEL = 2  # grid cells per pixel of the 20 px box, along each side, at the thinnest width
 MAX_CELLS = 3 * CELLS_PER_PIXEL * BOX
+SIMPLIFY = 0.1  # px: how far the curve the distance field measures may stray from the drawn points
 # OpenCV's anti-aliased strokes, measured on straight lines and dots, T = 1..50: a line of thickness T is
 # drawn as segments T + T % 2 wide with round joins of diameter T, and lays down T + T % 2 + 1.37 px of
 # ink across (up to 2 px where a mouse's dense points overlap), as if each edge lay EDGE further out.
@@ -52,7 +53,7 @@ def sweep_inputs(strokes: Strokes, widths: Sequence[float], canvas_size: int = C
         others = iter(sweep_inputs(strokes, widths[thickness > 1], canvas_size))
         hairlines = iter(_rendered(strokes, widths[thickness == 1], canvas_size))
         return [next(hairlines) if hairline else next(others) for hairline in thickness == 1]
-    fixed = [np.round(simplified(points) * SUBPIXELS) / SUBPIXELS for points in arrays]  # where OpenCV draws them
+    fixed = [np.round(points * SUBPIXELS) / SUBPIXELS for points in arrays]  # where OpenCV draws them
     is_dot = [len(points) == 1 or (points == points[0]).all() for points in fixed]
     lines = [points for points, dot in zip(fixed, is_dot) if not dot]
     dots = np.array([points[0] for points, dot in zip(fixed, is_dot) if dot])
@@ -78,7 +79,9 @@ def _ink(lines: list[np.ndarray], dots: np.ndarray, thickness: np.ndarray, dot_r
     """(W, ys, xs): the share of each grid cell (side 2 * half) the strokes cover at each width."""
     ink = None
     if lines:
-        segments = np.concatenate([np.stack([p[:-1], p[1:]], axis=1) for p in lines]).astype(np.float32)
+        # A mouse gives a point every pixel or less: the same curve within SIMPLIFY px in far fewer segments.
+        simplified = [cv2.approxPolyDP(p.astype(np.float32)[:, None], SIMPLIFY, False)[:, 0] for p in lines]
+        segments = np.concatenate([np.stack([p[:-1], p[1:]], axis=1) for p in simplified])
         line_radius = (thickness + thickness % 2) / 2 + EDGE
         ink = _coverage(_distance_field(segments, xs, ys), line_radius, half)
     if len(dots):

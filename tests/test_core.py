@@ -86,35 +86,6 @@ def test_a_million_point_stroke_renders():
     assert to_mnist(rasterize([stroke], 8, 280)).image.any()
 
 
-def test_a_slow_mouse_stroke_is_drawn_through_its_turns_not_every_point(monkeypatch):
-    """A mouse moved slowly over a large window gives a point every third of a canvas pixel, and OpenCV
-    draws a round join at each (1,800 points took 22 ms at a 40 px brush): the stroke is drawn through
-    the points that keep it within raster.SIMPLIFY px of every point given, and looks the same."""
-    import cv2
-
-    from mnist_pad import raster
-
-    angle = np.linspace(0, 1.5 * np.pi, 1500)  # an arc of ~500 px, a point every 0.35 px
-    arc = np.c_[140 + 100 * np.cos(angle), 140 + 100 * np.sin(angle)]
-    drawn = []
-    polylines = cv2.polylines
-    monkeypatch.setattr(raster.cv2, "polylines", lambda image, lines, *rest: (drawn.append(len(lines[0])), polylines(image, lines, *rest))[1])
-    image = rasterize([arc], 12)
-    assert drawn and drawn[0] < 150
-    sparse = rasterize([arc[::15]], 12)  # the same arc through every 15th point, 5 px apart
-    assert np.abs(image.astype(int) - sparse).mean() < 0.5
-    kept = raster.simplified(arc)
-    assert np.allclose(kept[[0, -1]], arc[[0, -1]], atol=1e-3)
-    segments = [(kept[i], kept[i + 1]) for i in range(len(kept) - 1)]
-    farthest = max(min(_distance_to_segment(p, a, b) for a, b in segments) for p in arc[::7])
-    assert farthest <= raster.SIMPLIFY + 1e-3
-
-
-def _distance_to_segment(point, a, b) -> float:
-    along = np.clip(np.dot(point - a, b - a) / np.dot(b - a, b - a), 0, 1)
-    return float(np.linalg.norm(point - (a + along * (b - a))))
-
-
 def test_zero_length_stroke_is_a_dot():
     canvas = rasterize([[(140, 140), (140, 140)]], 10, 280)
     assert 60 < (canvas > 127).sum() < 100
