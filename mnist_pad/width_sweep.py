@@ -21,7 +21,6 @@ from __future__ import annotations
 
 from typing import Sequence
 
-import cv2
 import numpy as np
 
 from .drawing import Strokes
@@ -31,6 +30,7 @@ from .raster import CANVAS_SIZE, SUBPIXELS, check_brush_width, check_canvas_size
 CELLS_PER_PIXEL = 2  # grid cells per pixel of the 20 px box, along each side, at the thinnest width
 MAX_CELLS = 3 * CELLS_PER_PIXEL * BOX
 SIMPLIFY = 0.1  # px: how far the curve the distance field measures may stray from the drawn points
+SIMPLIFY_FROM = 128  # points in a stroke: fewer cost the distance field less than simplifying them
 # OpenCV's anti-aliased strokes, measured on straight lines and dots, T = 1..50: a line of thickness T is
 # drawn as segments T + T % 2 wide with round joins of diameter T, and lays down T + T % 2 + 1.37 px of
 # ink across (up to 2 px where a mouse's dense points overlap), as if each edge lay EDGE further out.
@@ -80,8 +80,7 @@ def _ink(lines: list[np.ndarray], dots: np.ndarray, thickness: np.ndarray, dot_r
     ink = None
     if lines:
         # A mouse gives a point every pixel or less: the same curve within SIMPLIFY px in far fewer segments.
-        simplified = [cv2.approxPolyDP(p.astype(np.float32)[:, None], SIMPLIFY, False)[:, 0] for p in lines]
-        segments = np.concatenate([np.stack([p[:-1], p[1:]], axis=1) for p in simplified])
+        segments = np.concatenate([np.stack([p[:-1], p[1:]], axis=1) for p in map(_simplified, lines)])
         line_radius = (thickness + thickness % 2) / 2 + EDGE
         ink = _coverage(_distance_field(segments, xs, ys), line_radius, half)
     if len(dots):
@@ -118,6 +117,31 @@ def _rendered(strokes: Strokes, widths: np.ndarray, canvas_size: int) -> list[Mn
     """The exact images, as prepare_strokes makes them."""
     render = renderer(strokes, canvas_size)
     return [to_mnist(render(w)) for w in widths]
+
+
+def _simplified(points: np.ndarray) -> np.ndarray:
+    """A long stroke's points (K, 2) that keep it within SIMPLIFY px of all of its points: its ends and its
+    turns (Douglas-Peucker, measured to the segments: cv2.approxPolyDP measures to their lines, which drops
+    a stroke that doubles back). Strokes of at most SIMPLIFY_FROM points come back as they are."""
+    if len(points) <= SIMPLIFY_FROM:
+        return points
+    keep = np.zeros(len(points), bool)
+    keep[[0, -1]] = True
+    spans = [(0, len(points) - 1)]
+    while spans:
+        first, last = spans.pop()
+        if last - first < 2:
+            continue
+        start, along = points[first], points[last] - points[first]
+        offsets = points[first + 1:last] - start
+        t = np.clip(offsets @ along / max(float(along @ along), 1e-12), 0, 1)
+        distances = np.hypot(*(offsets - t[:, None] * along).T)
+        farthest = int(np.argmax(distances))
+        if distances[farthest] > SIMPLIFY:
+            middle = first + 1 + farthest
+            keep[middle] = True
+            spans += [(first, middle), (middle, last)]
+    return points[keep]
 
 
 def _crop(lines: list[np.ndarray], dots: np.ndarray, thickness: np.ndarray, dot_radius: np.ndarray,
