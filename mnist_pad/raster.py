@@ -72,7 +72,7 @@ def renderer(strokes: Strokes, canvas_size: int = CANVAS_SIZE) -> Callable[[floa
     shapes = []  # (fixed-point points, is a dot)
     for points in stroke_arrays(strokes, canvas_size):
         fixed = np.round(points * SUBPIXELS).astype(np.int32)
-        shapes.append((fixed.reshape(-1, 1, 2), len(fixed) == 1 or bool((fixed == fixed[0]).all())))
+        shapes.append((fixed.reshape(-1, 1, 2), is_dot(fixed)))
 
     def render(brush_width: float) -> np.ndarray:
         check_brush_width(brush_width)
@@ -87,6 +87,11 @@ def renderer(strokes: Strokes, canvas_size: int = CANVAS_SIZE) -> Callable[[floa
         return canvas
 
     return render
+
+
+def is_dot(points: np.ndarray) -> bool:
+    """Whether a stroke's points (K, 2), as drawn, are one place: OpenCV draws it as a round dot."""
+    return len(points) == 1 or bool((points == points[0]).all())
 
 
 def check_canvas_size(canvas_size: object) -> int:

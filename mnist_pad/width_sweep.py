@@ -25,7 +25,8 @@ import numpy as np
 
 from .drawing import Strokes
 from .preprocess import BOX, CENTRE, EMPTY, SIZE, MnistInput, to_mnist
-from .raster import CANVAS_SIZE, SUBPIXELS, check_brush_width, check_canvas_size, renderer, stroke_arrays
+from .raster import (CANVAS_SIZE, SUBPIXELS, check_brush_width, check_canvas_size, is_dot, renderer,
+                     stroke_arrays)
 
 CELLS_PER_PIXEL = 2  # grid cells per pixel of the 20 px box, along each side, at the thinnest width
 MAX_CELLS = 3 * CELLS_PER_PIXEL * BOX
@@ -54,9 +55,8 @@ def sweep_inputs(strokes: Strokes, widths: Sequence[float], canvas_size: int = C
         hairlines = iter(_rendered(strokes, widths[thickness == 1], canvas_size))
         return [next(hairlines) if hairline else next(others) for hairline in thickness == 1]
     fixed = [np.round(points * SUBPIXELS) / SUBPIXELS for points in arrays]  # where OpenCV draws them
-    is_dot = [len(points) == 1 or (points == points[0]).all() for points in fixed]
-    lines = [points for points, dot in zip(fixed, is_dot) if not dot]
-    dots = np.array([points[0] for points, dot in zip(fixed, is_dot) if dot])
+    lines = [points for points in fixed if not is_dot(points)]
+    dots = np.array([points[0] for points in fixed if is_dot(points)])
     dot_radius = np.maximum(np.round(widths / 2 * SUBPIXELS), SUBPIXELS // 2) / SUBPIXELS
     first, last = _crop(lines, dots, thickness, dot_radius, canvas_size)
     crop = last - first + 1

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QGraphicsItem, QWidget
+from PySide6.QtWidgets import QWidget
 
-from .chart_style import PercentAxis, pg
+from .chart_style import PercentAxis, cache_axes, pg
 from .panels import DIGIT_COLOURS, MUTED
 
 
@@ -36,8 +36,7 @@ class ThicknessPlot(pg.PlotWidget):
         # The ranges never change, so the axes and their grid are painted once into a cached pixmap, not
         # replayed at every sweep; plain curve items, not PlotDataItems (which carry symbols and
         # downsampling this chart never uses): a sweep shown cost the UI thread ~11 ms, now ~7 ms.
-        for name in ("left", "bottom"):
-            plot.getAxis(name).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        cache_axes(plot)
         self.curves = [_curve(plot, pg.mkPen(DIGIT_COLOURS[d], width=2.5)) for d in range(10)]
         self.comparison_curves = [_curve(plot, pg.mkPen(DIGIT_COLOURS[d], width=2, style=Qt.PenStyle.DashLine))
                                   for d in range(10)]
