@@ -2,7 +2,8 @@
 
 The benchmark driver: it sits above the core and the UI (see the import contracts in
 pyproject.toml) and is the one module of the package that may use both. Figures come from here,
-never from timed tests. Sections: recognition latency (core, ONNX Runtime), how close a sweep's
+never from timed tests. Sections: recognition latency (core, ONNX Runtime), a slow mouse's dense
+strokes as given and as the canvas keeps them, how close a sweep's
 images come to the exact ones (real pen digits), the "why" views
 (attribution map, stroke effects, MNIST likeness, Match MNIST), the reference (the seed tutorials'
 pipeline and the same model in PyTorch, measured in a separate process so no figure of this one
@@ -85,6 +86,34 @@ def bench_recognizer(model: str | None = None, repeats: int = 2000) -> dict[str,
         sweeps.append(time.perf_counter() - start)
     figures = {f"predict_strokes_{k}": v for k, v in _percentiles(single).items()}
     figures["sweep16_p50_ms"] = _percentiles(sweeps)["p50_ms"]
+    return figures
+
+
+def bench_slow_mouse(model: str | None = None, repeats: int = 50, screen_scale: float = 800 / CANVAS_SIZE) -> dict[str, float]:
+    """A digit drawn by a slow mouse on the large window's ~800 px canvas: the bench's '2' at a point every
+    screen pixel. Its points as the mouse gives them and as the canvas keeps them (Drawing.add_point within
+    half a screen pixel, as mnist_pad.ui.canvas does), and one prediction of each at a thin and a wide brush."""
+    from .drawing import Drawing
+    from .recognizer import Recognizer
+
+    recognizer = Recognizer.load(model)
+    screen = np.asarray(forty_point_drawing()[0]) * screen_scale
+    steps = np.concatenate([[0], np.cumsum(np.hypot(*np.diff(screen, axis=0).T))])
+    along = np.arange(0, steps[-1], 1.0)
+    pixels = np.round(np.stack([np.interp(along, steps, screen[:, 0]), np.interp(along, steps, screen[:, 1])], axis=1))
+    given = pixels[np.concatenate([[True], (np.diff(pixels, axis=0) != 0).any(axis=1)])] / screen_scale
+    drawing = Drawing()
+    drawing.begin_stroke(*given[0])
+    for point in given[1:]:
+        drawing.add_point(*point, 0.5 / screen_scale)
+    drawing.end_stroke()
+    figures = {"points_given": len(given), "points_kept": len(drawing.strokes[0])}
+    for width in (4.0, 40.0):
+        for name, strokes in (("given", [given]), ("kept", drawing.strokes)):
+            figures[f"predict_{width:g}px_{name}_p50_ms"] = _timed(
+                lambda: recognizer.predict_strokes(strokes, width, CANVAS_SIZE), repeats)["p50_ms"]
+        as_given, as_kept = (recognizer.predict_strokes(s, width, CANVAS_SIZE) for s in ([given], drawing.strokes))
+        figures[f"abs_dp_{width:g}px"] = float(np.abs(as_given - as_kept).max())
     return figures
 
 
@@ -253,6 +282,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"machine: {machine()}")
     figures = bench_recognizer(args.model)
     _print("recognition (ONNX Runtime, one thread)", figures)
+    slow = bench_slow_mouse(args.model)
+    _print("a slow mouse's digit: its points as given and as the canvas keeps them, and a prediction of each", slow)
+    figures.update({f"slow_mouse_{name}": value for name, value in slow.items()})
     if "sweep" not in args.skip and pendigits.file_in(args.data_dir).exists():
         _print("sweep images against the exact ones (real pen digits, 16 widths)", sweep_fidelity(args.data_dir, args.model))
     elif "sweep" not in args.skip:

@@ -5,12 +5,17 @@ so the same drawing can be rendered again at any brush width.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
 Point = tuple[float, float]
 Stroke = tuple[Point, ...]
 Strokes = Sequence[Sequence[Point]]
+
+# With a tolerance, a stroke's straight run replaces its end point at most this many times before the end
+# is kept: each new point is checked against every point the run passed through.
+MAX_RUN = 48
 
 
 class Drawing:
@@ -23,6 +28,7 @@ class Drawing:
     def __init__(self, strokes: Iterable[Iterable[Point]] = ()):
         self._strokes: tuple[Stroke, ...] = tuple(tuple(map(_point, s)) for s in strokes)
         self._current: list[Point] | None = None
+        self._passed: list[Point] = []  # the points given since the current stroke's last kept turn
         self._undo: list[Change] = []
         self._redo: list[Change] = []
 
@@ -47,15 +53,31 @@ class Drawing:
         if self._current is not None:
             self.end_stroke()
         self._current = [_point((x, y))]
+        self._passed = []
 
-    def add_point(self, x: float, y: float) -> None:
-        """Extend the current stroke; repeated identical points are skipped."""
+    def add_point(self, x: float, y: float, tolerance: float = 0.0) -> None:
+        """Extend the current stroke; repeated identical points are skipped.
+
+        With a `tolerance` (canvas pixels), a point that continues a straight run replaces the stroke's end
+        instead of adding to it, as long as every point given since the stroke's last turn stays within
+        `tolerance` of the segment from that turn to the new point. The stroke then never strays further than
+        that from any point given, in far fewer points: a mouse moved slowly over a large canvas gives one
+        every third of a canvas pixel, and each costs a round join to render and to paint.
+        """
         if self._current is None:
             self.begin_stroke(x, y)
             return
         point = _point((x, y))
-        if point != self._current[-1]:
-            self._current.append(point)
+        current = self._current
+        if point == current[-1]:
+            return
+        if tolerance > 0 and len(current) >= 2 and len(self._passed) < MAX_RUN \
+                and all(_segment_distance(p, current[-2], point) <= tolerance for p in self._passed):
+            current[-1] = point
+            self._passed.append(point)
+        else:
+            current.append(point)
+            self._passed = [point]
 
     def end_stroke(self) -> None:
         """Finish the current stroke and make it undoable."""
@@ -122,3 +144,12 @@ class Change:
 
 def _point(p: Sequence[float]) -> Point:
     return (float(p[0]), float(p[1]))
+
+
+def _segment_distance(point: Point, start: Point, end: Point) -> float:
+    """How far `point` lies from the segment start-end (not its line: a stroke may double back)."""
+    ax, ay = end[0] - start[0], end[1] - start[1]
+    px, py = point[0] - start[0], point[1] - start[1]
+    length2 = ax * ax + ay * ay
+    t = min(1.0, max(0.0, (px * ax + py * ay) / length2)) if length2 > 0 else 0.0
+    return math.hypot(px - t * ax, py - t * ay)

@@ -11,8 +11,15 @@ def test_the_benchmark_prints_every_recognition_figure(tiny_model_path, capsys):
     for name in ("machine:", "predict_strokes_p50_ms", "predict_strokes_p99_ms", "sweep16_p50_ms",
                  "tutorial_pipeline_p50_ms", "sweep16_p50_x_tutorial",
                  "sweep16_p50_x_tutorial_paired", "predict_strokes_p50_x_tutorial_paired", "torch_forward_batch16_p50_ms",
-                 "onnx_forward_batch16_p50_ms", "torch_import_and_load_s", "onnx_import_and_load_s", "onnx_process_peak_mb"):
+                 "onnx_forward_batch16_p50_ms", "torch_import_and_load_s", "onnx_import_and_load_s", "onnx_process_peak_mb",
+                 "predict_40px_given_p50_ms", "predict_40px_kept_p50_ms"):
         assert name in out
+
+
+def test_a_slow_mouse_digit_is_measured_as_given_and_as_kept(tiny_model_path):
+    figures = bench.bench_slow_mouse(str(tiny_model_path), repeats=3)
+    assert figures["points_given"] > 500 and 0 < figures["points_kept"] < figures["points_given"] / 2
+    assert figures["predict_40px_kept_p50_ms"] > 0 and 0 <= figures["abs_dp_40px"] <= 1
 
 
 def test_the_sweep_images_are_measured_against_the_exact_ones(shared_data):

@@ -51,6 +51,47 @@ def test_drawing_skips_repeated_points_and_snapshots_are_immutable():
     assert len(drawing.strokes[0]) == 3
 
 
+def _drawn(points, tolerance):
+    drawing = Drawing()
+    drawing.begin_stroke(*points[0])
+    for point in points[1:]:
+        drawing.add_point(*point, tolerance)
+    drawing.end_stroke()
+    return drawing.strokes[0]
+
+
+def _stray(points, stroke) -> float:
+    """How far the farthest of `points` lies from the polyline `stroke`."""
+    points, line = np.asarray(points, float), np.asarray(stroke, float)
+    start, along = line[:-1], np.diff(line, axis=0)
+    offsets = points[:, None, :] - start[None]
+    t = np.clip((offsets * along).sum(axis=2) / np.maximum((along * along).sum(axis=1), 1e-12), 0, 1)
+    return float(np.hypot(*(offsets - t[..., None] * along).transpose(2, 0, 1)).min(axis=1).max())
+
+
+def test_a_tolerance_keeps_a_stroke_within_it_of_every_point_in_far_fewer_points():
+    # a circle and a line as a mouse gives them on a canvas three times the drawing's size: every third of a pixel
+    angles = np.linspace(0, 2 * np.pi, 1500)
+    circle = [tuple(np.round(point * 3) / 3) for point in np.c_[140 + 80 * np.cos(angles), 140 + 80 * np.sin(angles)]]
+    line = [(60 + x / 3, 100 + x / 9) for x in range(600)]
+    for points in (circle, line):
+        stroke = _drawn(points, 1 / 6)
+        assert stroke[0] == points[0] and stroke[-1] == points[-1] and set(stroke) <= set(points)
+        assert len(stroke) < len(points) / 3 and _stray(points, stroke) <= 1 / 6
+    assert len(_drawn(line, 1 / 6)) < 20
+    given = tuple(point for index, point in enumerate(circle) if index == 0 or point != circle[index - 1])
+    assert _drawn(circle, 0.0) == given, "no tolerance: every point given is kept (but repeats)"
+
+
+def test_a_tolerance_keeps_the_turn_of_a_stroke_that_doubles_back():
+    # along a line and back over it: every point lies on the line from the start to the end, not near the segment
+    there_and_back = [(x, 100.0) for x in range(50, 151)] + [(x, 100.0) for x in range(149, 89, -1)]
+    stroke = _drawn(there_and_back, 0.5)
+    assert (150.0, 100.0) in stroke and _stray(there_and_back, stroke) <= 0.5
+    tiny = [(10.0, 10.0), (10.2, 10.0), (10.0, 10.0), (10.1, 10.1)]
+    assert _stray(tiny, _drawn(tiny, 0.5)) <= 0.5
+
+
 def test_rasterize_is_white_on_black_and_width_changes_ink():
     thin = rasterize(SEVEN, 4, 280)
     thick = rasterize(SEVEN, 30, 280)

@@ -29,6 +29,7 @@ EDGE = QColor("#c8c8cc")
 HINT = QColor("#9a9aa0")
 HIGHLIGHT = QColor("#0a66c2")  # the stroke under the mouse, also named in the stroke effects list
 PATH_POINTS = 256  # a stroke is stroked in paths of at most this many segments (see _draw_strokes)
+INPUT_TOLERANCE = 0.5  # screen pixels: how far a stroke may stray from the points given (see _tolerance)
 
 
 class Canvas(QWidget):
@@ -222,21 +223,27 @@ class Canvas(QWidget):
         self._changed(False)
 
     def _extend(self, position: QPointF) -> None:
-        before = self.drawing.strokes[-1][-1]
-        self.drawing.add_point(*self.to_canvas(position))
-        after = self.drawing.strokes[-1][-1]
-        # repaint only around the new segment: the rest of the sheet is unchanged
+        before = self.drawing.strokes[-1][-2:]
+        self.drawing.add_point(*self.to_canvas(position), self._tolerance())
+        after = self.drawing.strokes[-1][-2:]
+        # repaint only around the last segment, as it was and as it is (its end may have moved on)
         margin = self.brush_width * self.paper_rect().height() / CANVAS_SIZE / 2 + 2
-        segment = QRectF(self.to_widget(*before), self.to_widget(*after)).normalized()
-        update_paced(self, segment.adjusted(-margin, -margin, margin, margin).toAlignedRect())
+        corners = np.asarray(before + after, np.float64)
+        low, high = self.to_widget(*corners.min(axis=0)), self.to_widget(*corners.max(axis=0))
+        update_paced(self, QRectF(low, high).adjusted(-margin, -margin, margin, margin).toAlignedRect())
         self.strokes_changed.emit(False)
 
     def _end(self, position: QPointF) -> None:
         if not self.drawing.drawing_stroke:
             return
-        self.drawing.add_point(*self.to_canvas(position))
+        self.drawing.add_point(*self.to_canvas(position), self._tolerance())
         self.drawing.end_stroke()
         self._changed(True)
+
+    def _tolerance(self) -> float:
+        """Half a screen pixel, in canvas pixels: how far a stroke may stray from the points the mouse or pen
+        gave (see Drawing.add_point). Nobody sees it, and a slow mouse's strokes keep a tenth of their points."""
+        return INPUT_TOLERANCE * CANVAS_SIZE / self.paper_rect().height()
 
     def _changed(self, complete: bool) -> None:
         self.update()
@@ -311,8 +318,8 @@ class Canvas(QWidget):
             sheet.setDevicePixelRatio(ratio)
             sheet.fill(PAPER)  # opaque: painted by copying, with no blending
         drawn = self._drawing_cache
-        if len(new) == 1 and drawn is not None and drawn[0] == look and drawn[1] is sheet and new[0][:len(drawn[2])] == drawn[2]:
-            sheet = self._sheet_with(new[0], sheet, paper)  # the stroke just drawn, its last points added
+        if len(new) == 1 and drawn is not None and drawn[0] == look and drawn[1] is sheet:
+            sheet = self._sheet_with(new[0], sheet, paper)  # the stroke just drawn, brought up to its end
         elif new:
             painter = QPainter(sheet)
             painter.setRenderHint(QPainter.RenderHint.Antialiasing)
@@ -325,26 +332,29 @@ class Canvas(QWidget):
 
     def _sheet_with(self, stroke: Stroke, finished: QPixmap, paper: QRectF) -> QPixmap:
         """The finished sheet with the stroke being drawn on it, brought up to date by stroking only around
-        the stroke's new points: the sheet there is copied back from the finished one and the segments that
-        reach it are stroked again. Stroking the whole growing path in each repaint cost more the longer it
-        got (5 ms for 60 points on an 800 px sheet, each time a new attribution map repaints the canvas)."""
+        the stroke's new points (and the end they moved on from): the sheet there is copied back from the
+        finished one and the segments that reach it are stroked again. Stroking the whole growing path in each
+        repaint cost more the longer it got (5 ms for 60 points on an 800 px sheet, each time a new
+        attribution map repaints the canvas)."""
         look = self._look(paper)
         cached = self._drawing_cache
-        if cached is not None and cached[0] == look and cached[1] is finished and stroke[:len(cached[2])] == cached[2]:
-            sheet, painted = cached[3], len(cached[2])
+        if cached is not None and cached[0] == look and cached[1] is finished:
+            sheet, old, painted = cached[3], cached[2], _shared_prefix(stroke, cached[2])
         else:
-            sheet, painted = finished.copy(), 0
+            sheet, old, painted = finished.copy(), (), 0
             sheet.setDevicePixelRatio(finished.devicePixelRatio())
-        if painted < len(stroke):
+        if painted < max(len(stroke), len(old)):
             whole = QRectF(0, 0, paper.width(), paper.height())
             painter = QPainter(sheet)
             painter.setRenderHint(QPainter.RenderHint.Antialiasing)
             if painted == 0:
+                if old:  # another stroke was drawn on this sheet: back to the finished one first
+                    painter.drawPixmap(0, 0, finished)
                 _draw_strokes(painter, [stroke], self.brush_width, whole)
             else:
                 scale = paper.height() / CANVAS_SIZE
                 reach = self.brush_width / 2 + 2 / scale  # the brush's radius and its soft rim, in canvas pixels
-                new = np.asarray(stroke[painted - 1:], np.float64)
+                new = np.asarray(stroke[painted - 1:] + old[painted - 1:], np.float64)
                 low, high = (new.min(axis=0) - reach) * scale, (new.max(axis=0) + reach) * scale
                 area = QRectF(QPointF(*low), QPointF(*high)).toAlignedRect()
                 painter.setClipRect(area)
@@ -394,6 +404,16 @@ class Canvas(QWidget):
         painter.drawEllipse(ring)
         painter.end()
         self.setCursor(QCursor(pixmap, side // 2, side // 2))
+
+
+def _shared_prefix(one: Stroke, other: Stroke) -> int:
+    """How many points two strokes share from their start (a stroke being drawn grows, or its end moves on)."""
+    count = min(len(one), len(other))
+    if one[:count] == other[:count]:
+        return count
+    if one[:count - 1] == other[:count - 1]:
+        return count - 1
+    return next(index for index in range(count) if one[index] != other[index])
 
 
 def _runs_within(stroke: Stroke, top_left: tuple[float, float], bottom_right: tuple[float, float],
