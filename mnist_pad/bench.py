@@ -92,8 +92,8 @@ def bench_recognizer(model: str | None = None, repeats: int = 2000) -> dict[str,
 def bench_slow_mouse(model: str | None = None, repeats: int = 50, screen_scale: float = 800 / CANVAS_SIZE) -> dict[str, float]:
     """A digit drawn by a slow mouse on the large window's ~800 px canvas: the bench's '2' at a point every
     screen pixel. Its points as the mouse gives them and as the canvas keeps them (Drawing.add_point within
-    half a screen pixel, as mnist_pad.ui.canvas does), and one prediction of each at a thin and a wide brush."""
-    from .drawing import Drawing
+    a screen pixel, as mnist_pad.ui.canvas does), and one prediction of each at a thin and a wide brush."""
+    from .drawing import SCREEN_TOLERANCE, Drawing
     from .recognizer import Recognizer
 
     recognizer = Recognizer.load(model)
@@ -105,7 +105,7 @@ def bench_slow_mouse(model: str | None = None, repeats: int = 50, screen_scale: 
     drawing = Drawing()
     drawing.begin_stroke(*given[0])
     for point in given[1:]:
-        drawing.add_point(*point, 0.5 / screen_scale)
+        drawing.add_point(*point, SCREEN_TOLERANCE / screen_scale)
     drawing.end_stroke()
     figures = {"points_given": len(given), "points_kept": len(drawing.strokes[0])}
     for width in (4.0, 40.0):

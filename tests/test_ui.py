@@ -483,10 +483,11 @@ def _slow_mouse(canvas, points) -> list[tuple[float, float]]:
     return [canvas.to_canvas(QPointF(*pixel)) for pixel in pixels]
 
 
-def test_a_slow_mouse_gives_a_stroke_of_few_points_within_half_a_screen_pixel_of_its_path(qtbot):
+def test_a_slow_mouse_gives_a_stroke_of_few_points_within_a_screen_pixel_of_its_path(qtbot):
     """A mouse moved slowly over a large canvas gives a point every screen pixel, a third of a canvas
     pixel: 1,800 points for a digit, each a round join to render (22 ms for a prediction at a 40 px brush)
-    and to paint. The stroke keeps the points where it turns, within half a screen pixel of every one given."""
+    and a staircase of one-pixel steps for Qt to paint (two such strokes: 30-180 ms on an 800 px canvas).
+    The stroke keeps the points where it turns, within a screen pixel of every one given."""
     from mnist_pad.preprocess import to_mnist
     from mnist_pad.raster import rasterize
 
@@ -496,11 +497,11 @@ def test_a_slow_mouse_gives_a_stroke_of_few_points_within_half_a_screen_pixel_of
         QTest.mouseMove(canvas, canvas.to_widget(*point).toPoint())
     QTest.mouseRelease(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, canvas.to_widget(*given[-1]).toPoint())
     stroke = canvas.strokes()[0]
-    assert len(given) > 1500 and len(stroke) < len(given) / 3, (len(given), len(stroke))
+    assert len(given) > 1500 and len(stroke) < len(given) / 10, (len(given), len(stroke))
     assert stroke[0] == given[0] and stroke[-1] == given[-1] and set(stroke) <= set(given)
-    half_pixel = 0.5 * CANVAS_SIZE / canvas.paper_rect().height()
-    assert _stray(given, stroke) <= half_pixel + 1e-9
-    # what the model sees: within 1.5 grey levels of the drawing as given (moving the drawing by a third of
+    screen_pixel = CANVAS_SIZE / canvas.paper_rect().height()
+    assert _stray(given, stroke) <= screen_pixel + 1e-9
+    # what the model sees: within 2 grey levels of the drawing as given (moving the drawing by a third of
     # a canvas pixel moves it 0.6-0.8), and the same answer
     recognizer = Recognizer.load()
     for width in (4, 16, 40):

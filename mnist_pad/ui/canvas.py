@@ -18,7 +18,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from ..drawing import Drawing, Stroke
+from ..drawing import SCREEN_TOLERANCE, Drawing, Stroke
 from ..raster import CANVAS_SIZE
 from .pacing import update_paced
 from .qimages import resized_argb
@@ -29,7 +29,6 @@ EDGE = QColor("#c8c8cc")
 HINT = QColor("#9a9aa0")
 HIGHLIGHT = QColor("#0a66c2")  # the stroke under the mouse, also named in the stroke effects list
 PATH_POINTS = 256  # a stroke is stroked in paths of at most this many segments (see _draw_strokes)
-INPUT_TOLERANCE = 0.5  # screen pixels: how far a stroke may stray from the points given (see _tolerance)
 
 
 class Canvas(QWidget):
@@ -241,9 +240,9 @@ class Canvas(QWidget):
         self._changed(True)
 
     def _tolerance(self) -> float:
-        """Half a screen pixel, in canvas pixels: how far a stroke may stray from the points the mouse or pen
-        gave (see Drawing.add_point). Nobody sees it, and a slow mouse's strokes keep a tenth of their points."""
-        return INPUT_TOLERANCE * CANVAS_SIZE / self.paper_rect().height()
+        """A screen pixel (SCREEN_TOLERANCE), in canvas pixels: how far a stroke may stray from the points the
+        mouse or pen gave (see Drawing.add_point); a slow mouse's strokes keep a tenth of their points."""
+        return SCREEN_TOLERANCE * CANVAS_SIZE / self.paper_rect().height()
 
     def _changed(self, complete: bool) -> None:
         self.update()
