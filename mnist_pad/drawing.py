@@ -15,8 +15,8 @@ Strokes = Sequence[Sequence[Point]]
 
 # How far the canvas lets a stroke stray from the points the mouse or pen gives, in screen pixels (the
 # mouse's own rounding is half of one). Half a pixel left a slow mouse's staircase of one-pixel steps in
-# the stroke: two such strokes cost Qt 49-79 ms to paint on an 800 px canvas at 16-40 px brushes, at one
-# pixel 2 ms; the shipped model's answers on 2,100 pen-digit images drawn that way did not change.
+# the stroke: two such strokes cost Qt 21-79 ms to paint on an 800 px canvas at 4-40 px brushes, at one
+# pixel 1-2 ms; the shipped model's answers on 2,100 pen-digit images drawn that way did not change.
 SCREEN_TOLERANCE = 1.0
 # With a tolerance, a stroke's straight run replaces its end point at most this many times before the end
 # is kept: each new point is checked against every point the run passed through.
