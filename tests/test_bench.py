@@ -34,6 +34,9 @@ def test_the_gui_benchmark_measures_stalls_latency_start_up_and_memory(qtbot, ti
     assert figures["events"] > 50 and figures["predictions_shown"] > 0
     assert figures["stall_max_ms"] > 0 and figures["latency_p95_ms"] > 0
     assert figures["startup_visible_s"] > 0 and figures["startup_model_ready_s"] > 0
+    # the median of three launches, as the issues measure it, and the slowest of them
+    assert figures["startup_visible_slowest_s"] >= figures["startup_visible_s"]
+    assert figures["startup_model_ready_slowest_s"] >= figures["startup_model_ready_s"]
     assert figures["app_resident_memory_mb"] > 50 and figures["app_imported_torch"] is False
 
 
