@@ -194,7 +194,9 @@ def test_a_thousand_rapid_events_leave_no_backlog(qtbot, window, recognizer):
         QTest.mouseMove(canvas, widget_point(window, *point))
     settle(qtbot, window)
     strokes = canvas.strokes()
-    assert len(strokes[0]) > 100
+    # every event reached the drawing: the stroke passes within a screen pixel of each point (and its rounding)
+    screen_pixel = CANVAS_SIZE / canvas.paper_rect().height()
+    assert len(strokes[0]) > 50 and _stray(points, strokes[0]) <= 1.5 * screen_pixel
     predictions = len([c for c in calls if c == 1])
     assert predictions < 250, f"{predictions} predictions for 1,000 events: a backlog"
     expected = recognizer.prepare_strokes(strokes, window.brush_width, CANVAS_SIZE)
