@@ -19,8 +19,11 @@ Strokes = Sequence[Sequence[Point]]
 # pixel 1-2 ms; the shipped model's answers on 2,100 pen-digit images drawn that way did not change.
 SCREEN_TOLERANCE = 1.0
 # With a tolerance, a stroke's straight run replaces its end point at most this many times before the end
-# is kept: each new point is checked against every point the run passed through.
+# is kept (each new point is checked against every point the run passed through), and its segment grows
+# to at most RUN_REACH tolerances long (the canvas repaints the segment whole each time its end moves on:
+# a fast mouse's sparse points would otherwise stretch one across the canvas).
 MAX_RUN = 48
+RUN_REACH = 32
 
 
 class Drawing:
@@ -65,9 +68,10 @@ class Drawing:
 
         With a `tolerance` (canvas pixels), a point that continues a straight run replaces the stroke's end
         instead of adding to it, as long as every point given since the stroke's last turn stays within
-        `tolerance` of the segment from that turn to the new point. The stroke then never strays further than
-        that from any point given, in far fewer points: a mouse moved slowly over a large canvas gives one
-        every third of a canvas pixel, and each costs a round join to render and to paint.
+        `tolerance` of the segment from that turn to the new point (at most MAX_RUN points and RUN_REACH
+        tolerances long). The stroke then never strays further than that from any point given, in far fewer
+        points: a mouse moved slowly over a large canvas gives one every third of a canvas pixel, and each
+        costs a round join to render and to paint.
         """
         if self._current is None:
             self.begin_stroke(x, y)
@@ -77,6 +81,7 @@ class Drawing:
         if point == current[-1]:
             return
         if tolerance > 0 and len(current) >= 2 and len(self._passed) < MAX_RUN \
+                and math.dist(current[-2], point) <= RUN_REACH * tolerance \
                 and all(_segment_distance(p, current[-2], point) <= tolerance for p in self._passed):
             current[-1] = point
             self._passed.append(point)

@@ -78,9 +78,18 @@ def test_a_tolerance_keeps_a_stroke_within_it_of_every_point_in_far_fewer_points
         stroke = _drawn(points, 1 / 6)
         assert stroke[0] == points[0] and stroke[-1] == points[-1] and set(stroke) <= set(points)
         assert len(stroke) < len(points) / 3 and _stray(points, stroke) <= 1 / 6
-    assert len(_drawn(line, 1 / 6)) < 20
+    assert len(_drawn(line, 1 / 6)) < len(line) / 12  # a point every RUN_REACH tolerances
     given = tuple(point for index, point in enumerate(circle) if index == 0 or point != circle[index - 1])
     assert _drawn(circle, 0.0) == given, "no tolerance: every point given is kept (but repeats)"
+
+
+def test_a_straight_run_of_sparse_points_stretches_a_segment_only_so_far():
+    from mnist_pad.drawing import RUN_REACH
+
+    line = [(10.0 + 7 * step, 50.0) for step in range(30)]  # a fast mouse: a point every 7 px
+    stroke = np.asarray(_drawn(line, 1.0))
+    lengths = np.hypot(*np.diff(stroke, axis=0).T)
+    assert len(stroke) < len(line) and lengths.max() <= RUN_REACH and (stroke[[0, -1]] == [line[0], line[-1]]).all()
 
 
 def test_a_tolerance_keeps_the_turn_of_a_stroke_that_doubles_back():

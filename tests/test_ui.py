@@ -522,6 +522,22 @@ def _stray(points, stroke) -> float:
     return float(np.hypot(*(offsets - t[..., None] * along).transpose(2, 0, 1)).min(axis=1).max())
 
 
+def test_a_new_point_repaints_around_its_segment_only(qtbot, monkeypatch):
+    """A move that adds a point repaints around the new segment; one that moves the end on, around the last
+    segment as it was and as it is."""
+    from mnist_pad.ui import canvas as canvas_module
+
+    canvas = _mid_stroke_canvas(qtbot, [(40, 40)])
+    asked = []
+    monkeypatch.setattr(canvas_module, "update_paced", lambda widget, rect=None: asked.append(rect))
+    for point in [(140, 40), (140, 45), (140, 46), (140, 50)]:  # a turn, then a short straight run down
+        QTest.mouseMove(canvas, canvas.to_widget(*point).toPoint())
+    start, turn, end = (canvas.to_widget(*point).toPoint() for point in [(40, 40), (140, 40), (140, 50)])
+    assert len(canvas.strokes()[0]) == 3, "the run down moved the end on"
+    assert not asked[1].contains(start), "the segment before the new one is left as it is"
+    assert asked[3].contains(turn) and asked[3].contains(end), "the segment whose end moved on, whole"
+
+
 def test_a_stroke_whose_end_moves_on_is_painted_as_stroked_whole(qtbot):
     """Mid-stroke, the stroke's end point moves on along a straight run: the ink of the segment as it was
     is painted over again from the finished sheet, none of it left behind."""

@@ -222,12 +222,13 @@ class Canvas(QWidget):
         self._changed(False)
 
     def _extend(self, position: QPointF) -> None:
-        before = self.drawing.strokes[-1][-2:]
+        before = self.drawing.strokes[-1]
         self.drawing.add_point(*self.to_canvas(position), self._tolerance())
-        after = self.drawing.strokes[-1][-2:]
-        # repaint only around the last segment, as it was and as it is (its end may have moved on)
+        after = self.drawing.strokes[-1]
+        # repaint only around the new segment, or where the end moved on, the last segment as it was and is
+        changed = before[-2:] + after[-1:] if len(after) == len(before) else before[-1:] + after[-1:]
         margin = self.brush_width * self.paper_rect().height() / CANVAS_SIZE / 2 + 2
-        corners = np.asarray(before + after, np.float64)
+        corners = np.asarray(changed, np.float64)
         low, high = self.to_widget(*corners.min(axis=0)), self.to_widget(*corners.max(axis=0))
         update_paced(self, QRectF(low, high).adjusted(-margin, -margin, margin, margin).toAlignedRect())
         self.strokes_changed.emit(False)
