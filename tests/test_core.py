@@ -60,7 +60,7 @@ def _drawn(points, tolerance):
     return drawing.strokes[0]
 
 
-def _stray(points, stroke) -> float:
+def stray(points, stroke) -> float:
     """How far the farthest of `points` lies from the polyline `stroke`."""
     points, line = np.asarray(points, float), np.asarray(stroke, float)
     start, along = line[:-1], np.diff(line, axis=0)
@@ -77,7 +77,7 @@ def test_a_tolerance_keeps_a_stroke_within_it_of_every_point_in_far_fewer_points
     for points in (circle, line):
         stroke = _drawn(points, 1 / 6)
         assert stroke[0] == points[0] and stroke[-1] == points[-1] and set(stroke) <= set(points)
-        assert len(stroke) < len(points) / 3 and _stray(points, stroke) <= 1 / 6
+        assert len(stroke) < len(points) / 3 and stray(points, stroke) <= 1 / 6
     assert len(_drawn(line, 1 / 6)) < len(line) / 12  # a point every RUN_REACH tolerances
     given = tuple(point for index, point in enumerate(circle) if index == 0 or point != circle[index - 1])
     assert _drawn(circle, 0.0) == given, "no tolerance: every point given is kept (but repeats)"
@@ -96,9 +96,9 @@ def test_a_tolerance_keeps_the_turn_of_a_stroke_that_doubles_back():
     # along a line and back over it: every point lies on the line from the start to the end, not near the segment
     there_and_back = [(x, 100.0) for x in range(50, 151)] + [(x, 100.0) for x in range(149, 89, -1)]
     stroke = _drawn(there_and_back, 0.5)
-    assert (150.0, 100.0) in stroke and _stray(there_and_back, stroke) <= 0.5
+    assert (150.0, 100.0) in stroke and stray(there_and_back, stroke) <= 0.5
     tiny = [(10.0, 10.0), (10.2, 10.0), (10.0, 10.0), (10.1, 10.1)]
-    assert _stray(tiny, _drawn(tiny, 0.5)) <= 0.5
+    assert stray(tiny, _drawn(tiny, 0.5)) <= 0.5
 
 
 def test_rasterize_is_white_on_black_and_width_changes_ink():

@@ -16,6 +16,8 @@ from mnist_pad.ui.canvas import CANVAS_SIZE
 from mnist_pad.ui.labeled_slider import LabeledSlider
 from mnist_pad.ui.settings import Keys, settings
 
+from test_core import stray
+
 SEVEN = [(70, 60), (120, 58), (170, 57), (210, 60), (180, 120), (150, 180), (130, 235)]
 BAR = [(90, 150), (190, 150)]
 
@@ -196,7 +198,7 @@ def test_a_thousand_rapid_events_leave_no_backlog(qtbot, window, recognizer):
     strokes = canvas.strokes()
     # every event reached the drawing: the stroke passes within a screen pixel of each point (and its rounding)
     screen_pixel = CANVAS_SIZE / canvas.paper_rect().height()
-    assert len(strokes[0]) > 50 and _stray(points, strokes[0]) <= 1.5 * screen_pixel
+    assert len(strokes[0]) > 50 and stray(points, strokes[0]) <= 1.5 * screen_pixel
     predictions = len([c for c in calls if c == 1])
     assert predictions < 250, f"{predictions} predictions for 1,000 events: a backlog"
     expected = recognizer.prepare_strokes(strokes, window.brush_width, CANVAS_SIZE)
@@ -502,7 +504,7 @@ def test_a_slow_mouse_gives_a_stroke_of_few_points_within_a_screen_pixel_of_its_
     assert len(given) > 1500 and len(stroke) < len(given) / 10, (len(given), len(stroke))
     assert stroke[0] == given[0] and stroke[-1] == given[-1] and set(stroke) <= set(given)
     screen_pixel = CANVAS_SIZE / canvas.paper_rect().height()
-    assert _stray(given, stroke) <= screen_pixel + 1e-9
+    assert stray(given, stroke) <= screen_pixel + 1e-9
     # what the model sees: within 2 grey levels of the drawing as given (moving the drawing by a third of
     # a canvas pixel moves it 0.6-0.8), and the same answer
     recognizer = Recognizer.load()
@@ -511,15 +513,6 @@ def test_a_slow_mouse_gives_a_stroke_of_few_points_within_a_screen_pixel_of_its_
         assert np.abs(exact - kept).mean() < 2.0
         as_given, as_kept = recognizer.predict_strokes([given], width), recognizer.predict_strokes([stroke], width)
         assert np.argmax(as_given) == np.argmax(as_kept) and np.abs(as_given - as_kept).max() < 0.05
-
-
-def _stray(points, stroke) -> float:
-    """How far the farthest of `points` lies from the polyline `stroke`."""
-    points, line = np.asarray(points, float), np.asarray(stroke, float)
-    start, along = line[:-1], np.diff(line, axis=0)
-    offsets = points[:, None, :] - start[None]
-    t = np.clip((offsets * along).sum(axis=2) / np.maximum((along * along).sum(axis=1), 1e-12), 0, 1)
-    return float(np.hypot(*(offsets - t[..., None] * along).transpose(2, 0, 1)).min(axis=1).max())
 
 
 def test_a_new_point_repaints_around_its_segment_only(qtbot, monkeypatch):
