@@ -619,6 +619,36 @@ def test_the_map_is_scaled_to_the_screen_once_per_map_as_qt_would_scale_it(qtbot
     assert _rgb(expected).std() > 15 and difference.mean() < 0.5 and difference.max() <= 4
 
 
+def test_a_new_map_repaints_the_paper_and_a_repaint_inside_it_leaves_the_margin(qtbot, monkeypatch):
+    """A new map (12 a second with Show why on) repainted the whole canvas, margin included (~1.2 ms to fill
+    on a large window's canvas); it lies on the paper, which is all it repaints now. A repaint inside the
+    paper leaves the margin as it was."""
+    from PySide6.QtGui import QColor, QRegion
+
+    from mnist_pad.ui import canvas as canvas_module
+    from mnist_pad.ui.why_views import heat_image
+
+    canvas = canvas_module.Canvas()
+    qtbot.addWidget(canvas)
+    canvas.resize(1100, 800)  # wider than tall: a margin left and right of the paper
+    canvas.drawing.begin_stroke(100, 100)
+    canvas.drawing.add_point(180, 200)
+    canvas.drawing.end_stroke()
+    asked = []
+    monkeypatch.setattr(canvas_module, "update_paced", lambda widget, rect=None: asked.append(rect))
+    canvas.set_overlay(heat_image(np.ones((280, 280), np.float32)))
+    paper = canvas.paper_rect().toAlignedRect()
+    assert asked == [paper] and paper.left() > 100
+    whole = canvas.grab().toImage()
+    # a repaint of a rectangle inside the paper, over an image whose margin is marked: the mark stays
+    marked = whole.copy()
+    marked.fill(QColor("#ff00ff"))
+    inside = paper.adjusted(200, 200, -200, -200)
+    canvas.render(marked, inside.topLeft(), QRegion(inside))
+    assert marked.pixelColor(10, 10) == QColor("#ff00ff") and marked.pixelColor(inside.center()) != QColor("#ff00ff")
+    assert _rgb(marked.copy(inside)).tolist() == _rgb(whole.copy(inside)).tolist()
+
+
 def _rgb(image) -> np.ndarray:
     from PySide6.QtGui import QImage
 

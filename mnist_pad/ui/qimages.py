@@ -27,8 +27,23 @@ def resized_argb(image: QImage, width: int, height: int, out: np.ndarray | None 
     valid while they are. Painting a 280 px map scaled over an 800 px canvas cost Qt ~1.8 ms a repaint;
     this, once per map, ~0.5 ms, and then each repaint copies it."""
     rows = np.frombuffer(image.constBits(), np.uint8).reshape(image.height(), image.bytesPerLine())
-    source = rows[:, :image.width() * 4].reshape(image.height(), image.width(), 4)
+    out = resized_pixels(rows[:, :image.width() * 4].reshape(image.height(), image.width(), 4), width, height, out)
+    return out, argb_view(out)
+
+
+def resized_pixels(pixels: np.ndarray, width: int, height: int, out: np.ndarray | None = None) -> np.ndarray:
+    """Premultiplied ARGB32 pixels, uint32 (H, W) or their bytes (H, W, 4), resized bilinearly by OpenCV to
+    (height, width, 4) bytes, into `out` when it has that shape. NumPy and OpenCV only: the inference worker
+    makes the map at the canvas's size on screen with it (OpenCV lets go of the GIL while it works)."""
+    if pixels.ndim == 2:
+        pixels = np.ascontiguousarray(pixels, np.uint32).view(np.uint8).reshape(*pixels.shape, 4)
     if out is None or out.shape != (height, width, 4):
         out = np.empty((height, width, 4), np.uint8)
-    cv2.resize(source, (width, height), dst=out, interpolation=cv2.INTER_LINEAR)
-    return out, QImage(out.data, width, height, out.strides[0], QImage.Format.Format_ARGB32_Premultiplied)
+    cv2.resize(pixels, (width, height), dst=out, interpolation=cv2.INTER_LINEAR)
+    return out
+
+
+def argb_view(pixels: np.ndarray) -> QImage:
+    """A QImage over premultiplied ARGB32 bytes (H, W, 4), not a copy: valid while the array is."""
+    height, width = pixels.shape[:2]
+    return QImage(pixels.data, width, height, pixels.strides[0], QImage.Format.Format_ARGB32_Premultiplied)

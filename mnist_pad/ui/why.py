@@ -133,7 +133,7 @@ class Why(QObject):
             self._explaining[self._explain_seq] = canvas.picture_pixels
             scale, left, top = canvas.picture_frame()
             frame = (scale, left, top, *canvas.sheet_size())
-            self.window.inference.explain_picture(self._explain_seq, canvas.picture_pixels, frame)
+            self.window.inference.explain_picture(self._explain_seq, canvas.picture_pixels, frame, canvas.overlay_size())
             return
         strokes = canvas.strokes()
         if not strokes:
@@ -141,7 +141,7 @@ class Why(QObject):
             return
         self._explain_seq += 1
         self._explaining[self._explain_seq] = strokes
-        self.window.inference.explain(self._explain_seq, strokes, float(self.window.brush_width))
+        self.window.inference.explain(self._explain_seq, strokes, float(self.window.brush_width), canvas.overlay_size())
 
     def request_comparison(self) -> None:
         """Ask for the comparison model's sweep of the drawing the chart sweeps (none when off or the same model)."""
@@ -195,7 +195,7 @@ class Why(QObject):
             return  # the drawing is gone or changed
         why = explanation.attribution
         self.why_map.set_map(self.window.preview.image, why.heat)
-        canvas.set_overlay(argb_image(explanation.canvas_overlay))
+        canvas.set_overlay(argb_image(explanation.canvas_overlay), explanation.screen_overlay)
         if isinstance(subject, np.ndarray):
             self.effects.show_note(PICTURE_NOTE)
         else:

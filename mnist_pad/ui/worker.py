@@ -20,6 +20,7 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from ..drawing import Strokes
 from .conversion import Conversion
+from .qimages import resized_pixels
 
 # Handled in this order: a new model first, so the drawing is then predicted with it.
 KINDS = ("load", "list_models", "picture", "predict", "number", "number_picture", "sweep", "explain", "match", "compare")
@@ -59,6 +60,9 @@ class Explanation:
     # The map laid over the canvas, premultiplied ARGB32 pixels (uint32, canvas_size square): warped and coloured here,
     # in the worker, so the UI thread only wraps it (~0.9 ms of its time per map shown otherwise).
     canvas_overlay: Any
+    # The same at the size asked for, the canvas on screen (bytes (H, W, 4)), None when not asked: resized here
+    # too, where it cost the UI thread 1.5 ms per map shown on an 800 px canvas.
+    screen_overlay: Any = None
 
 
 @dataclass(frozen=True)
@@ -243,11 +247,12 @@ class InferenceWorker(QObject):
         return [self._sweep_images[float(w)] for w in widths]
 
     # -- why: attribution, Match MNIST, a comparison model's sweep ---------------------------
-    def _explain(self, seq: int, strokes: Strokes, brush_width: float, picture: tuple | None = None) -> None:
+    def _explain(self, seq: int, strokes: Strokes, brush_width: float, picture: tuple | None = None,
+                 screen: tuple[int, int] | None = None) -> None:
         if self.recognizer is None:
             return
         if picture is not None:
-            self._explain_picture(seq, *picture)
+            self._explain_picture(seq, *picture, screen)
             return
         from .. import attribution, morphometry
         from .why_views import heat_pixels
@@ -260,9 +265,11 @@ class InferenceWorker(QObject):
         self._serve_live()
         likeness = morphometry.measure(prepared.image)
         self._serve_live()
-        self.explained.emit(seq, Explanation(why, effects, likeness, heat_pixels(why.on_canvas(self.canvas_size))))
+        overlay = heat_pixels(why.on_canvas(self.canvas_size))
+        self.explained.emit(seq, Explanation(why, effects, likeness, overlay, _on_screen(overlay, screen)))
 
-    def _explain_picture(self, seq: int, gray: np.ndarray, frame: tuple[float, float, float, int, int]) -> None:
+    def _explain_picture(self, seq: int, gray: np.ndarray, frame: tuple[float, float, float, int, int],
+                         screen: tuple[int, int] | None = None) -> None:
         """An opened picture's map and MNIST likeness (a picture has no strokes): the map is laid over the
         picture where the canvas shows it, `frame` = (scale, left, top, paper width, paper height)."""
         from .. import attribution, morphometry
@@ -283,7 +290,7 @@ class InferenceWorker(QObject):
         to_ink = picture_to_ink(gray.shape, ink.shape, scale, left, top)
         to_input = None if prepared.to_input is None else prepared.to_input @ np.vstack([to_ink, [0, 0, 1]])
         overlay = heat_pixels(why.laid_over(to_input, (paper_height, paper_width)))
-        self.explained.emit(seq, Explanation(why, [], likeness, overlay))
+        self.explained.emit(seq, Explanation(why, [], likeness, overlay, _on_screen(overlay, screen)))
 
     def _predict_serving_live(self, images: np.ndarray) -> np.ndarray:
         """predict_mnist in steps of EXPLAIN_CHUNK images, live predictions served between steps:
@@ -315,6 +322,11 @@ class InferenceWorker(QObject):
         probabilities = self._sweep_in_steps(model, strokes, widths, "compare")
         if probabilities is not None:
             self.compared.emit(seq, spec, model.name, widths, probabilities)
+
+
+def _on_screen(overlay: np.ndarray, screen: tuple[int, int] | None) -> np.ndarray | None:
+    """The map's pixels resized to `screen` (width, height), or None when no size was asked for."""
+    return None if screen is None else resized_pixels(overlay, *screen)
 
 
 def picture_to_ink(picture_shape: tuple[int, ...], ink_shape: tuple[int, ...], scale: float, left: float,
@@ -400,15 +412,17 @@ class Inference(QObject):
     def sweep(self, seq: int, strokes: Strokes, widths: np.ndarray) -> None:
         self._post("sweep", seq, strokes, widths)
 
-    def explain(self, seq: int, strokes: Strokes, brush_width: float) -> None:
-        """Attribution map, per-stroke effects and MNIST likeness (answered by explained)."""
-        self._post("explain", seq, strokes, brush_width)
+    def explain(self, seq: int, strokes: Strokes, brush_width: float, screen: tuple[int, int] | None = None) -> None:
+        """Attribution map, per-stroke effects and MNIST likeness (answered by explained); with `screen`, the
+        map over the canvas also at that (width, height), the canvas's size on screen."""
+        self._post("explain", seq, strokes, brush_width, None, screen)
 
-    def explain_picture(self, seq: int, gray: np.ndarray, frame: tuple[float, float, float, int, int]) -> None:
+    def explain_picture(self, seq: int, gray: np.ndarray, frame: tuple[float, float, float, int, int],
+                        screen: tuple[int, int] | None = None) -> None:
         """An opened picture's attribution map and MNIST likeness, the map laid over the picture where the
         canvas shows it: `frame` = (scale, left, top) of its pixel grid and the paper's (width, height) in
         canvas pixels (answered by explained: None when it holds several digits). It replaces a pending explain."""
-        self._post("explain", seq, (), 0.0, (gray, frame))
+        self._post("explain", seq, (), 0.0, (gray, frame), screen)
 
     def match_mnist(self, seq: int, strokes: Strokes, widths: np.ndarray) -> None:
         """The brush width among `widths` that renders MNIST's median thickness (answered by matched)."""
