@@ -148,8 +148,11 @@ def test_an_opened_picture_is_explained_too_and_the_last_drawing_s_map_goes(qtbo
     sheet[:, :280] = 255 - rasterize([SEVEN, BAR], 18, 280)
     path = tmp_path / "seven-left.png"
     Image.fromarray(sheet).save(path)
-    with qtbot.waitSignal(window.why.explanation_shown, timeout=10000):
+    # the picture is decoded in a worker: the drawing's own map may still come (and be shown) meanwhile
+    with qtbot.waitSignal(window.why.explanation_shown, timeout=10000,
+                          check_params_cb=lambda _seq: window.canvas.picture is not None):
         window.open_image(path)
+        window.why.request_explanation()  # as a late prediction of the drawing would
     assert effects.count() == 1 and effects.item(0).text() == PICTURE_NOTE
     assert window.why.why_map.heat.any() and "MNIST" in window.why.likeness.texts["thickness"]
     # the canvas shows the picture at half size, 70 px from the top: the map lies on the 7's ink there
