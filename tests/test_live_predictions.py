@@ -119,6 +119,23 @@ def test_nothing_is_asked_without_a_model_or_while_paused(live):
     assert live.inference.asked == []
 
 
+def test_answers_arriving_after_another_mode_took_the_results_are_not_shown(live):
+    """Number mode pauses the digit canvas's live predictions: a prediction or sweep still in flight then
+    wrote over the results panel and chart that Number mode now shows."""
+    swept = []
+    live.swept.connect(lambda seq, widths, probabilities: swept.append(seq))
+    live.drawing_changed(True)
+    live.paused = True
+    live.inference.answer(1)
+    live.inference.swept.emit(1, WIDTHS, np.zeros((2, 10)))
+    assert live.shown == [] and swept == []
+    live.paused = False
+    live.request_now(sweep=True)
+    live.inference.answer(2)
+    live.inference.swept.emit(2, WIDTHS, np.zeros((2, 10)))
+    assert live.shown == [2] and swept == [2]
+
+
 def test_a_failed_request_frees_the_next_one(live):
     live.min_interval_ms = 0
     live.drawing_changed(False)

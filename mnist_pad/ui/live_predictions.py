@@ -121,13 +121,13 @@ class LivePredictions(QObject):
             self._in_flight = False
         if self._pending:
             self.request_soon()
-        if seq < self._floor or seq <= self._shown_seq:
-            return
+        if seq < self._floor or seq <= self._shown_seq or self.paused:
+            return  # stale, or asked for before another mode took the results panel
         self._shown_seq = seq
         self.predicted.emit(seq, image, reading)
 
     def _on_swept(self, seq: int, widths: np.ndarray, probabilities: np.ndarray) -> None:
-        if seq < self._floor or seq <= self._sweep_seq or self.picture is not None:
+        if seq < self._floor or seq <= self._sweep_seq or self.picture is not None or self.paused:
             return
         self._sweep_seq = seq
         self.swept.emit(seq, widths, probabilities)
