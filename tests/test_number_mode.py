@@ -139,7 +139,7 @@ def test_selected_digit_drives_sweep_and_corrections(qtbot, window):
     mode = window.number_mode
     draw_and_read(qtbot, mode, [ONE, ZERO])
     qtbot.waitUntil(lambda: len(mode.reading.digits) == 2, timeout=10000)
-    with qtbot.waitSignal(mode.inference.swept, timeout=10000):
+    with qtbot.waitSignal(mode.inference.swept, timeout=10000, check_params_cb=lambda seq, *_: seq == mode._sweep_seq):
         click(mode.canvas, mode.canvas.reading_label(1))
     assert mode.selected == 1
     qtbot.waitUntil(lambda: window.chart.top_digits() != [], timeout=10000)

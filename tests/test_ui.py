@@ -287,7 +287,9 @@ def test_saved_models_are_listed_and_can_be_chosen(qtbot, window, tiny_model_pat
 
     target = model_store.next_path("retrained")  # as a retraining saves it: checkpoint and ONNX form
     export.save_model(target, model.build("padnet"), "padnet", {"name": "retrained"}, data_dir=None)
-    with qtbot.waitSignal(window.saved_models_changed, timeout=10000):
+    # the window listed the (then empty) folder at start-up: that answer may still be on its way
+    with qtbot.waitSignal(window.saved_models_changed, timeout=10000,
+                          check_params_cb=lambda entries: [entry.path for entry in entries] == [str(target)]):
         window.refresh_saved_models()
     assert [entry.path for entry in window.saved_models] == [str(target)]
     action = next(a for a in window.model_menu.group.actions() if a.data() == str(target))
