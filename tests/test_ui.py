@@ -651,6 +651,30 @@ def test_a_new_map_repaints_the_paper_and_a_repaint_inside_it_leaves_the_margin(
     assert _rgb(marked.copy(inside)).tolist() == _rgb(whole.copy(inside)).tolist()
 
 
+def test_a_change_of_the_drawing_repaints_the_paper_and_the_number_canvas_all_of_itself(qtbot):
+    """A stroke's end, Clear, a brush change or a highlighted stroke repainted the margin around the paper
+    too, in the frames that are the heaviest already; the number canvas's boxes and readings reach into its
+    bands, so it is repainted whole."""
+    from mnist_pad.ui.canvas import Canvas
+    from mnist_pad.ui.number_canvas import NumberCanvas
+
+    for canvas, expected in ((Canvas(), "paper"), (NumberCanvas(), "whole")):
+        qtbot.addWidget(canvas)
+        canvas.resize(1100, 800)
+        asked = []
+        canvas.update = lambda *area: asked.append(area[0] if area else canvas.rect())
+        paper = canvas.paper_rect().toAlignedRect()
+        whole = paper if expected == "paper" else canvas.rect()
+        assert paper != canvas.rect()
+        QTest.mousePress(canvas, Qt.MouseButton.LeftButton, pos=canvas.to_widget(100, 100).toPoint())
+        QTest.mouseRelease(canvas, Qt.MouseButton.LeftButton, pos=canvas.to_widget(200, 150).toPoint())
+        canvas.set_brush_width(30)
+        canvas.set_highlighted_stroke(0)
+        canvas.clear()
+        assert asked and all(whole.contains(area) for area in asked), expected
+        assert whole in asked, expected
+
+
 def _rgb(image) -> np.ndarray:
     from PySide6.QtGui import QImage
 

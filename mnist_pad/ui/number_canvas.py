@@ -6,7 +6,7 @@ the digits either side. The paper itself is for drawing, exactly as on the digit
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QPointF, QRect, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFontMetrics, QMouseEvent, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QWidget
 
@@ -57,6 +57,10 @@ class NumberCanvas(Canvas):
     def paper_rect(self) -> QRectF:
         """The paper: the widest centred 3:1 rectangle that leaves room for the two bands."""
         return self._centred_paper(self.height() - 2 * BAND)
+
+    def drawing_area(self) -> QRect:
+        """All of it: the digits' boxes (as wide as the brush) and their readings reach into the bands."""
+        return self.rect()
 
     # -- input: the bands; the paper draws as the base canvas does ----------------------------
     def mousePressEvent(self, event: QMouseEvent) -> None:
