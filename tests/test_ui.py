@@ -700,3 +700,31 @@ def test_a_scribbled_blob_reads_as_not_a_digit_in_the_app(qtbot, window):
     settle(qtbot, window)
     assert window.prediction.digit.text() == "?"
     assert window.prediction.confidence.text() == "doesn't look like a digit"
+
+
+def test_the_help_dialogs_are_imported_when_first_opened_not_at_start_up(tmp_path):
+    """Their widgets' classes cost the window ~40-130 ms on its way to the screen (on the issues' 2-core
+    machine), for dialogs most starts never open."""
+    import os
+    import subprocess
+    import sys
+    import textwrap
+    from pathlib import Path
+
+    script = textwrap.dedent("""
+        import sys
+        from PySide6.QtGui import QAction
+        from PySide6.QtWidgets import QApplication, QDialog
+        from mnist_pad.ui import MainWindow
+        app = QApplication(sys.argv[:1])
+        window = MainWindow(model="robust")
+        window.show()
+        app.processEvents()
+        print("started", "mnist_pad.ui.info_dialogs" in sys.modules)
+        window.findChild(QAction, "actionShortcuts").trigger()
+        print("opened", "mnist_pad.ui.info_dialogs" in sys.modules, window.findChild(QDialog, "shortcutsDialog") is not None)
+    """)
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=str(tmp_path))
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, env=env,
+                            cwd=Path(__file__).resolve().parents[1])
+    assert result.stdout.split() == ["started", "False", "opened", "True", "True"], result.stderr[-2000:]

@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
 from .. import paths
 from ..confidence import Reading
 from ..saved_drawing import SavedDrawing
-from . import info_dialogs
 from .canvas import CANVAS_SIZE, Canvas
 from .labeled_slider import LabeledSlider
 from .learning import Learning
@@ -260,10 +259,14 @@ class MainWindow(QMainWindow):
 
     def show_model_card(self) -> None:
         """The model card as a table, with the commands that reproduce it in a copyable box."""
+        from . import info_dialogs  # imported when first opened: its widgets cost start-up ~0.1 s
+
         info_dialogs.model_card_dialog(self.model_info, self).open()
 
     def show_about(self) -> None:
         """Help → About, naming the model in use."""
+        from . import info_dialogs
+
         info_dialogs.about_box(self.model_info, self).open()
 
     # -- results ----------------------------------------------------------------------------

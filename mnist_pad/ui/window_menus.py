@@ -12,7 +12,6 @@ from PySide6.QtCore import QEvent, QObject
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMainWindow
 
-from . import info_dialogs
 from .model_menu import ModelMenu
 
 
@@ -60,8 +59,10 @@ def build_menus(window, model_actions: list[QAction], view_actions: list[QAction
     view.addActions(view_actions)
     help_menu = bar.addMenu("&Help")
     help_menu.setObjectName("helpMenu")
-    help_menu.addAction(make_action(window, "How to read this window", lambda: info_dialogs.reading_guide_dialog(window).open(), None, "actionReadingGuide"))
-    help_menu.addAction(make_action(window, "Keyboard shortcuts", lambda: info_dialogs.shortcuts_dialog(window.actions(), window).open(), None, "actionShortcuts"))
+    help_menu.addAction(make_action(window, "How to read this window", lambda: _info_dialogs().reading_guide_dialog(window).open(),
+                                    None, "actionReadingGuide"))
+    help_menu.addAction(make_action(window, "Keyboard shortcuts", lambda: _info_dialogs().shortcuts_dialog(window.actions(), window).open(),
+                                    None, "actionShortcuts"))
     help_menu.addAction(make_action(window, "About mnist-pad", window.show_about, None, "actionAbout"))
     return edit, model_menu
 
@@ -79,3 +80,10 @@ class UndoKeysToTheDrawing(QObject):
             event.ignore()  # not overridden: the window's shortcut fires
             return True
         return False
+
+
+def _info_dialogs():
+    """The Help dialogs' module, imported when one is first opened (its widgets cost start-up ~0.1 s)."""
+    from . import info_dialogs
+
+    return info_dialogs
