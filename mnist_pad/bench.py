@@ -89,6 +89,15 @@ def bench_recognizer(model: str | None = None, repeats: int = 2000) -> dict[str,
     return figures
 
 
+def mouse_pixels(path: np.ndarray) -> np.ndarray:
+    """The screen pixels (M, 2) a mouse moved slowly along `path` (N, 2) (screen coordinates) reports, one
+    by one: a point every pixel of the way, none the same as the one before."""
+    steps = np.concatenate([[0], np.cumsum(np.hypot(*np.diff(path, axis=0).T))])
+    along = np.arange(0, steps[-1], 1.0)
+    pixels = np.round(np.stack([np.interp(along, steps, path[:, 0]), np.interp(along, steps, path[:, 1])], axis=1))
+    return pixels[np.concatenate([[True], (np.diff(pixels, axis=0) != 0).any(axis=1)])]
+
+
 def bench_slow_mouse(model: str | None = None, repeats: int = 50, screen_scale: float = 800 / CANVAS_SIZE) -> dict[str, float]:
     """A digit drawn by a slow mouse on the large window's ~800 px canvas: the bench's '2' at a point every
     screen pixel. Its points as the mouse gives them and as the canvas keeps them (Drawing.add_point within
@@ -97,11 +106,7 @@ def bench_slow_mouse(model: str | None = None, repeats: int = 50, screen_scale: 
     from .recognizer import Recognizer
 
     recognizer = Recognizer.load(model)
-    screen = np.asarray(forty_point_drawing()[0]) * screen_scale
-    steps = np.concatenate([[0], np.cumsum(np.hypot(*np.diff(screen, axis=0).T))])
-    along = np.arange(0, steps[-1], 1.0)
-    pixels = np.round(np.stack([np.interp(along, steps, screen[:, 0]), np.interp(along, steps, screen[:, 1])], axis=1))
-    given = pixels[np.concatenate([[True], (np.diff(pixels, axis=0) != 0).any(axis=1)])] / screen_scale
+    given = mouse_pixels(np.asarray(forty_point_drawing()[0]) * screen_scale) / screen_scale
     drawing = Drawing()
     drawing.begin_stroke(*given[0])
     for point in given[1:]:

@@ -481,12 +481,10 @@ def test_a_stroke_drawn_around_its_new_points_looks_as_stroked_whole(qtbot):
 
 def _slow_mouse(canvas, points) -> list[tuple[float, float]]:
     """The screen pixels a mouse moved slowly along `points` (canvas pixels) passes, one by one, in canvas pixels."""
+    from mnist_pad.bench import mouse_pixels
+
     screen = np.asarray([canvas.to_widget(*point).toTuple() for point in points])
-    steps = np.concatenate([[0], np.cumsum(np.hypot(*np.diff(screen, axis=0).T))])
-    along = np.arange(0, steps[-1], 1.0)
-    pixels = np.round(np.stack([np.interp(along, steps, screen[:, 0]), np.interp(along, steps, screen[:, 1])], axis=1))
-    pixels = pixels[np.concatenate([[True], (np.diff(pixels, axis=0) != 0).any(axis=1)])]
-    return [canvas.to_canvas(QPointF(*pixel)) for pixel in pixels]
+    return [canvas.to_canvas(QPointF(*pixel)) for pixel in mouse_pixels(screen)]
 
 
 def test_a_slow_mouse_gives_a_stroke_of_few_points_within_a_screen_pixel_of_its_path(qtbot):
