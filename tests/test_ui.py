@@ -701,8 +701,8 @@ def test_a_scribbled_blob_reads_as_not_a_digit_in_the_app(qtbot, window):
 
 
 def test_the_help_dialogs_are_imported_when_first_opened_not_at_start_up(tmp_path):
-    """Their widgets' classes cost the window ~40-130 ms on its way to the screen (on the issues' 2-core
-    machine), for dialogs most starts never open."""
+    """Their widget classes and texts cost the window ~40 ms on its way to the screen (the median of five
+    launches on the issues' 2-core machine), for dialogs most starts never open."""
     import os
     import subprocess
     import sys

@@ -259,7 +259,7 @@ class MainWindow(QMainWindow):
 
     def show_model_card(self) -> None:
         """The model card as a table, with the commands that reproduce it in a copyable box."""
-        from . import info_dialogs  # imported when first opened: its widgets cost start-up ~0.1 s
+        from . import info_dialogs  # imported when first opened, not on the way to the window
 
         info_dialogs.model_card_dialog(self.model_info, self).open()
 

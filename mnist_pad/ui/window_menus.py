@@ -83,7 +83,8 @@ class UndoKeysToTheDrawing(QObject):
 
 
 def _info_dialogs():
-    """The Help dialogs' module, imported when one is first opened (its widgets cost start-up ~0.1 s)."""
+    """The Help dialogs' module, imported when one is first opened: its widget classes and texts cost the
+    window ~40 ms on its way to the screen (the median of five launches on the issues' 2-core machine)."""
     from . import info_dialogs
 
     return info_dialogs
