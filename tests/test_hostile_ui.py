@@ -35,7 +35,7 @@ def test_postscript_dropped_as_a_png_is_refused_without_freezing(qtbot, window, 
 def test_pictures_are_decoded_off_the_ui_thread(qtbot, window, tmp_path, monkeypatch):
     decoded_in = []
 
-    def slow_read(path, key=None):
+    def slow_read(path, key=None, at_least=None):
         decoded_in.append(threading.current_thread())
         time.sleep(0.5)  # a large picture: the window must keep handling events meanwhile
         raise window_files.ImageError(path, "too slow to matter")

@@ -78,3 +78,29 @@ def test_flat_and_tiny_images_read_fine(tmp_path, value, size):
     path = tmp_path / "flat.png"
     Image.fromarray(np.full(size, value, np.uint8)).save(path)
     assert read_gray(path).shape == size
+
+
+def test_a_large_jpeg_is_decoded_at_a_reduced_scale_never_below_the_size_asked_for(tmp_path):
+    """A phone photo is shrunk to the picture reading's working size anyway: libjpeg may decode it at a half,
+    a quarter or an eighth of its size, never smaller than that, with its EXIF turn applied and the same
+    grey levels as decoding it whole and shrinking it. Other formats, and small JPEGs, are read whole."""
+    import cv2
+
+    ink = cv2.resize(_ink(), (3200, 2400))
+    colour = np.dstack([255 - ink, 240 - ink * 0.9, 230 - ink * 0.8]).clip(0, 255).astype(np.uint8)
+    exif = Image.Exif()
+    exif[0x0112] = 6  # stored sideways, as phones do
+    photo = tmp_path / "phone.jpg"
+    Image.fromarray(colour).save(photo, exif=exif, quality=90)
+    whole = read_gray(photo)
+    assert whole.shape == (3200, 2400)
+    reduced = read_gray(photo, at_least=640)
+    assert reduced.shape == (800, 600)  # a quarter: an eighth (400x300) would be below 640
+    shrunk = cv2.resize(whole, (600, 800), interpolation=cv2.INTER_AREA)
+    assert np.abs(reduced.astype(int) - shrunk.astype(int)).mean() < 1.0
+    assert read_gray(photo, at_least=1000).shape == (1600, 1200)  # a half
+    assert read_gray(photo, at_least=1700).shape == (3200, 2400)  # not twice the size asked for: whole
+
+    png = tmp_path / "scan.png"
+    Image.fromarray(colour).save(png)
+    assert read_gray(png, at_least=640).shape == (2400, 3200)
