@@ -7,7 +7,8 @@ strokes as given and as the canvas keeps them, how close a sweep's
 images come to the exact ones (real pen digits), the "why" views
 (attribution map, stroke effects, MNIST likeness, Match MNIST), the reference (the seed tutorials'
 pipeline and the same model in PyTorch, measured in a separate process so no figure of this one
-carries torch), the GUI (start-up, event-loop stalls, memory), and training throughput (a real
+carries torch), the command line (`mnist-pad predict` on 700 picture files and on one photo, each a
+fresh process), the GUI (start-up, event-loop stalls, memory), and training throughput (a real
 `--time-budget` run on MNIST). Latencies are also given
 as ratios to the tutorials' pipeline measured in the same run, so machines can be compared.
 Each section prints as it finishes; `--json` adds one JSON line.
@@ -263,6 +264,36 @@ def bench_training(data_dir: str, budget: float = 60) -> dict[str, float]:
     return json.loads(lines[-1])
 
 
+def bench_command_line(data_dir: str, model: str | None, count: int = 700, single_runs: int = 3) -> dict:
+    """`mnist-pad predict` as a user runs it, each run a fresh process: on `count` picture files at once and
+    on one photo. The pictures are written by `python -m training.timing_pictures` in a process of its own
+    (the app's package never imports training): conditions of paper and light, JPEG photos among them."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="mnist-pad-bench-") as folder:
+        command = [sys.executable, "-m", "training.timing_pictures", folder, "--count", str(count), "--data-dir", data_dir]
+        written = subprocess.run(command, capture_output=True, text=True)
+        if written.returncode != 0:
+            raise RuntimeError(f"the timing pictures could not be written: {written.stderr.strip()[-500:]}")
+        files = sorted(str(path) for path in Path(folder).iterdir())
+        photo = next((name for name in files if name.endswith(".jpg")), files[0])
+
+        def predict(names: list[str]) -> tuple[float, int]:
+            started = time.perf_counter()
+            run = subprocess.run([sys.executable, "-m", "mnist_pad", "predict", *names,
+                                  *(["--model", model] if model else [])], capture_output=True, text=True)
+            elapsed = time.perf_counter() - started
+            rows = len(run.stdout.splitlines()) - 1  # less the header
+            if run.returncode not in (0, 1) or rows < 1:  # 1: some files unreadable, the others read
+                raise RuntimeError(f"mnist-pad predict failed: {run.stderr.strip()[-500:]}")
+            return elapsed, rows
+
+        many_s, rows = predict(files)
+        one = [predict([photo])[0] for _ in range(single_runs)]
+    return {"predict_files": len(files), "predict_rows_printed": rows, "predict_all_files_s": round(many_s, 2),
+            "predict_one_photo_s": round(float(np.median(one)), 3), "predict_one_photo_slowest_s": round(max(one), 3)}
+
+
 def gui_while_training(data_dir: str, model: str | None) -> dict[str, float]:
     """The GUI drawing benchmark while Model → Retrain… runs (60 s, the dialog's defaults), and its result."""
     from .ui.bench import measure_gui
@@ -277,7 +308,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m mnist_pad.bench", description=__doc__)
     parser.add_argument("--model", default=None, help="robust (default), plain, or a checkpoint file")
     parser.add_argument("--data-dir", default=str(Path(__file__).resolve().parents[1].parent / "shared" / "data"))
-    parser.add_argument("--skip", nargs="*", default=[], choices=["sweep", "why", "gui", "training"],
+    parser.add_argument("--skip", nargs="*", default=[], choices=["sweep", "why", "cli", "gui", "training"],
                         help="sections to leave out")
     parser.add_argument("--train-budget", type=float, default=60.0, metavar="SECONDS",
                         help="time budget of the real training runs (default 60)")
@@ -303,6 +334,12 @@ def main(argv: list[str] | None = None) -> int:
     figures.update(engines)
     reference_ms = engines["tutorial_pipeline_p50_ms"]
     _print("recognition / tutorials' pipeline", ratios(figures, reference_ms))
+    if "cli" not in args.skip and pendigits.file_in(args.data_dir).exists():
+        cli = bench_command_line(args.data_dir, args.model)
+        _print(f"command line: mnist-pad predict on {cli['predict_files']} picture files, and on one photo (fresh processes)", cli)
+        figures.update(cli)
+    elif "cli" not in args.skip:
+        print(f"[command line: skipped, no pen digits at {pendigits.file_in(args.data_dir)}]")
     if "gui" not in args.skip:
         from .ui.bench import measure_gui
 

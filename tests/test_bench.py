@@ -6,7 +6,7 @@ from mnist_pad.ui.bench import measure_gui
 
 
 def test_the_benchmark_prints_every_recognition_figure(tiny_model_path, capsys):
-    assert bench.main(["--model", str(tiny_model_path), "--skip", "sweep", "gui", "training"]) == 0
+    assert bench.main(["--model", str(tiny_model_path), "--skip", "sweep", "cli", "gui", "training"]) == 0
     out = capsys.readouterr().out
     for name in ("machine:", "predict_strokes_p50_ms", "predict_strokes_p99_ms", "sweep16_p50_ms",
                  "tutorial_pipeline_p50_ms", "sweep16_p50_x_tutorial",
@@ -70,3 +70,9 @@ def test_the_gui_benchmark_draws_only_once_the_chart_is_built_and_painted(qtbot,
                         lambda canvas, event: (times.setdefault("drawn", time.perf_counter()), press(canvas, event)))
     measure_gui(duration_s=0.3, model=str(tiny_model_path), startup=False)
     assert times["drawn"] - times["built"] >= 0.25
+
+
+def test_the_command_line_is_timed_on_many_picture_files_and_on_one_photo(shared_data, tiny_model_path):
+    figures = bench.bench_command_line(str(shared_data), str(tiny_model_path), count=17, single_runs=1)
+    assert figures["predict_files"] == figures["predict_rows_printed"] == 17  # one picture of each condition
+    assert figures["predict_all_files_s"] > 0 and 0 < figures["predict_one_photo_s"] == figures["predict_one_photo_slowest_s"]

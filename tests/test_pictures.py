@@ -421,3 +421,32 @@ def test_labelling_by_bbdt_gives_opencvs_default_labels_and_stats():
         assert got[0] == expected[0]
         for a, b in zip(got[1:], expected[1:]):
             assert np.array_equal(a, b, equal_nan=True)  # a mask with no background: its centroid is NaN
+
+
+def test_the_timing_pictures_are_files_as_people_bring_them_and_the_same_for_a_seed(shared_data, tmp_path, capsys):
+    from PIL import Image
+
+    from training import timing_pictures
+
+    assert timing_pictures.main([str(tmp_path / "a"), "--count", "18", "--data-dir", str(shared_data)]) == 0
+    assert "18 pictures written" in capsys.readouterr().out
+    files = sorted((tmp_path / "a").iterdir())
+    conditions = [path.stem.split("_", 1)[1].rsplit("_", 1)[0] for path in files]
+    assert conditions == list(pictures.CONDITIONS) + [pictures.CONDITIONS[0]]  # each condition in turn
+    for path, condition in zip(files, conditions):
+        with Image.open(path) as image:
+            if condition == "tilted_sheet":
+                assert image.format == "JPEG" and image.size == timing_pictures.PHOTO_SIZE
+            elif condition == "small_in_big_photo":
+                assert image.format == "JPEG" and image.size == (1600, 1200)
+            else:
+                assert image.format == "PNG" and max(image.size) <= 320
+    again = timing_pictures.write_pictures(tmp_path / "b", 18, str(shared_data))
+    assert [path.read_bytes() for path in again] == [path.read_bytes() for path in files]
+
+
+def test_the_timing_pictures_say_so_when_the_data_is_missing(tmp_path, capsys):
+    from training import timing_pictures
+
+    assert timing_pictures.main([str(tmp_path / "out"), "--count", "5", "--data-dir", str(tmp_path / "nothing")]) == 2
+    assert "training.timing_pictures:" in capsys.readouterr().err
