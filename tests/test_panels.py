@@ -35,6 +35,34 @@ def test_bars_show_the_winner_in_its_colour_and_repaint_with_new_values(qtbot):
     assert _pixel(image, middle, 9) == DIGIT_COLOURS[9] and _pixel(image, middle, 2) == TRACK
 
 
+
+def test_bars_repaint_only_when_what_they_show_changes(qtbot):
+    """Predictions arrive ~60 a second while drawing; most move no bar by a visible amount nor change a
+    percentage: those are not painted again (each paint costs the UI thread ~1 ms beside the worker)."""
+    bars = ProbabilityBars()
+    qtbot.addWidget(bars)
+    bars.resize(300, 10 * ProbabilityBars.ROW)
+    bars.show()
+    qtbot.waitExposed(bars)
+    paints = _Counter(bars, QEvent.Type.Paint)
+    sure = np.array([0, 0, 0, 0, 0, 0, 0, 0.9999, 0.0001, 0])
+    bars.set_values(sure)
+    qtbot.waitUntil(lambda: paints.count >= 1)
+    qtbot.wait(100)  # that paint, and any the showing left
+    painted = paints.count
+    for tiny in (1e-7, 2e-7, -1e-7):
+        bars.set_values(sure + np.eye(10)[8] * tiny - np.eye(10)[7] * tiny)  # the same bars, the same ">99%"
+        qtbot.wait(30)
+    assert paints.count == painted
+    assert bars.values[8] == np.float32(0.0001 - 1e-7)  # the values are kept all the same (corrections read them)
+    bars.set_values(np.array([0, 0, 0, 0, 0, 0, 0, 0.95, 0.05, 0]))  # a visible change
+    qtbot.waitUntil(lambda: paints.count > painted)
+    qtbot.wait(30)
+    painted = paints.count
+    bars.set_values(np.zeros(10))  # nothing to read: the bars go
+    qtbot.waitUntil(lambda: paints.count > painted)
+
+
 class _Counter(QObject):
     """Counts the events of some types a widget receives."""
 
