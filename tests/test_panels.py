@@ -193,3 +193,18 @@ def test_the_legend_breaks_lines_between_entries_never_inside_one(qtbot):
         broken += len(lines) > 1
         assert all(line[0] in "━╌" for line in lines if line), (width, lines)
     assert broken > 10  # the widths tried do wrap the legend
+
+
+def test_bars_measure_their_columns_again_when_the_font_changes(qtbot):
+    """The column widths are measured once per font (they are needed at every prediction)."""
+    from PySide6.QtGui import QFont
+
+    bars = ProbabilityBars()
+    qtbot.addWidget(bars)
+    bars.resize(300, 10 * ProbabilityBars.ROW)
+    label_width, track_width = bars._columns()
+    font = QFont(bars.font())
+    font.setPointSizeF(font.pointSizeF() * 2)
+    bars.setFont(font)
+    wider_label, narrower_track = bars._columns()
+    assert wider_label > label_width and narrower_track < track_width

@@ -118,6 +118,7 @@ class ProbabilityBars(QWidget):
         self._texts: dict[str, QStaticText] = {}
         self._other_bar = QColor("#a9b4c2")
         self._painted_look: tuple = ()  # what the last set_values asked to be painted (see _look)
+        self._text_widths: tuple[int, int] | None = None  # (label, percentage) column widths in this font
         self.setMinimumSize(200, 10 * self.ROW)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
 
@@ -171,13 +172,16 @@ class ProbabilityBars(QWidget):
 
     def changeEvent(self, event) -> None:
         if event.type() in (QEvent.Type.FontChange, QEvent.Type.PaletteChange, QEvent.Type.StyleChange):
-            self._cached, self._texts = None, {}
+            self._cached, self._texts, self._text_widths = None, {}, None
         super().changeEvent(event)
 
     def _columns(self) -> tuple[int, int]:
-        metrics = self.fontMetrics()
-        label_width = metrics.horizontalAdvance("0") + 10
-        value_width = metrics.horizontalAdvance("100%") + 8
+        """(label column, track) widths. The text widths are measured once per font: this runs at every
+        prediction (see _look), and two font measurements were a third of its cost."""
+        if self._text_widths is None:
+            metrics = self.fontMetrics()
+            self._text_widths = (metrics.horizontalAdvance("0") + 10, metrics.horizontalAdvance("100%") + 8)
+        label_width, value_width = self._text_widths
         return label_width, max(10, self.width() - label_width - value_width)
 
     def _draw_text(self, painter: QPainter, text: str, right: float, digit: int, erase: bool = False) -> None:
