@@ -7,7 +7,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from mnist_pad.ui.corrections_view import CorrectionBar
-from mnist_pad.ui.panels import DIGIT_COLOURS, TRACK, PredictionPanel, ProbabilityBars
+from mnist_pad.ui.panels import DIGIT_COLOURS, TRACK, PredictionPanel, Preview28, ProbabilityBars
 from mnist_pad.ui.thickness_chart import ThicknessChart
 
 
@@ -208,3 +208,25 @@ def test_bars_measure_their_columns_again_when_the_font_changes(qtbot):
     bars.setFont(font)
     wider_label, narrower_track = bars._columns()
     assert wider_label > label_width and narrower_track < track_width
+
+
+def test_the_28x28_preview_repaints_only_for_another_image(qtbot):
+    preview = Preview28()
+    qtbot.addWidget(preview)
+    preview.show()
+    qtbot.waitExposed(preview)
+    qtbot.wait(50)
+    paints = _Counter(preview, QEvent.Type.Paint)
+    seven = np.zeros((28, 28), np.uint8)
+    seven[5:8, 6:22], seven[8:23, 17:20] = 255, 255
+    preview.set_image(seven)
+    qtbot.waitUntil(lambda: paints.count >= 1)
+    qtbot.wait(50)
+    painted = paints.count
+    preview.set_image(seven.copy())  # the same 28x28 from the next prediction: nothing to paint
+    qtbot.wait(50)
+    assert paints.count == painted
+    moved = np.roll(seven, 1, axis=1)
+    preview.set_image(moved)
+    qtbot.waitUntil(lambda: paints.count > painted)
+    assert np.array_equal(preview.image, moved)

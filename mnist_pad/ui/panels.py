@@ -232,7 +232,10 @@ class Preview28(QWidget):
         self.setToolTip("What the network sees: your drawing rasterized, shrunk to 20 px and centred in 28x28, as in MNIST")
 
     def set_image(self, image: np.ndarray) -> None:
-        self.image = np.ascontiguousarray(image, np.uint8)
+        image = np.ascontiguousarray(image, np.uint8)
+        if np.array_equal(image, self.image):
+            return  # a fifth of the predictions while drawing: the pen moved too little to change the 28x28
+        self.image = image
         self._qimage = gray_image(self.image)
         update_paced(self)
 
