@@ -1,5 +1,5 @@
 """LivePredictions without a window: a stand-in for the inference worker records what is asked and
-answers when the test says so. And the worker serving live requests between the steps of a sweep or an explanation."""
+answers when the test says so. And the worker's Server serving live requests between the steps of a sweep or an explanation."""
 from __future__ import annotations
 
 import numpy as np
@@ -7,7 +7,7 @@ import pytest
 from PySide6.QtCore import QObject, Signal
 
 from mnist_pad.ui.live_predictions import LivePredictions
-from mnist_pad.ui.worker import InferenceWorker, Mailbox
+from mnist_pad.ui.serving import Mailbox, Server
 
 SEVEN = ((60.0, 60.0), (220.0, 60.0), (130.0, 230.0))
 WIDTHS = np.array([4.0, 8.0])
@@ -157,16 +157,20 @@ class FailingRecognizer:
         raise ValueError("this drawing cannot be prepared")
 
 
-def test_a_live_request_failing_inside_a_sweep_is_reported_and_the_sweep_ends(qapp):
-    mailbox = Mailbox()
-    worker = InferenceWorker(mailbox, 280)
+def answers_to(log: list):
+    """An emit for a Server: each answer appended to `log` as (name, arguments)."""
+    return lambda name, *args: log.append((name, args))
+
+
+def test_a_live_request_failing_inside_a_sweep_is_reported_and_the_sweep_ends():
+    mailbox, answers = Mailbox(), []
+    worker = Server(mailbox, 280, answers_to(answers))
     worker.recognizer = FailingRecognizer()
-    failed, swept = [], []
-    worker.request_failed.connect(lambda kind, message: failed.append(kind))
-    worker.swept.connect(lambda seq, widths, probabilities: swept.append(probabilities.shape))
     mailbox.put("sweep", 1, (SEVEN,), np.arange(2.0, 20.0, 2.0))
     mailbox.put("predict", 2, (SEVEN,), 16.0)  # taken between the sweep's steps, and fails
     worker._serve(*mailbox.take(("sweep",)))
+    failed = [args[0] for name, args in answers if name == "request_failed"]
+    swept = [args[2].shape for name, args in answers if name == "swept"]
     assert failed == ["predict"] and swept == [(9, 10)]
 
 
@@ -192,32 +196,31 @@ class RecordingRecognizer:
 
 
 @pytest.mark.parametrize("arrive_at", [1, "last"])
-def test_a_live_prediction_waits_for_one_small_step_of_an_explanation(qapp, tiny_model_path, arrive_at):
+def test_a_live_prediction_waits_for_one_small_step_of_an_explanation(tiny_model_path, arrive_at):
     """An explanation is ~100 images through the network, then each stroke's effect and the likeness:
     a prediction asked for meanwhile is served after the step under way (at most EXPLAIN_CHUNK images),
     and one asked for during the last network step, before the likeness is measured."""
     from mnist_pad.recognizer import Recognizer
-    from mnist_pad.ui import worker as worker_module
+    from mnist_pad.ui import serving
 
     strokes = (SEVEN, ((90.0, 150.0), (190.0, 150.0)))
     recognizer = Recognizer.load(tiny_model_path)
     probe = []
     counting = RecordingRecognizer(recognizer, Mailbox(), probe, arrive_at=-1)
-    worker = InferenceWorker(Mailbox(), 280)
+    worker = Server(Mailbox(), 280, answers_to([]))
     worker.recognizer = counting
     worker._explain(0, strokes, 16.0)
     steps = sum(kind == "explain" for kind, _ in probe)
 
     mailbox, log, predicted, explained = Mailbox(), [], [], []
-    worker = InferenceWorker(mailbox, 280)
+    answered = {"predicted": predicted, "explained": explained}
+    worker = Server(mailbox, 280, lambda name, seq, *args: answered[name].append((seq, len(log))))
     worker.recognizer = RecordingRecognizer(recognizer, mailbox, log, steps if arrive_at == "last" else arrive_at)
-    worker.predicted.connect(lambda seq, image, reading: predicted.append((seq, len(log))))
-    worker.explained.connect(lambda seq, explanation: explained.append((seq, len(log))))
     mailbox.put("explain", 1, strokes, 16.0)
     worker.drain()
 
     assert explained and predicted == [(2, predicted[0][1])]
-    assert max(size for kind, size in log if kind == "explain") <= worker_module.EXPLAIN_CHUNK <= 4
+    assert max(size for kind, size in log if kind == "explain") <= serving.EXPLAIN_CHUNK <= 4
     asked = [i for i, (kind, _) in enumerate(log) if kind == "explain"][(steps if arrive_at == "last" else arrive_at) - 1]
     assert log[asked + 1] == ("live", 1), "served right after the step under way"
     assert predicted[0][1] == asked + 2 and explained[0][1] == len(log)
@@ -237,22 +240,21 @@ class SweepCounter:
         return self._recognizer.prepare_sweep(strokes, widths, canvas_size)
 
 
-def test_a_sweep_makes_its_images_in_one_step_and_a_comparison_reuses_them(qapp, tiny_model_path):
+def test_a_sweep_makes_its_images_in_one_step_and_a_comparison_reuses_them(tiny_model_path):
     """The sweep's images come from the drawing's distance field, measured once for all widths: one call
     per drawing (one a width would measure it 25 times over), none for the comparison of the same drawing."""
     from mnist_pad.recognizer import Recognizer
 
     recognizer = Recognizer.load(tiny_model_path)
-    calls, swept, compared = [], [], []
-    mailbox = Mailbox()
-    worker = InferenceWorker(mailbox, 280)
+    calls, answers = [], []
+    worker = Server(Mailbox(), 280, answers_to(answers))
     worker.recognizer = SweepCounter(recognizer, calls)
     worker.comparison = (str(tiny_model_path), SweepCounter(recognizer, calls))
-    worker.swept.connect(lambda seq, widths, probabilities: swept.append(probabilities))
-    worker.compared.connect(lambda seq, spec, name, widths, probabilities: compared.append(probabilities))
     widths = np.arange(2.0, 51.0, 2.0)
     worker._sweep(1, (SEVEN,), widths)
     worker._compare(2, str(tiny_model_path), (SEVEN,), widths)
+    swept = [args[-1] for name, args in answers if name == "swept"]
+    compared = [args[-1] for name, args in answers if name == "compared"]
     assert calls == [len(widths)]
     np.testing.assert_allclose(swept[0], recognizer.sweep((SEVEN,), widths, 280), atol=1e-6)
     np.testing.assert_allclose(compared[0], swept[0], atol=1e-6)

@@ -43,6 +43,16 @@ def window(qtbot, tiny_model_path) -> MainWindow:
     return window
 
 
+@pytest.fixture
+def thread_window(qtbot, tiny_model_path, monkeypatch) -> MainWindow:
+    """A window whose inference worker is a thread of this process, for tests that look inside it."""
+    monkeypatch.setenv("MNIST_PAD_WORKER", "thread")
+    window = open_window(qtbot, tiny_model_path)
+    qtbot.waitUntil(lambda: window.model_info is not None, timeout=15000)
+    assert window.inference.worker is not None
+    return window
+
+
 def widget_point(window: MainWindow, x: float, y: float) -> QPoint:
     return window.canvas.to_widget(x, y).toPoint()
 
@@ -157,8 +167,30 @@ def test_undo_redo_and_clear(qtbot, window):
     assert window.canvas.strokes() == ()
 
 
-def test_the_model_never_runs_on_the_ui_thread(qtbot, window):
-    worker = window.inference.worker
+def test_the_model_runs_in_the_worker_process_and_the_results_are_shown_on_the_ui_thread(qtbot, window, monkeypatch):
+    """By default the worker is a process of its own: the model cannot run in this one (it would fail here)."""
+    from mnist_pad.recognizer import Recognizer
+
+    def not_here(*args, **kwargs):
+        raise AssertionError("the model ran in the UI's process")
+    for name in ("predict_inputs", "read_inputs", "predict_mnist", "sweep", "prepare_strokes"):
+        monkeypatch.setattr(Recognizer, name, not_here)
+    assert window.inference.process is not None and window.inference.worker is None
+    shown_on, failed = [], []
+    window.inference.request_failed.connect(lambda kind, message: failed.append(message))
+    window.prediction_shown.connect(lambda seq: shown_on.append(threading.current_thread()))
+    window.sweep_shown.connect(lambda seq: shown_on.append(threading.current_thread()))
+    drag(window, SEVEN)
+    window.set_brush_width(30)
+    settle(qtbot, window)
+    qtbot.waitUntil(lambda: bool(window.chart.top_digits()), timeout=10000)
+    assert not failed and window.preview.image.any()
+    assert shown_on and all(thread is threading.main_thread() for thread in shown_on), "results shown off the UI thread"
+
+
+def test_the_model_never_runs_on_the_ui_thread(qtbot, thread_window):
+    window = thread_window
+    worker = window.inference.worker.server
     threads = []
     original = worker.recognizer.predict_inputs
 
@@ -179,15 +211,13 @@ def test_the_model_never_runs_on_the_ui_thread(qtbot, window):
     assert shown_on and all(thread is threading.main_thread() for thread in shown_on), "results shown off the UI thread"
 
 
-def test_a_thousand_rapid_events_leave_no_backlog(qtbot, window, recognizer):
-    worker = window.inference.worker
-    calls = []
-    original = worker.recognizer.predict_inputs
-
-    def counting(inputs):
-        calls.append(len(inputs))
-        return original(inputs)
-    worker.recognizer.predict_inputs = counting
+@pytest.mark.parametrize("worker", ["process", "thread"])
+def test_a_thousand_rapid_events_leave_no_backlog(qtbot, tiny_model_path, recognizer, monkeypatch, worker):
+    monkeypatch.setenv("MNIST_PAD_WORKER", worker)
+    window = open_window(qtbot, tiny_model_path)
+    qtbot.waitUntil(lambda: window.model_info is not None, timeout=15000)
+    answers = []  # each prediction computed is answered once
+    window.inference.predicted.connect(lambda seq, image, reading: answers.append(seq))
     canvas = window.canvas
     angles = np.linspace(0, 6 * np.pi, 1000)
     points = [(140 + 90 * np.cos(a) * (1 - a / 30), 140 + 90 * np.sin(a) * (1 - a / 30)) for a in angles]
@@ -199,20 +229,20 @@ def test_a_thousand_rapid_events_leave_no_backlog(qtbot, window, recognizer):
     # every event reached the drawing: the stroke passes within a screen pixel of each point (and its rounding)
     screen_pixel = CANVAS_SIZE / canvas.paper_rect().height()
     assert len(strokes[0]) > 50 and stray(points, strokes[0]) <= 1.5 * screen_pixel
-    predictions = len([c for c in calls if c == 1])
-    assert predictions < 250, f"{predictions} predictions for 1,000 events: a backlog"
+    assert len(answers) < 250, f"{len(answers)} predictions for 1,000 events: a backlog"
     expected = recognizer.prepare_strokes(strokes, window.brush_width, CANVAS_SIZE)
     np.testing.assert_array_equal(window.preview.image, expected.image)
-    count = len(calls)
+    count = len(answers)
     qtbot.wait(150)
-    assert len(calls) == count, "work went on after the latest drawing was shown"
+    assert len(answers) == count, "work went on after the latest drawing was shown"
     QTest.mouseRelease(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, widget_point(window, *points[-1]))
     settle(qtbot, window)
 
 
-def test_latest_wins_in_the_worker(qtbot, window):
+def test_latest_wins_in_the_worker(qtbot, thread_window):
     """1,000 requests posted while the worker is busy: it computes the newest and drops the rest."""
-    worker = window.inference.worker
+    window = thread_window
+    worker = window.inference.worker.server
     started, release = threading.Event(), threading.Event()
     calls = []
     original = worker.recognizer.predict_inputs
@@ -224,8 +254,8 @@ def test_latest_wins_in_the_worker(qtbot, window):
         return original(inputs)
     worker.recognizer.predict_inputs = blocking
     seen = []
-    worker.predicted.connect(lambda seq, image, probabilities: seen.append(seq))
     inference = window.inference
+    inference.predicted.connect(lambda seq, image, probabilities: seen.append(seq))
     inference.predict(1, [SEVEN], 16.0)
     assert started.wait(10)
     for seq in range(2, 1002):

@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import threading
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,7 +17,8 @@ from mnist_pad import Recognizer
 from mnist_pad.ui.background import run_in_background
 from mnist_pad.ui.canvas import CANVAS_SIZE
 from mnist_pad.ui.labeled_slider import LabeledSlider
-from mnist_pad.ui.worker import WORKER_NICENESS, Inference, InferenceWorker, Mailbox
+from mnist_pad.ui.serving import Server
+from mnist_pad.ui.worker import WORKER_NICENESS, Inference, Mailbox
 
 
 def test_the_slider_and_its_box_show_one_value_and_report_each_change_once(qtbot):
@@ -71,7 +73,7 @@ def _alive(obj: QObject) -> bool:
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread nice levels are Linux's")
 def test_the_inference_worker_runs_below_the_ui_threads_priority(qtbot):
-    inference = Inference(CANVAS_SIZE)
+    inference = Inference(CANVAS_SIZE, in_process=False)
     try:
         seen = {}
         inference.worker.model_failed.connect(lambda *_: seen.setdefault(
@@ -84,11 +86,75 @@ def test_the_inference_worker_runs_below_the_ui_threads_priority(qtbot):
         inference.stop()
 
 
-def test_a_comparison_sweep_of_the_same_drawing_reuses_the_prepared_images(qapp, tiny_model_path):
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread nice levels are Linux's")
+def test_the_inference_process_runs_below_the_ui_threads_priority_without_qt_and_ends_with_it(qtbot):
+    import psutil
+
+    inference = Inference(CANVAS_SIZE)
+    failed = []
+    inference.model_failed.connect(lambda spec, message: failed.append(message))
+    inference.load("/nonexistent/model.onnx")  # answered once the process is up and serving
+    qtbot.waitUntil(lambda: bool(failed), timeout=10000)
+    process = psutil.Process(inference.process.process.pid)
+    ui = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    lowered = min(19, ui + WORKER_NICENESS)  # once the first model is answered, every thread of it
+    qtbot.waitUntil(lambda: all(psutil.Process(thread.id).nice() == lowered for thread in process.threads()), timeout=5000)
+    libraries = [Path(region.path).name for region in process.memory_maps()]
+    assert any("onnxruntime" in name for name in libraries) and not any("Qt6" in name for name in libraries)
+    inference.stop()
+    assert not process.is_running() or process.status() == psutil.STATUS_ZOMBIE
+
+
+def test_the_inference_process_answers_the_newest_of_a_thousand_requests_and_drops_the_rest(qtbot, tiny_model_path):
+    inference = Inference(CANVAS_SIZE)
+    try:
+        loaded, seen = [], []
+        inference.model_loaded.connect(loaded.append)
+        inference.predicted.connect(lambda seq, image, reading: seen.append((seq, image)))
+        inference.load(tiny_model_path)
+        qtbot.waitUntil(lambda: bool(loaded), timeout=15000)
+        stroke = ((60.0, 60.0), (220.0, 60.0), (130.0, 230.0))
+        for seq in range(1, 1001):
+            inference.predict(seq, (stroke[: 2 + seq % 2],), 16.0)
+        qtbot.waitUntil(lambda: bool(seen) and seen[-1][0] == 1000, timeout=10000)
+        qtbot.wait(200)
+        order = [seq for seq, _ in seen]
+        assert order == sorted(order) and order[-1] == 1000 and len(order) < 200
+        expected = Recognizer.load(tiny_model_path).prepare_strokes((stroke[:2],), 16.0, CANVAS_SIZE).image
+        np.testing.assert_array_equal(seen[-1][1], expected)
+    finally:
+        inference.stop()
+
+
+def test_an_inference_process_that_dies_is_started_again_with_the_model(qtbot, tiny_model_path):
+    """Killed (out of memory, a crash in a native library): the status bar says so, and drawing goes on."""
+    import psutil
+
+    inference = Inference(CANVAS_SIZE)
+    try:
+        loaded, restarted, failed, seen = [], [], [], []
+        inference.model_loaded.connect(loaded.append)
+        inference.worker_restarted.connect(restarted.append)
+        inference.request_failed.connect(lambda kind, message: failed.append(message))
+        inference.predicted.connect(lambda seq, image, reading: seen.append(seq))
+        inference.load(tiny_model_path)
+        qtbot.waitUntil(lambda: len(loaded) == 1, timeout=15000)
+        first = inference.process.process.pid
+        psutil.Process(first).kill()
+        qtbot.waitUntil(lambda: len(loaded) == 2, timeout=15000)
+        assert not failed and len(restarted) == 1 and "stopped" in restarted[0] and "started again" in restarted[0]
+        assert inference.process.process.pid != first and loaded[1].spec == str(tiny_model_path)
+        inference.predict(7, (((60.0, 60.0), (220.0, 220.0)),), 16.0)
+        qtbot.waitUntil(lambda: 7 in seen, timeout=10000)
+    finally:
+        inference.stop()
+
+
+def test_a_comparison_sweep_of_the_same_drawing_reuses_the_prepared_images(tiny_model_path):
     """The comparison model gets the very images this model's sweep prepared, and they are the
     Recognizer's own sweep images; a new drawing is prepared afresh."""
     recognizer = Recognizer.load(tiny_model_path)
-    worker = InferenceWorker(Mailbox(), CANVAS_SIZE)
+    worker = Server(Mailbox(), CANVAS_SIZE, lambda name, *args: None)
     drawing = (((70.0, 60.0), (210.0, 60.0), (130.0, 235.0)),)
     widths = np.arange(2.0, 51.0, 8.0)
     first = worker._sweep_inputs(recognizer, drawing, widths)

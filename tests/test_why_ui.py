@@ -87,7 +87,7 @@ def test_the_map_over_the_canvas_is_made_in_the_worker_and_the_ui_thread_only_wr
     window.inference.explained.connect(lambda seq, explanation: explained.append(explanation))
     action(window, "actionShowWhy").trigger()
     qtbot.waitUntil(lambda: bool(explained) and window.canvas.overlay is not None, timeout=10000)
-    assert warped_in and threading.main_thread() not in warped_in
+    assert window.inference.process is not None and not warped_in, "the map was warped in the UI's process"
     overlay = window.canvas.overlay
     expected = heat_image(original(explained[-1].attribution, CANVAS_SIZE))
     assert overlay.size() == expected.size() and overlay == expected
@@ -97,7 +97,7 @@ def test_the_map_at_the_canvas_s_size_on_screen_is_made_in_the_worker_too(qtbot,
     """Each new map was resized to the canvas's size on screen in the UI thread's next repaint (1.5 ms on an
     800 px canvas, in the repaints that already cost most); the worker makes it now, the same pixels."""
     from mnist_pad.ui import canvas as canvas_module
-    from mnist_pad.ui.qimages import resized_pixels
+    from mnist_pad.ui.pixels import resized_pixels
 
     window.resize(1500, 900)
     resized_here = []
@@ -122,7 +122,8 @@ def test_the_map_at_the_canvas_s_size_on_screen_is_made_in_the_worker_too(qtbot,
 
 def test_the_map_is_red_where_pixels_support_the_answer_and_blue_where_they_oppose_it(qapp):
     """The map's pixels are premultiplied ARGB32 (what Qt paints fastest): the colours come back intact."""
-    from mnist_pad.ui.why_views import MAX_ALPHA, OPPOSES, SUPPORTS, heat_image
+    from mnist_pad.ui.pixels import MAX_ALPHA, OPPOSES, SUPPORTS
+    from mnist_pad.ui.why_views import heat_image
 
     image = heat_image(np.array([[2.0, -2.0, 0.0, 1.0]], np.float32))
     strong, opposing, none, half = (image.pixelColor(x, 0) for x in range(4))

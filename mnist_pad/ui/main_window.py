@@ -64,7 +64,7 @@ class MainWindow(QMainWindow):
         self._wire()
         self._restore_settings()
         app = QApplication.instance()
-        if app is not None:  # quitting without closing the window must still end the worker thread
+        if app is not None:  # quitting without closing the window must still end the inference worker
             app.aboutToQuit.connect(self.inference.stop)
         stored = settings().value(Keys.LAST_MODEL, paths.DEFAULT_MODEL)
         spec = str(model) if model is not None else str(stored or paths.DEFAULT_MODEL)
@@ -160,6 +160,7 @@ class MainWindow(QMainWindow):
         results.models_listed.connect(self._on_models_listed)
         results.request_failed.connect(self._on_request_failed)
         results.conversion_progress.connect(self.statusBar().showMessage)
+        results.worker_restarted.connect(self.statusBar().showMessage)
 
     # -- public: model switching (also for a retraining dialog) ---------------------------
     def load_model(self, spec: str | Path, fallback: str | None = None) -> None:

@@ -144,7 +144,7 @@ class NumberMode(QObject):
             self.inference.read_number(self._seq, strokes, float(self.window.brush_width), NUMBER_CANVAS, self.boundaries)
 
     def stop(self) -> None:
-        """End the worker thread (on quit or when the window closes)."""
+        """End the inference worker (on quit or when the window closes)."""
         if self.inference is not None:
             self.inference.stop()
 

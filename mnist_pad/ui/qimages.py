@@ -1,9 +1,10 @@
 """NumPy arrays to QImages: the one place the UI wraps pixel buffers for Qt."""
 from __future__ import annotations
 
-import cv2
 import numpy as np
 from PySide6.QtGui import QImage
+
+from .pixels import resized_pixels
 
 
 def gray_image(pixels: np.ndarray) -> QImage:
@@ -29,18 +30,6 @@ def resized_argb(image: QImage, width: int, height: int, out: np.ndarray | None 
     rows = np.frombuffer(image.constBits(), np.uint8).reshape(image.height(), image.bytesPerLine())
     out = resized_pixels(rows[:, :image.width() * 4].reshape(image.height(), image.width(), 4), width, height, out)
     return out, argb_view(out)
-
-
-def resized_pixels(pixels: np.ndarray, width: int, height: int, out: np.ndarray | None = None) -> np.ndarray:
-    """Premultiplied ARGB32 pixels, uint32 (H, W) or their bytes (H, W, 4), resized bilinearly by OpenCV to
-    (height, width, 4) bytes, into `out` when it has that shape. NumPy and OpenCV only: the inference worker
-    makes the map at the canvas's size on screen with it (OpenCV lets go of the GIL while it works)."""
-    if pixels.ndim == 2:
-        pixels = np.ascontiguousarray(pixels, np.uint32).view(np.uint8).reshape(*pixels.shape, 4)
-    if out is None or out.shape != (height, width, 4):
-        out = np.empty((height, width, 4), np.uint8)
-    cv2.resize(pixels, (width, height), dst=out, interpolation=cv2.INTER_LINEAR)
-    return out
 
 
 def argb_view(pixels: np.ndarray) -> QImage:

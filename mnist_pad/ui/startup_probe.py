@@ -64,7 +64,12 @@ class Probe(QObject):
             self.window.load_model(model)
 
     def memory(self) -> None:
-        print("resident_mb", psutil.Process().memory_info().rss / 2**20, flush=True)
+        # The app is this process and its inference worker's: both counted, resident and proportional
+        # (the shared libraries both map are counted once in the proportional figure).
+        processes = [psutil.Process(), *psutil.Process().children()]
+        print("resident_mb", sum(p.memory_info().rss for p in processes) / 2**20, flush=True)
+        print("proportional_mb", sum(p.memory_full_info().pss for p in processes) / 2**20, flush=True)
+        print("ui_process_mb", processes[0].memory_info().rss / 2**20, flush=True)
         print("torch_imported", int("torch" in sys.modules), flush=True)
         self.window.close()
 

@@ -13,42 +13,18 @@ from PySide6.QtWidgets import QListWidget, QListWidgetItem, QSizePolicy, QWidget
 from ..morphometry import Morphometry, Reference
 from .pacing import update_paced
 from .panels import DIGIT_COLOURS, MUTED, TRACK, percent
+from .pixels import heat_pixels
 from .qimages import argb_image, gray_image
 
-SUPPORTS = (215, 48, 31)    # red: hiding this part lowers the network's belief in its answer
-OPPOSES = (33, 102, 172)    # blue: hiding it raises that belief
-MAX_ALPHA = 190
 MEASURE_NAMES = {"thickness": ("stroke thickness", "px", "thinner", "thicker"),
                  "slant": ("slant", "°", "more to the left", "more to the right"),
                  "width": ("width", "px", "narrower", "wider"),
                  "height": ("height", "px", "shorter", "taller")}
 
 
-def _premultiplied(rgb: tuple[int, int, int]) -> np.ndarray:
-    """The colour at each alpha 0-255 as premultiplied 0xAARRGGBB pixels (uint32), a table to look alpha up in."""
-    alpha = np.arange(256, dtype=np.uint32)
-    red, green, blue = ((value * alpha + 127) // 255 for value in rgb)
-    return alpha << 24 | red << 16 | green << 8 | blue
-
-
-_SUPPORTS_PIXELS, _OPPOSES_PIXELS = _premultiplied(SUPPORTS), _premultiplied(OPPOSES)
-
-
 def heat_image(heat: np.ndarray) -> QImage:
     """A heat map as a translucent ARGB image: red where the pixels support the answer, blue where they oppose it."""
     return argb_image(heat_pixels(heat))
-
-
-def heat_pixels(heat: np.ndarray) -> np.ndarray:
-    """heat_image's pixels, premultiplied 0xAARRGGBB uint32 (H, W); NumPy only, so the inference worker
-    can make the canvas-sized one and the UI thread only wraps it."""
-    heat = np.asarray(heat, np.float32)
-    peak = float(np.abs(heat).max()) if heat.size else 0.0
-    if peak <= 0:
-        return np.zeros(heat.shape, np.uint32)
-    # Whole pixels at once, looked up by alpha: the canvas-sized map is redrawn as the pen moves.
-    alpha = (np.abs(heat) / peak * MAX_ALPHA).astype(np.uint8)
-    return np.where(heat >= 0, _SUPPORTS_PIXELS[alpha], _OPPOSES_PIXELS[alpha])
 
 
 class WhyMap(QWidget):

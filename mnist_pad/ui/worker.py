@@ -1,111 +1,38 @@
-"""The inference worker: a thread that owns the Recognizer; the UI thread never runs the model.
+"""The inference worker as the UI sees it: `Inference` posts requests and delivers the answers as Qt
+signals in the UI thread; the UI thread never runs the model.
 
-Requests go into a mailbox that keeps only the newest request of each kind (latest wins, never a
-backlog); each carries a sequence number so the UI can drop results older than what it shows.
-The model runs in ONNX Runtime; a checkpoint without its ONNX form is converted in a separate
-process (see conversion.py), so this process never imports torch. About 330 lines: the worker and
-its UI-side twin share one request vocabulary, kept side by side so the two cannot drift.
+The work itself is ui/serving.py's `Server`. By default it runs in a process of its own (`WorkerProcess`):
+a worker thread would share Python's GIL with the UI thread, and every Qt call the UI makes while the
+worker runs Python waited for it (the probability bars' paint took 0.32-0.42 ms alone or beside a busy
+process, 0.81-0.91 ms beside a busy Python thread). `InferenceWorker` runs the same Server in a thread
+of this process instead (MNIST_PAD_WORKER=thread, and the tests that look inside the worker). The
+model runs in ONNX Runtime; a checkpoint without its ONNX form is converted in a separate process
+(see conversion.py), so this process never imports torch.
 """
 from __future__ import annotations
 
 import os
+import pickle
+import subprocess
 import sys
 import threading
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from ..drawing import Strokes
 from .conversion import Conversion
-from .qimages import resized_pixels
+from .serving import (EXPLAIN_CHUNK, KINDS, LIVE, SWEEP_CHUNK, WORKER_NICENESS, Explanation,  # noqa: F401 (the vocabulary)
+                      Mailbox, ModelInfo, SavedModelEntry, Server, lower_priority, picture_to_ink)
 
-# Handled in this order: a new model first, so the drawing is then predicted with it.
-KINDS = ("load", "list_models", "picture", "predict", "number", "number_picture", "sweep", "explain", "match", "compare")
-LIVE = ("picture", "predict", "number", "number_picture")
-# Widths of network per step of a sweep (its images come first, all in one step); live predictions are
-# served between steps. One width a step: with four, a live prediction waited behind up to four renders
-# (GUI bench p95 13-19 ms; with one, 11-12 ms).
-SWEEP_CHUNK = 1
-# Occluded images per step of an attribution map, likewise: a live prediction waits for one step. On
-# the issues' 2-core AMD EPYC a step of 16 (~5 ms of network) held the live path's p95 at 20-26 ms with
-# Show why on; with 4, 15-17 ms (with LIVE_INTERVAL_MS 4).
-EXPLAIN_CHUNK = 4
-# How much lower than the UI thread the worker runs (Linux nice levels). When both want a core, the UI
-# thread gets it: on the loaded 2-core development machine this halved the longest UI stall (median of
-# 9 GUI bench runs 35 -> 17 ms) and did not slow the predictions shown (p95 25 -> 23 ms).
-WORKER_NICENESS = 10
-
-
-@dataclass(frozen=True)
-class ModelInfo:
-    """What the UI shows about the loaded model (the Recognizer itself stays in the worker)."""
-
-    spec: str    # what was asked for: a shipped model's name or a file path
-    name: str
-    source: str
-    card: dict[str, Any] = field(default_factory=dict)
-    device: str = "cpu (ONNX Runtime)"
-
-
-@dataclass(frozen=True)
-class Explanation:
-    """Why the network reads a drawing as it does: see mnist_pad.attribution and mnist_pad.morphometry."""
-
-    attribution: Any    # attribution.Attribution
-    stroke_effects: list  # list[attribution.StrokeEffect], one per stroke
-    morphometry: Any    # morphometry.Morphometry, or None when there is no ink
-    # The map laid over the canvas, premultiplied ARGB32 pixels (uint32, canvas_size square): warped and coloured here,
-    # in the worker, so the UI thread only wraps it (~0.9 ms of its time per map shown otherwise).
-    canvas_overlay: Any
-    # The same at the size asked for, the canvas on screen (bytes (H, W, 4)), None when not asked: resized here
-    # too, where it cost the UI thread 1.5 ms per map shown on an 800 px canvas.
-    screen_overlay: Any = None
-
-
-@dataclass(frozen=True)
-class SavedModelEntry:
-    """A user model for the Model menu."""
-
-    path: str
-    label: str
-
-
-class Mailbox:
-    """One slot per request kind holding only the newest request; thread-safe."""
-
-    def __init__(self):
-        self._lock = threading.Lock()
-        self._slots: dict[str, tuple] = {}
-
-    def put(self, kind: str, *request) -> bool:
-        """Store a request, replacing an older one of its kind; True when the mailbox was empty."""
-        with self._lock:
-            was_empty = not self._slots
-            self._slots[kind] = request
-            return was_empty
-
-    def take(self, kinds: tuple[str, ...] = KINDS) -> tuple[str, tuple] | None:
-        """The most urgent pending request of these kinds, removed; None when there is none."""
-        with self._lock:
-            for kind in kinds:
-                if kind in self._slots:
-                    return kind, self._slots.pop(kind)
-            return None
-
-    def has(self, kind: str) -> bool:
-        with self._lock:
-            return kind in self._slots
-
-    def clear(self) -> None:
-        with self._lock:
-            self._slots.clear()
+# The answers, by name: Server emits them, InferenceWorker and Inference carry them as signals.
+ANSWERS = ("predicted", "swept", "number_read", "model_loaded", "model_failed", "models_listed", "request_failed",
+           "explained", "matched", "compared", "comparison_failed", "conversion_needed")
 
 
 class InferenceWorker(QObject):
-    """Lives in the worker thread: loads models and answers requests, newest first."""
+    """A Server in a worker thread of this process, its answers as signals (queued to the UI thread)."""
 
     predicted = Signal(int, object, object)   # seq, 28x28 uint8 image the model saw, its confidence.Reading
     swept = Signal(int, object, object)       # seq, widths (W,), probabilities (W, 10)
@@ -122,234 +49,95 @@ class InferenceWorker(QObject):
 
     def __init__(self, mailbox: Mailbox, canvas_size: int):
         super().__init__()
-        self.mailbox = mailbox
-        self.canvas_size = canvas_size
-        self.recognizer = None
-        self.comparison = None  # (spec, Recognizer) of the comparison model, loaded on first use
-        # The last drawing swept and its images by width: the comparison model's sweep of the same
-        # drawing (asked for right after this model's) renders nothing again.
-        self._swept_strokes: Strokes | None = None
-        self._sweep_images: dict[float, Any] = {}
+        self.server = Server(mailbox, canvas_size, lambda name, *args: getattr(self, name).emit(*args))
 
     @Slot()
     def yield_to_the_ui(self) -> None:
-        """Run first in the worker thread: lower its own CPU priority below the UI thread's (Linux, where
-        a nice level is per thread); elsewhere, or where refused, it keeps the process's priority."""
-        if not sys.platform.startswith("linux"):
-            return
-        thread = threading.get_native_id()
-        try:
-            niceness = os.getpriority(os.PRIO_PROCESS, thread)
-            os.setpriority(os.PRIO_PROCESS, thread, min(19, niceness + WORKER_NICENESS))
-        except OSError:
-            pass
+        """Run first in the worker thread: lower its own CPU priority below the UI thread's."""
+        lower_priority()
 
     @Slot()
     def drain(self) -> None:
-        """Handle pending requests until the mailbox is empty."""
-        while (item := self.mailbox.take()) is not None:
-            self._serve(*item)
+        self.server.drain()
 
-    def _serve(self, kind: str, request: tuple) -> None:
+
+class WorkerProcess:
+    """The Server in a process of its own (ui/serving.py's `main`), fed through pipes.
+
+    `post` files a request in a mailbox here (latest wins) and returns at once; a sender thread pickles
+    the newest requests to the process, whose own mailbox keeps only the newest again. A reader thread
+    hands each answer to `deliver(name, args)` (in that thread) and `ended(exit code)` once the process
+    ends without being asked to.
+    """
+
+    def __init__(self, canvas_size: int, deliver, ended):
+        self.mailbox = Mailbox()
+        self._wake = threading.Event()
+        self._stopping = False
+        self._deliver, self._ended = deliver, ended
+        package_root = str(Path(__file__).resolve().parents[2])
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")])))
+        # Not `-m mnist_pad.ui.serving`: its classes would be pickled as __main__'s, unknown here.
+        start = "import sys\nfrom mnist_pad.ui.serving import main\nsys.exit(main())"
+        self.process = subprocess.Popen([sys.executable, "-c", start, str(canvas_size)],
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
+        self._sender = threading.Thread(target=self._send, name="inference-requests", daemon=True)
+        self._reader = threading.Thread(target=self._read, name="inference-answers", daemon=True)
+        self._sender.start()
+        self._reader.start()
+
+    def post(self, kind: str, *request) -> None:
+        self.mailbox.put(kind, *request)
+        self._wake.set()
+
+    def stop(self, timeout: float = 3.0) -> None:
+        """Drop pending requests and end the process (it finishes the request in progress first)."""
+        self._stopping = True
+        self.mailbox.clear()
+        self._wake.set()
+        self._sender.join(timeout)
         try:
-            getattr(self, f"_{kind}")(*request)
-        except Exception as error:  # a bad request must never kill the worker thread
-            self.request_failed.emit(kind, f"{type(error).__name__}: {error}")
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self._reader.join(timeout)
+        self.process.stdout.close()
 
-    def _serve_live(self) -> None:
-        """Between steps of a long request: answer the live requests waiting, each on its own (a
-        failed one is reported and the long request goes on)."""
-        while (live := self.mailbox.take(LIVE)) is not None:
-            self._serve(*live)
-
-    def _load(self, spec: str, fallback: str | None) -> None:
-        from ..engine import ConversionNeeded, ModelError
-        from ..recognizer import Recognizer
-
-        for candidate in (spec, fallback):
-            if candidate is None:
-                continue
-            try:
-                recognizer = Recognizer.load(candidate)
-            except ConversionNeeded as need:
-                later = fallback if candidate == spec else None
-                self.conversion_needed.emit(candidate, later, str(need.checkpoint), str(need.target))
-                return
-            except (ModelError, ValueError) as error:
-                self.model_failed.emit(candidate, str(error))
-                continue
-            # One prediction and one sweep step first: ONNX Runtime sizes its buffers on the first run.
-            stroke = [[(60.0, 60.0), (220.0, 220.0)]]
-            recognizer.predict_strokes(stroke, 12.0, self.canvas_size)
-            recognizer.sweep(stroke, [4.0] * SWEEP_CHUNK, self.canvas_size)
-            self.recognizer = recognizer
-            self.model_loaded.emit(ModelInfo(candidate, recognizer.name, recognizer.source, dict(recognizer.card)))
-            return
-
-    def _list_models(self) -> None:
-        from .. import model_store
-
-        self.models_listed.emit([SavedModelEntry(str(m.path), m.label) for m in model_store.saved_models()])
-
-    def _predict(self, seq: int, strokes: Strokes, brush_width: float) -> None:
-        if self.recognizer is None:
-            return
-        prepared = self.recognizer.prepare_strokes(strokes, brush_width, self.canvas_size)
-        self.predicted.emit(seq, prepared.image, self.recognizer.read_inputs([prepared])[0])
-
-    def _number(self, seq: int, strokes: Strokes, brush_width: float, canvas_size: tuple[int, int], boundaries) -> None:
-        if self.recognizer is not None:
-            self.number_read.emit(seq, self.recognizer.read_number(strokes, brush_width, canvas_size, boundaries))
-
-    def _number_picture(self, seq: int, gray: np.ndarray) -> None:
-        if self.recognizer is not None:
-            self.number_read.emit(seq, self.recognizer.read_picture_number(gray))
-
-    def _picture(self, seq: int, gray: np.ndarray) -> None:
-        if self.recognizer is None:
-            return
-        self.predicted.emit(seq, *self.recognizer.read_picture(gray))  # a Reading, or a NumberReading
-
-    def _sweep(self, seq: int, strokes: Strokes, widths: np.ndarray) -> None:
-        """A sweep in small steps: live predictions never wait for a whole sweep, a newer sweep replaces it."""
-        if self.recognizer is None:
-            return
-        probabilities = self._sweep_in_steps(self.recognizer, strokes, widths, "sweep")
-        if probabilities is not None:
-            self.swept.emit(seq, widths, probabilities)
-
-    def _sweep_in_steps(self, model, strokes: Strokes, widths: np.ndarray, kind: str) -> np.ndarray | None:
-        """`model`'s probabilities at each width: the images in one step (made together, see
-        Recognizer.prepare_sweep), then SWEEP_CHUNK widths of network a step, live predictions served
-        between steps; None when stale (a newer request of `kind`, or a model, is waiting)."""
-        def stale_after_serving_live() -> bool:
-            self._serve_live()
-            return self.mailbox.has(kind) or self.mailbox.has("load")
-
-        if stale_after_serving_live():
-            return None
-        images = self._sweep_inputs(model, strokes, widths)
-        parts = []
-        for start in range(0, len(widths), SWEEP_CHUNK):
-            if stale_after_serving_live():
-                return None
-            parts.append(model.predict_inputs(images[start:start + SWEEP_CHUNK]))
-        return np.concatenate(parts)
-
-    def _sweep_inputs(self, model, strokes: Strokes, widths: np.ndarray) -> list:
-        """The images `model` sees for the strokes at these widths, prepared once per drawing and width
-        (preparing does not depend on the model)."""
-        if not _same_drawing(strokes, self._swept_strokes):
-            self._swept_strokes, self._sweep_images = strokes, {}
-        missing = [float(w) for w in widths if float(w) not in self._sweep_images]
-        if missing:
-            self._sweep_images.update(zip(missing, model.prepare_sweep(strokes, missing, self.canvas_size)))
-        return [self._sweep_images[float(w)] for w in widths]
-
-    # -- why: attribution, Match MNIST, a comparison model's sweep ---------------------------
-    def _explain(self, seq: int, strokes: Strokes, brush_width: float, picture: tuple | None = None,
-                 screen: tuple[int, int] | None = None) -> None:
-        if self.recognizer is None:
-            return
-        if picture is not None:
-            self._explain_picture(seq, *picture, screen)
-            return
-        from .. import attribution, morphometry
-        from .why_views import heat_pixels
-
-        # Live predictions are served between the steps (see _predict_serving_live) and the parts.
-        prepared = self.recognizer.prepare_strokes(strokes, brush_width, self.canvas_size)
-        predict = self._predict_serving_live
-        why = attribution.occlusion(prepared, predict)
-        effects = attribution.stroke_effects(strokes, brush_width, self.canvas_size, predict)
-        self._serve_live()
-        likeness = morphometry.measure(prepared.image)
-        self._serve_live()
-        overlay = heat_pixels(why.on_canvas(self.canvas_size))
-        self.explained.emit(seq, Explanation(why, effects, likeness, overlay, _on_screen(overlay, screen)))
-
-    def _explain_picture(self, seq: int, gray: np.ndarray, frame: tuple[float, float, float, int, int],
-                         screen: tuple[int, int] | None = None) -> None:
-        """An opened picture's map and MNIST likeness (a picture has no strokes): the map is laid over the
-        picture where the canvas shows it, `frame` = (scale, left, top, paper width, paper height)."""
-        from .. import attribution, morphometry
-        from ..picture import PictureError, ink_from_picture
-        from ..preprocess import to_mnist
-        from .why_views import heat_pixels
-
+    def _send(self) -> None:
+        pipe = self.process.stdin
         try:
-            ink = ink_from_picture(gray)
-        except PictureError:  # several digits: the views explain one
-            self.explained.emit(seq, None)
-            return
-        prepared = to_mnist(ink)
-        why = attribution.occlusion(prepared, self._predict_serving_live)
-        self._serve_live()
-        likeness = morphometry.measure(prepared.image) if not prepared.empty else None
-        scale, left, top, paper_width, paper_height = frame
-        to_ink = picture_to_ink(gray.shape, ink.shape, scale, left, top)
-        to_input = None if prepared.to_input is None else prepared.to_input @ np.vstack([to_ink, [0, 0, 1]])
-        overlay = heat_pixels(why.laid_over(to_input, (paper_height, paper_width)))
-        self.explained.emit(seq, Explanation(why, [], likeness, overlay, _on_screen(overlay, screen)))
-
-    def _predict_serving_live(self, images: np.ndarray) -> np.ndarray:
-        """predict_mnist in steps of EXPLAIN_CHUNK images, live predictions served between steps:
-        an occlusion map is ~100 images, which must not hold back the prediction under the pen."""
-        parts = []
-        for start in range(0, len(images), EXPLAIN_CHUNK):
-            self._serve_live()
-            parts.append(self.recognizer.predict_mnist(images[start:start + EXPLAIN_CHUNK]))
-        return np.concatenate(parts)
-
-    def _match(self, seq: int, strokes: Strokes, widths: np.ndarray) -> None:
-        from ..morphometry import match_mnist_width
-
-        self.matched.emit(seq, match_mnist_width(strokes, self.canvas_size, widths))
-
-    def _compare(self, seq: int, spec: str, strokes: Strokes, widths: np.ndarray) -> None:
-        """The comparison model's sweep, in steps like _sweep; the model loads once per choice."""
-        from ..engine import ModelError
-        from ..recognizer import Recognizer
-
-        if self.comparison is None or self.comparison[0] != spec:
+            while not self._stopping:
+                self._wake.wait()
+                self._wake.clear()
+                while not self._stopping and (item := self.mailbox.take()) is not None:
+                    pickle.dump(item, pipe, protocol=pickle.HIGHEST_PROTOCOL)
+                    pipe.flush()
+        except OSError:  # the process is gone: the reader reports it
+            pass
+        finally:
             try:
-                self.comparison = (spec, Recognizer.load(spec))
-            except (ModelError, ValueError) as error:  # ConversionNeeded too: it converts once chosen as the model
-                self.comparison = None
-                self.comparison_failed.emit(spec, str(error))
-                return
-        model = self.comparison[1]
-        probabilities = self._sweep_in_steps(model, strokes, widths, "compare")
-        if probabilities is not None:
-            self.compared.emit(seq, spec, model.name, widths, probabilities)
+                pipe.close()  # end of requests: the process ends
+            except OSError:
+                pass
 
-
-def _on_screen(overlay: np.ndarray, screen: tuple[int, int] | None) -> np.ndarray | None:
-    """The map's pixels resized to `screen` (width, height), or None when no size was asked for."""
-    return None if screen is None else resized_pixels(overlay, *screen)
-
-
-def picture_to_ink(picture_shape: tuple[int, ...], ink_shape: tuple[int, ...], scale: float, left: float,
-                   top: float) -> np.ndarray:
-    """The affine map (2x3) canvas pixel -> pixel of the picture's ink image, for a picture whose pixel
-    grid lies on the canvas at (left, top), each pixel `scale` canvas pixels (its ink image may be
-    resized: mnist_pad.picture works on large photos shrunk). Pixel indices name pixel centres."""
-    ratio_x, ratio_y = ink_shape[1] / picture_shape[1], ink_shape[0] / picture_shape[0]
-    # canvas index X -> picture index (X + 0.5 - left) / scale - 0.5 -> ink index (p + 0.5) * ratio - 0.5
-    return np.array([[ratio_x / scale, 0.0, (0.5 - left) * ratio_x / scale - 0.5],
-                     [0.0, ratio_y / scale, (0.5 - top) * ratio_y / scale - 0.5]])
-
-
-def _same_drawing(strokes: Strokes, other: Strokes | None) -> bool:
-    """Whether two drawings have the same points (the UI sends immutable snapshots, often the same one)."""
-    try:
-        return strokes is other or bool(strokes == other)
-    except ValueError:  # strokes of numpy arrays: compared point by point, which is not worth it here
-        return False
+    def _read(self) -> None:
+        pipe = self.process.stdout
+        try:
+            while True:
+                name, args = pickle.load(pipe)
+                self._deliver(name, args)
+        except (EOFError, OSError, ValueError):  # the process ended, or its pipe was closed by stop()
+            pass
+        except Exception:  # an answer that cannot be read: end the process, the restart takes over
+            self.process.kill()
+        if not self._stopping:
+            self._ended(self.process.wait())
 
 
 class Inference(QObject):
-    """The UI side: posts requests to the worker thread; its signals deliver the results in the UI thread."""
+    """The UI side: posts requests to the worker (its process, or a thread); its signals deliver the
+    answers in the UI thread."""
 
     predicted = Signal(int, object, object)
     swept = Signal(int, object, object)
@@ -362,32 +150,91 @@ class Inference(QObject):
     matched = Signal(int, object)
     compared = Signal(int, str, str, object, object)
     comparison_failed = Signal(str, str)
+    conversion_needed = Signal(str, object, str, str)
     conversion_progress = Signal(str)  # a status line while a checkpoint is converted
+    worker_restarted = Signal(str)     # a status line: the worker process ended unasked and was started again
     _wake = Signal()
+    _arrived = Signal(str, object)  # an answer from the worker process (emitted in its reader thread)
+    _process_ended = Signal(int)
 
-    def __init__(self, canvas_size: int, parent: QObject | None = None):
+    # The worker process may end unexpectedly (killed, out of memory, a crash in a native library):
+    # it is started again and given the model back, up to this many times in a row.
+    RESTARTS = 3
+
+    def __init__(self, canvas_size: int, parent: QObject | None = None, in_process: bool | None = None):
         super().__init__(parent)
-        self.mailbox = Mailbox()
+        if in_process is None:  # a frozen app (PyInstaller and the like) has no Python to start a process with
+            in_process = os.environ.get("MNIST_PAD_WORKER", "process") != "thread" and not getattr(sys, "frozen", False)
+        self.canvas_size = canvas_size
+        self.worker: InferenceWorker | None = None  # the thread's Server, when the worker is a thread here
+        self.process: WorkerProcess | None = None
+        self._last_load: tuple[str, str | None] | None = None
+        self._restarts = 0
+        self._restart_note: str | None = None
+        if in_process:
+            self._arrived.connect(self._answer)  # queued: emitted in the reader thread, delivered here
+            self._process_ended.connect(self._restart)
+            self._start_process()
+        else:
+            self._start_thread()
+        self.conversion = Conversion(self)
+        self._converted: set[str] = set()  # checkpoints converted in this session: never twice
+        self.conversion_needed.connect(self._convert)
+        self.conversion.progress.connect(self.conversion_progress)
+        self.conversion.succeeded.connect(self._converted_now)
+        self.conversion.failed.connect(self._conversion_failed)
+
+    @property
+    def mailbox(self) -> Mailbox:
+        """Where requests wait to be taken (the process's sender, or the worker thread, takes them)."""
+        return self.process.mailbox if self.process is not None else self.worker.server.mailbox
+
+    def _start_thread(self) -> None:
         self.thread = QThread()
         self.thread.setObjectName("inference")
-        self.worker = InferenceWorker(self.mailbox, canvas_size)
+        self.worker = InferenceWorker(Mailbox(), self.canvas_size)
         self.worker.moveToThread(self.thread)
         self.thread.started.connect(self.worker.yield_to_the_ui)  # emitted in the new thread: runs there
         self._wake.connect(self.worker.drain)  # queued: drain runs in the worker thread
         # Signal to signal: this object lives in the UI thread, so Qt queues every result to it.
-        for name in ("predicted", "swept", "number_read", "model_loaded", "model_failed", "models_listed",
-                     "request_failed", "explained", "matched", "compared", "comparison_failed"):
+        for name in ANSWERS:
             getattr(self.worker, name).connect(getattr(self, name))
-        self.conversion = Conversion(self)
-        self._converted: set[str] = set()  # checkpoints converted in this session: never twice
-        self.worker.conversion_needed.connect(self._convert)
-        self.conversion.progress.connect(self.conversion_progress)
-        self.conversion.succeeded.connect(self._converted_now)
-        self.conversion.failed.connect(self._conversion_failed)
         self.thread.start()
+
+    def _start_process(self) -> None:
+        self.process = WorkerProcess(self.canvas_size, self._arrived.emit, self._process_ended.emit)
+
+    @Slot(str, object)
+    def _answer(self, name: str, args: tuple) -> None:
+        getattr(self, name).emit(*args)
+        if name == "model_loaded":
+            self._restarts = 0
+            if self._restart_note is not None:  # said once the model is back: "Model … ready" would hide it
+                note, self._restart_note = self._restart_note, None
+                self.worker_restarted.emit(note)
+
+    @Slot(int)
+    def _restart(self, code: int) -> None:
+        """The worker process ended unasked: start it again, give it the model back and say so (the drawing and
+        everything shown stay; model_loaded follows, and with it the drawing is predicted again)."""
+        if self.process is None:
+            return
+        if self._restarts >= self.RESTARTS:
+            self.request_failed.emit("worker", f"the recognition process stopped (exit status {code}) "
+                                               f"{self.RESTARTS + 1} times in a row; restart mnist-pad")
+            return
+        self._restarts += 1
+        note = f"The recognition process stopped (exit status {code}) and was started again"
+        self._start_process()
+        if self._last_load is None:
+            self.worker_restarted.emit(note)
+            return
+        self._restart_note = note
+        self.load(*self._last_load)
 
     def load(self, spec: str | Path, fallback: str | None = None) -> None:
         """Load a model (shipped name or file); on failure try `fallback`; the current one stays otherwise."""
+        self._last_load = (str(spec), fallback)
         self._post("load", str(spec), fallback)
 
     def list_models(self) -> None:
@@ -433,11 +280,16 @@ class Inference(QObject):
         self._post("compare", seq, spec, strokes, widths)
 
     def stop(self) -> None:
-        """Drop pending work, end a conversion and the thread (waits for the request in progress)."""
+        """Drop pending work, end a conversion and the worker (waits for the request in progress)."""
         self.conversion.stop()
-        self.mailbox.clear()
-        self.thread.quit()
-        self.thread.wait()
+        if self.process is not None:
+            process, self.process = self.process, None
+            process.stop()
+            return
+        if self.worker is not None:
+            self.mailbox.clear()
+            self.thread.quit()
+            self.thread.wait()
 
     def _convert(self, spec: str, fallback: str | None, checkpoint: str, target: str) -> None:
         if checkpoint in self._converted:
@@ -455,5 +307,7 @@ class Inference(QObject):
             self.load(fallback)
 
     def _post(self, kind: str, *request) -> None:
-        if self.mailbox.put(kind, *request):
+        if self.process is not None:
+            self.process.post(kind, *request)
+        elif self.worker is not None and self.mailbox.put(kind, *request):
             self._wake.emit()
