@@ -176,16 +176,23 @@ def test_the_model_runs_in_the_worker_process_and_the_results_are_shown_on_the_u
     for name in ("predict_inputs", "read_inputs", "predict_mnist", "sweep", "prepare_strokes"):
         monkeypatch.setattr(Recognizer, name, not_here)
     assert window.inference.process is not None and window.inference.worker is None
-    shown_on, failed = [], []
+    failed = []
     window.inference.request_failed.connect(lambda kind, message: failed.append(message))
+    shown_on = draw_predict_and_sweep(qtbot, window)
+    assert not failed and window.preview.image.any()
+    assert shown_on and all(thread is threading.main_thread() for thread in shown_on), "results shown off the UI thread"
+
+
+def draw_predict_and_sweep(qtbot, window) -> list:
+    """Draw a 7, change the brush, wait for the chart: the threads each prediction and sweep was shown on."""
+    shown_on = []
     window.prediction_shown.connect(lambda seq: shown_on.append(threading.current_thread()))
     window.sweep_shown.connect(lambda seq: shown_on.append(threading.current_thread()))
     drag(window, SEVEN)
     window.set_brush_width(30)
     settle(qtbot, window)
     qtbot.waitUntil(lambda: bool(window.chart.top_digits()), timeout=10000)
-    assert not failed and window.preview.image.any()
-    assert shown_on and all(thread is threading.main_thread() for thread in shown_on), "results shown off the UI thread"
+    return shown_on
 
 
 def test_the_model_never_runs_on_the_ui_thread(qtbot, thread_window):
@@ -198,13 +205,7 @@ def test_the_model_never_runs_on_the_ui_thread(qtbot, thread_window):
         threads.append(threading.current_thread())
         return original(inputs)
     worker.recognizer.predict_inputs = recording
-    shown_on = []
-    window.prediction_shown.connect(lambda seq: shown_on.append(threading.current_thread()))
-    window.sweep_shown.connect(lambda seq: shown_on.append(threading.current_thread()))
-    drag(window, SEVEN)
-    window.set_brush_width(30)
-    settle(qtbot, window)
-    qtbot.waitUntil(lambda: bool(window.chart.top_digits()), timeout=10000)
+    shown_on = draw_predict_and_sweep(qtbot, window)
     assert threads, "the model never ran"
     assert threading.main_thread() not in threads
     assert all(thread is threads[0] for thread in threads)
