@@ -154,6 +154,34 @@ def test_an_inference_process_that_dies_is_started_again_with_the_model(qtbot, t
         inference.stop()
 
 
+@pytest.mark.parametrize("broken", ["ends", "cannot start"])
+def test_a_worker_process_that_cannot_start_leaves_recognition_to_a_thread_of_the_app(qtbot, tiny_model_path,
+                                                                                     monkeypatch, broken):
+    """A broken install (the process exits before a first answer) or no Python to start: the model runs
+    in a worker thread instead, and the status bar says why."""
+    from mnist_pad.ui import worker as worker_module
+
+    if broken == "ends":
+        monkeypatch.setattr(worker_module.WorkerProcess, "START", "import sys; sys.exit(3)")
+    else:
+        monkeypatch.setattr(worker_module.sys, "executable", "/nonexistent/python3")
+    inference = Inference(CANVAS_SIZE)
+    try:
+        loaded, notes, seen = [], [], []
+        inference.model_loaded.connect(loaded.append)
+        inference.worker_restarted.connect(notes.append)
+        inference.predicted.connect(lambda seq, image, reading: seen.append(seq))
+        inference.load(tiny_model_path)
+        qtbot.waitUntil(lambda: bool(loaded) and bool(notes), timeout=15000)
+        assert inference.process is None and inference.worker is not None
+        assert notes[0].startswith("Recognition runs inside the app")
+        assert ("exit status 3" if broken == "ends" else "nonexistent") in notes[0]
+        inference.predict(4, (((60.0, 60.0), (220.0, 220.0)),), 16.0)
+        qtbot.waitUntil(lambda: 4 in seen, timeout=10000)
+    finally:
+        inference.stop()
+
+
 def test_a_comparison_sweep_of_the_same_drawing_reuses_the_prepared_images(tiny_model_path):
     """The comparison model gets the very images this model's sweep prepared, and they are the
     Recognizer's own sweep images; a new drawing is prepared afresh."""

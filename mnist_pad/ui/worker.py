@@ -19,7 +19,7 @@ import threading
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
 from ..drawing import Strokes
 from .conversion import Conversion
@@ -70,16 +70,19 @@ class WorkerProcess:
     ends without being asked to.
     """
 
+    # What the process runs (not `-m mnist_pad.ui.serving`: its classes would be pickled as __main__'s).
+    START = "import sys\nfrom mnist_pad.ui.serving import main\nsys.exit(main())"
+
     def __init__(self, canvas_size: int, deliver, ended):
+        """Start the process; OSError when it cannot be started at all."""
         self.mailbox = Mailbox()
         self._wake = threading.Event()
         self._stopping = False
+        self.answered = False  # whether any answer came: a process that ends before one never started
         self._deliver, self._ended = deliver, ended
         package_root = str(Path(__file__).resolve().parents[2])
         env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")])))
-        # Not `-m mnist_pad.ui.serving`: its classes would be pickled as __main__'s, unknown here.
-        start = "import sys\nfrom mnist_pad.ui.serving import main\nsys.exit(main())"
-        self.process = subprocess.Popen([sys.executable, "-c", start, str(canvas_size)],
+        self.process = subprocess.Popen([sys.executable, "-c", self.START, str(canvas_size)],
                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
         self._sender = threading.Thread(target=self._send, name="inference-requests", daemon=True)
         self._reader = threading.Thread(target=self._read, name="inference-answers", daemon=True)
@@ -126,6 +129,7 @@ class WorkerProcess:
         try:
             while True:
                 name, args = pickle.load(pipe)
+                self.answered = True
                 self._deliver(name, args)
         except (EOFError, OSError, ValueError):  # the process ended, or its pipe was closed by stop()
             pass
@@ -171,6 +175,7 @@ class Inference(QObject):
         self._last_load: tuple[str, str | None] | None = None
         self._restarts = 0
         self._restart_note: str | None = None
+        self.model_loaded.connect(self._model_back)
         if in_process:
             self._arrived.connect(self._answer)  # queued: emitted in the reader thread, delivered here
             self._process_ended.connect(self._restart)
@@ -202,16 +207,33 @@ class Inference(QObject):
         self.thread.start()
 
     def _start_process(self) -> None:
-        self.process = WorkerProcess(self.canvas_size, self._arrived.emit, self._process_ended.emit)
+        try:
+            self.process = WorkerProcess(self.canvas_size, self._arrived.emit, self._process_ended.emit)
+        except OSError as error:
+            self._run_in_a_thread(f"Recognition runs inside the app: its own process could not start ({error})")
+
+    def _run_in_a_thread(self, note: str) -> None:
+        """The worker as a thread of this process from now on (its process could not start); `note` says so."""
+        self.process = None
+        self._start_thread()
+        self._say_once_the_model_is_back(note)
+
+    def _say_once_the_model_is_back(self, note: str) -> None:
+        """Load the model again (if one was asked for yet) and say `note` once it is in."""
+        self._restart_note = note
+        if self._last_load is not None:
+            self.load(*self._last_load)
 
     @Slot(str, object)
     def _answer(self, name: str, args: tuple) -> None:
         getattr(self, name).emit(*args)
-        if name == "model_loaded":
-            self._restarts = 0
-            if self._restart_note is not None:  # said once the model is back: "Model … ready" would hide it
-                note, self._restart_note = self._restart_note, None
-                self.worker_restarted.emit(note)
+
+    @Slot(object)
+    def _model_back(self, _info) -> None:
+        self._restarts = 0
+        if self._restart_note is not None:  # after the window's "Model … ready", which would hide it
+            note, self._restart_note = self._restart_note, None
+            QTimer.singleShot(0, lambda: self.worker_restarted.emit(note))
 
     @Slot(int)
     def _restart(self, code: int) -> None:
@@ -219,18 +241,18 @@ class Inference(QObject):
         everything shown stay; model_loaded follows, and with it the drawing is predicted again)."""
         if self.process is None:
             return
+        if not self.process.answered:  # it never started (a broken install, say): the app's own process runs the model
+            self._run_in_a_thread(f"Recognition runs inside the app: its own process ended as it started "
+                                  f"(exit status {code})")
+            return
         if self._restarts >= self.RESTARTS:
             self.request_failed.emit("worker", f"the recognition process stopped (exit status {code}) "
                                                f"{self.RESTARTS + 1} times in a row; restart mnist-pad")
             return
         self._restarts += 1
-        note = f"The recognition process stopped (exit status {code}) and was started again"
         self._start_process()
-        if self._last_load is None:
-            self.worker_restarted.emit(note)
-            return
-        self._restart_note = note
-        self.load(*self._last_load)
+        if self.process is not None:
+            self._say_once_the_model_is_back(f"The recognition process stopped (exit status {code}) and was started again")
 
     def load(self, spec: str | Path, fallback: str | None = None) -> None:
         """Load a model (shipped name or file); on failure try `fallback`; the current one stays otherwise."""
