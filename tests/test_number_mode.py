@@ -139,7 +139,7 @@ def test_selected_digit_drives_sweep_and_corrections(qtbot, window):
     mode = window.number_mode
     draw_and_read(qtbot, mode, [ONE, ZERO])
     qtbot.waitUntil(lambda: len(mode.reading.digits) == 2, timeout=10000)
-    with qtbot.waitSignal(mode.inference.swept, timeout=10000, check_params_cb=lambda seq, *_: seq == mode._sweep_seq):
+    with qtbot.waitSignal(mode.inference.number_swept, timeout=10000, check_params_cb=lambda seq, *_: seq == mode._sweep_seq):
         click(mode.canvas, mode.canvas.reading_label(1))
     assert mode.selected == 1
     qtbot.waitUntil(lambda: window.chart.top_digits() != [], timeout=10000)
@@ -299,3 +299,24 @@ def test_readings_of_small_digits_close_together_never_run_into_each_other(qtbot
         window.open_image(big)
     assert [text for _, text in mode.canvas.reading_labels(QFontMetrics(font))] == [
         f"{d.digit}  {d.confidence:.0%}" for d in mode.reading.digits]
+
+
+def test_number_mode_reads_with_the_window_s_worker_and_its_sweeps_never_replace_the_window_s(qtbot, window):
+    """No second worker (a process of its own would take ~90 MB and a second to start): the window's
+    reads the number too, and its sweep and number mode's, asked for together, are both answered."""
+    import psutil
+
+    workers = psutil.Process().children()
+    mode = window.number_mode
+    mode.set_active(True)
+    reading = draw_and_read(qtbot, mode, [ONE, ZERO])
+    assert reading.text == "10" and mode.inference is window.inference
+    assert psutil.Process().children() == workers
+    swept, number_swept = [], []
+    window.inference.swept.connect(lambda seq, widths, probabilities: swept.append(seq))
+    window.inference.number_swept.connect(lambda seq, widths, probabilities: number_swept.append(seq))
+    widths = np.arange(4.0, 20.0, 4.0)
+    window.inference.sweep(991, (tuple(ONE),), widths)
+    window.inference.number_sweep(992, (tuple(ONE),), widths)
+    qtbot.waitUntil(lambda: 991 in swept and 992 in number_swept, timeout=10000)
+    assert 992 not in swept and 991 not in number_swept

@@ -145,7 +145,7 @@ def test_an_inference_process_that_dies_is_started_again_with_the_model(qtbot, t
         qtbot.waitUntil(lambda: len(loaded) == 1, timeout=15000)
         first = inference.process.process.pid
         psutil.Process(first).kill()
-        qtbot.waitUntil(lambda: len(loaded) == 2, timeout=15000)
+        qtbot.waitUntil(lambda: len(loaded) == 2 and bool(restarted), timeout=15000)
         assert not failed and len(restarted) == 1 and "stopped" in restarted[0] and "started again" in restarted[0]
         assert inference.process.process.pid != first and loaded[1].spec == str(tiny_model_path)
         inference.predict(7, (((60.0, 60.0), (220.0, 220.0)),), 16.0)

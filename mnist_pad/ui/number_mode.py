@@ -1,8 +1,9 @@
 """Number mode: write several digits on a wider canvas and read them as one number.
 
 Attached to the main window like Learning: a "Number" toggle under the canvas swaps in the wider
-NumberCanvas. Readings come from a worker of its own (started the first time the mode is used), so
-the window's single-digit requests and results never mix with these. The results panel, the
+NumberCanvas. Readings come from the window's inference worker, through request kinds and answers of
+their own (read_number / number_read, number_sweep / number_swept), so the window's single-digit
+requests and results never mix with these. The results panel, the
 thin → thick sweep and "Wrong? It was a …" follow the selected digit.
 """
 from __future__ import annotations
@@ -10,19 +11,19 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
-from PySide6.QtCore import QEvent, QObject, Signal
-from PySide6.QtWidgets import QApplication, QHBoxLayout, QLabel, QMainWindow, QPushButton, QWidget
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QMainWindow, QPushButton, QWidget
 
 from .. import confidence
 from ..numbers import NumberReading, kept_boundaries, placed
 from .canvas import CANVAS_SIZE
 from .number_canvas import NUMBER_CANVAS, NumberCanvas
 from .qimages import gray_image
-from .worker import Inference, ModelInfo
+from .worker import Inference
 
 
 class NumberMode(QObject):
-    """The Number toggle, its canvas and its worker, for one main window."""
+    """The Number toggle and its canvas, for one main window."""
 
     reading_shown = Signal(object)  # the NumberReading now on screen
 
@@ -54,11 +55,6 @@ class NumberMode(QObject):
         self.canvas.digit_selected.connect(self.select)
         self.canvas.boundaries_edited.connect(self.regroup)
         window.brush_slider.valueChanged.connect(self._on_width_changed)
-        window.model_changed.connect(self._on_model_changed)
-        window.installEventFilter(self)
-        app = QApplication.instance()
-        if app is not None:
-            app.aboutToQuit.connect(self.stop)
 
     @property
     def active(self) -> bool:
@@ -71,7 +67,7 @@ class NumberMode(QObject):
             return
         learning = self.window.learning
         if active:
-            self._start_worker()
+            self._connect_worker()
             learning.strokes_to_correct = self.selected_strokes
             self.canvas.set_brush_width(self.window.brush_width)
             self.window.use_canvas(self.canvas)
@@ -108,7 +104,7 @@ class NumberMode(QObject):
         self._sweep_seq += 1
         slider = self.window.brush_slider
         widths = np.arange(slider.minimum(), slider.maximum() + 1, 2, dtype=float)
-        self.inference.sweep(self._sweep_seq, self.selected_strokes(), widths)
+        self.inference.number_sweep(self._sweep_seq, self.selected_strokes(), widths)
 
     def regroup(self, boundaries: tuple[float, ...]) -> None:
         """Read the drawing again with these dividers between digits (set by hand)."""
@@ -143,32 +139,20 @@ class NumberMode(QObject):
         if self.inference is not None:
             self.inference.read_number(self._seq, strokes, float(self.window.brush_width), NUMBER_CANVAS, self.boundaries)
 
-    def stop(self) -> None:
-        """End the inference worker (on quit or when the window closes)."""
-        if self.inference is not None:
-            self.inference.stop()
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is self.window and event.type() == QEvent.Type.Close:
-            self.stop()
-        return False
-
     # -- worker and results -----------------------------------------------------------------
-    def _start_worker(self) -> None:
+    def _connect_worker(self) -> None:
+        """Listen to the window's inference worker, the first time the mode is used."""
         if self.inference is not None:
             return
-        self.inference = Inference(CANVAS_SIZE, self)
+        self.inference = self.window.inference
         self.inference.number_read.connect(self._on_read)
-        self.inference.swept.connect(self._on_swept)
-        self.inference.model_loaded.connect(lambda _info: self.request())
-        self.inference.request_failed.connect(lambda kind, message: self.window.show_error(
-            f"Reading the number failed ({kind}): {message}"))
-        if self.window.model_info is not None:
-            self.inference.load(self.window.model_info.spec)
+        self.inference.number_swept.connect(self._on_swept)
+        self.inference.model_loaded.connect(lambda _info: self.request() if self.active else None)
+        self.inference.request_failed.connect(self._on_request_failed)
 
-    def _on_model_changed(self, info: ModelInfo) -> None:
-        if self.inference is not None:
-            self.inference.load(info.spec)
+    def _on_request_failed(self, kind: str, message: str) -> None:
+        if kind.startswith("number"):  # the window reports its own requests' failures
+            self.window.show_error(f"Reading the number failed ({kind}): {message}")
 
     def _on_strokes_changed(self, complete: bool) -> None:
         self.window.learning.sync_bar()  # drawing over a picture allows corrections again, Undo back to it not

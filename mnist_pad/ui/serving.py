@@ -23,7 +23,8 @@ from ..drawing import Strokes
 from .pixels import resized_pixels
 
 # Handled in this order: a new model first, so the drawing is then predicted with it.
-KINDS = ("load", "list_models", "picture", "predict", "number", "number_picture", "sweep", "explain", "match", "compare")
+KINDS = ("load", "list_models", "picture", "predict", "number", "number_picture", "sweep", "number_sweep", "explain",
+         "match", "compare")
 LIVE = ("picture", "predict", "number", "number_picture")
 # Widths of network per step of a sweep (its images come first, all in one step); live predictions are
 # served between steps. One width a step: with four, a live prediction waited behind up to four renders
@@ -187,13 +188,17 @@ class Server:
             return
         self.emit("predicted", seq, *self.recognizer.read_picture(gray))  # a Reading, or a NumberReading
 
-    def _sweep(self, seq: int, strokes: Strokes, widths: np.ndarray) -> None:
+    def _sweep(self, seq: int, strokes: Strokes, widths: np.ndarray, kind: str = "sweep", answer: str = "swept") -> None:
         """A sweep in small steps: live predictions never wait for a whole sweep, a newer sweep replaces it."""
         if self.recognizer is None:
             return
-        probabilities = self._sweep_in_steps(self.recognizer, strokes, widths, "sweep")
+        probabilities = self._sweep_in_steps(self.recognizer, strokes, widths, kind)
         if probabilities is not None:
-            self.emit("swept", seq, widths, probabilities)
+            self.emit(answer, seq, widths, probabilities)
+
+    def _number_sweep(self, seq: int, strokes: Strokes, widths: np.ndarray) -> None:
+        """Number mode's sweep of its selected digit: a kind of its own, so it never replaces the window's."""
+        self._sweep(seq, strokes, widths, "number_sweep", "number_swept")
 
     def _sweep_in_steps(self, model, strokes: Strokes, widths: np.ndarray, kind: str) -> np.ndarray | None:
         """`model`'s probabilities at each width: the images in one step (made together, see

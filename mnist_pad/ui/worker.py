@@ -27,8 +27,8 @@ from .serving import (EXPLAIN_CHUNK, KINDS, LIVE, SWEEP_CHUNK, WORKER_NICENESS, 
                       Mailbox, ModelInfo, SavedModelEntry, Server, lower_priority, picture_to_ink)
 
 # The answers, by name: Server emits them, InferenceWorker and Inference carry them as signals.
-ANSWERS = ("predicted", "swept", "number_read", "model_loaded", "model_failed", "models_listed", "request_failed",
-           "explained", "matched", "compared", "comparison_failed", "conversion_needed")
+ANSWERS = ("predicted", "swept", "number_read", "number_swept", "model_loaded", "model_failed", "models_listed",
+           "request_failed", "explained", "matched", "compared", "comparison_failed", "conversion_needed")
 
 
 class InferenceWorker(QObject):
@@ -37,6 +37,7 @@ class InferenceWorker(QObject):
     predicted = Signal(int, object, object)   # seq, 28x28 uint8 image the model saw, its confidence.Reading
     swept = Signal(int, object, object)       # seq, widths (W,), probabilities (W, 10)
     number_read = Signal(int, object)         # seq, numbers.NumberReading
+    number_swept = Signal(int, object, object)  # seq, widths, probabilities: number mode's sweep
     model_loaded = Signal(object)             # ModelInfo
     model_failed = Signal(str, str)           # what was asked for, the reason (names the file)
     models_listed = Signal(object)            # list[SavedModelEntry]
@@ -146,6 +147,7 @@ class Inference(QObject):
     predicted = Signal(int, object, object)
     swept = Signal(int, object, object)
     number_read = Signal(int, object)
+    number_swept = Signal(int, object, object)
     model_loaded = Signal(object)
     model_failed = Signal(str, str)
     models_listed = Signal(object)
@@ -280,6 +282,10 @@ class Inference(QObject):
 
     def sweep(self, seq: int, strokes: Strokes, widths: np.ndarray) -> None:
         self._post("sweep", seq, strokes, widths)
+
+    def number_sweep(self, seq: int, strokes: Strokes, widths: np.ndarray) -> None:
+        """Number mode's sweep of its selected digit (answered by number_swept; never replaces a sweep)."""
+        self._post("number_sweep", seq, strokes, widths)
 
     def explain(self, seq: int, strokes: Strokes, brush_width: float, screen: tuple[int, int] | None = None) -> None:
         """Attribution map, per-stroke effects and MNIST likeness (answered by explained); with `screen`, the
