@@ -45,7 +45,8 @@ def window(qtbot, tiny_model_path) -> MainWindow:
 
 @pytest.fixture
 def thread_window(qtbot, tiny_model_path, monkeypatch) -> MainWindow:
-    """A window whose inference worker is a thread of this process, for tests that look inside it."""
+    """A window whose inference worker is a thread of this process (the default, said here), for tests that
+    look inside it."""
     monkeypatch.setenv("MNIST_PAD_WORKER", "thread")
     window = open_window(qtbot, tiny_model_path)
     qtbot.waitUntil(lambda: window.model_info is not None, timeout=15000)
@@ -167,9 +168,14 @@ def test_undo_redo_and_clear(qtbot, window):
     assert window.canvas.strokes() == ()
 
 
-def test_the_model_runs_in_the_worker_process_and_the_results_are_shown_on_the_ui_thread(qtbot, window, monkeypatch):
-    """By default the worker is a process of its own: the model cannot run in this one (it would fail here)."""
+def test_the_model_runs_in_the_worker_process_and_the_results_are_shown_on_the_ui_thread(qtbot, tiny_model_path,
+                                                                                        monkeypatch):
+    """With MNIST_PAD_WORKER=process the worker is a process of its own: the model cannot run in this one."""
     from mnist_pad.recognizer import Recognizer
+
+    monkeypatch.setenv("MNIST_PAD_WORKER", "process")
+    window = open_window(qtbot, tiny_model_path)
+    qtbot.waitUntil(lambda: window.model_info is not None, timeout=15000)
 
     def not_here(*args, **kwargs):
         raise AssertionError("the model ran in the UI's process")

@@ -71,6 +71,20 @@ def _alive(obj: QObject) -> bool:
     return isValid(obj)
 
 
+@pytest.mark.parametrize("setting, in_process", [(None, False), ("thread", False), ("process", True)])
+def test_the_worker_is_a_thread_unless_mnist_pad_worker_says_process(qtbot, monkeypatch, setting, in_process):
+    """A thread by default: on the issues' 2-core machine the process answered later with a core busy."""
+    if setting is None:
+        monkeypatch.delenv("MNIST_PAD_WORKER", raising=False)
+    else:
+        monkeypatch.setenv("MNIST_PAD_WORKER", setting)
+    inference = Inference(CANVAS_SIZE)
+    try:
+        assert (inference.process is not None, inference.worker is not None) == (in_process, not in_process)
+    finally:
+        inference.stop()
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread nice levels are Linux's")
 def test_the_inference_worker_runs_below_the_ui_threads_priority(qtbot):
     inference = Inference(CANVAS_SIZE, in_process=False)
@@ -90,7 +104,7 @@ def test_the_inference_worker_runs_below_the_ui_threads_priority(qtbot):
 def test_the_inference_process_runs_below_the_ui_threads_priority_without_qt_and_ends_with_it(qtbot):
     import psutil
 
-    inference = Inference(CANVAS_SIZE)
+    inference = Inference(CANVAS_SIZE, in_process=True)
     failed = []
     inference.model_failed.connect(lambda spec, message: failed.append(message))
     inference.load("/nonexistent/model.onnx")  # answered once the process is up and serving
@@ -110,7 +124,7 @@ def test_the_inference_process_runs_below_the_ui_threads_priority_without_qt_and
 
 
 def test_the_inference_process_answers_the_newest_of_a_thousand_requests_and_drops_the_rest(qtbot, tiny_model_path):
-    inference = Inference(CANVAS_SIZE)
+    inference = Inference(CANVAS_SIZE, in_process=True)
     try:
         loaded, seen = [], []
         inference.model_loaded.connect(loaded.append)
@@ -134,7 +148,7 @@ def test_an_inference_process_that_dies_is_started_again_with_the_model(qtbot, t
     """Killed (out of memory, a crash in a native library): the status bar says so, and drawing goes on."""
     import psutil
 
-    inference = Inference(CANVAS_SIZE)
+    inference = Inference(CANVAS_SIZE, in_process=True)
     try:
         loaded, restarted, failed, seen = [], [], [], []
         inference.model_loaded.connect(loaded.append)
@@ -165,7 +179,7 @@ def test_a_worker_process_that_cannot_start_leaves_recognition_to_a_thread_of_th
         monkeypatch.setattr(worker_module.WorkerProcess, "START", "import sys; sys.exit(3)")
     else:
         monkeypatch.setattr(worker_module.sys, "executable", "/nonexistent/python3")
-    inference = Inference(CANVAS_SIZE)
+    inference = Inference(CANVAS_SIZE, in_process=True)
     try:
         loaded, notes, seen = [], [], []
         inference.model_loaded.connect(loaded.append)

@@ -1,5 +1,6 @@
-"""The inference worker's work, without Qt: it runs in a process of its own, so the UI thread never
-waits for it (not even for Python's GIL, which a worker thread shares with the UI).
+"""The inference worker's work, without Qt: run by a worker thread of the app (ui/worker.py's
+InferenceWorker), or in a process of its own (MNIST_PAD_WORKER=process), where the UI thread never waits
+for it, not even for Python's GIL.
 
 `Server` owns the Recognizer and answers requests newest first: a `Mailbox` keeps only the newest
 request of each kind (latest wins, never a backlog), each carries a sequence number so the UI can drop

@@ -1,13 +1,13 @@
 """The inference worker as the UI sees it: `Inference` posts requests and delivers the answers as Qt
 signals in the UI thread; the UI thread never runs the model.
 
-The work itself is ui/serving.py's `Server`. By default it runs in a process of its own (`WorkerProcess`):
-a worker thread would share Python's GIL with the UI thread, and every Qt call the UI makes while the
-worker runs Python waited for it (the probability bars' paint took 0.32-0.42 ms alone or beside a busy
-process, 0.81-0.91 ms beside a busy Python thread). `InferenceWorker` runs the same Server in a thread
-of this process instead (MNIST_PAD_WORKER=thread, and the tests that look inside the worker). The
-model runs in ONNX Runtime; a checkpoint without its ONNX form is converted in a separate process
-(see conversion.py), so this process never imports torch.
+The work itself is ui/serving.py's `Server`. It runs in a worker thread of this process
+(`InferenceWorker`), or, with MNIST_PAD_WORKER=process, in a process of its own (`WorkerProcess`): there
+it no longer shares Python's GIL with the UI thread and a crash in it cannot take the window down, but
+on the issues' 2-core machine it starts later, takes ~50 MB more and, with another program keeping a
+core busy, answers later (three more threads between request and answer, each waiting to be woken;
+see README, "The inference worker"). The model runs in ONNX Runtime; a checkpoint without its ONNX
+form is converted in a separate process (see conversion.py), so this process never imports torch.
 """
 from __future__ import annotations
 
@@ -170,7 +170,7 @@ class Inference(QObject):
     def __init__(self, canvas_size: int, parent: QObject | None = None, in_process: bool | None = None):
         super().__init__(parent)
         if in_process is None:  # a frozen app (PyInstaller and the like) has no Python to start a process with
-            in_process = os.environ.get("MNIST_PAD_WORKER", "process") != "thread" and not getattr(sys, "frozen", False)
+            in_process = os.environ.get("MNIST_PAD_WORKER", "thread") == "process" and not getattr(sys, "frozen", False)
         self.canvas_size = canvas_size
         self.worker: InferenceWorker | None = None  # the thread's Server, when the worker is a thread here
         self.process: WorkerProcess | None = None
