@@ -23,8 +23,8 @@ from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
 from ..drawing import Strokes
 from .conversion import Conversion
-from .serving import (EXPLAIN_CHUNK, KINDS, LIVE, SWEEP_CHUNK, WORKER_NICENESS, Explanation,  # noqa: F401 (the vocabulary)
-                      Mailbox, ModelInfo, SavedModelEntry, Server, lower_priority, picture_to_ink)
+# ModelInfo, SavedModelEntry and WORKER_NICENESS are the UI's names for them too.
+from .serving import WORKER_NICENESS, Mailbox, ModelInfo, SavedModelEntry, Server, lower_priority  # noqa: F401
 
 # The answers, by name: Server emits them, InferenceWorker and Inference carry them as signals.
 ANSWERS = ("predicted", "swept", "number_read", "number_swept", "model_loaded", "model_failed", "models_listed",
