@@ -112,7 +112,6 @@ class Server:
     """Loads models and answers requests, newest first; each answer goes to `emit(name, *args)`, named
     as ui.worker.InferenceWorker's signals (in the worker process, or the worker thread)."""
 
-
     def __init__(self, mailbox: Mailbox, canvas_size: int, emit: Callable[..., None]):
         self.mailbox = mailbox
         self.emit = emit
