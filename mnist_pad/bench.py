@@ -156,7 +156,7 @@ def bench_why(model: str | None = None, repeats: int = 200) -> dict[str, float]:
     from . import attribution, morphometry
     from .recognizer import Recognizer
 
-    recognizer = Recognizer.load(model)  # ONNX Runtime, one thread, as in the app's worker
+    recognizer = Recognizer.load(model)  # as the app's worker runs it
     curve = forty_point_drawing()[0]
     strokes = [curve[:20], curve[19:], [(90.0, 150.0), (190.0, 150.0)]]
     widths = np.arange(2, 51, 2, dtype=float)
@@ -180,9 +180,10 @@ def bench_why(model: str | None = None, repeats: int = 200) -> dict[str, float]:
 
 
 def bench_engines(model: str | None, repeats: int = 1000, rounds: int = 15) -> dict[str, float]:
-    """ONNX Runtime here vs PyTorch in its own process: forward at batch 1 and 16, import and load, memory.
+    """ONNX Runtime here vs PyTorch in its own process: forward at batch 1 and 16 (ONNX Runtime also on
+    one thread, as PyTorch there), import and load, memory.
 
-    Then `rounds` alternating rounds of predict_strokes and the 16-width sweep here against the
+    Then `rounds` alternating rounds of predict_strokes and the 16-width sweep (also on one thread) here against the
     tutorials' pipeline there: each ratio is taken within a round, and the median over rounds given
     with its range (this machine's speed drifts by more than a goal's margin within a minute).
     """
@@ -201,15 +202,19 @@ def bench_engines(model: str | None, repeats: int = 1000, rounds: int = 15) -> d
         if "tutorial_pipeline_p50_ms" not in figures:
             raise RuntimeError(f"the PyTorch reference failed: {reference.communicate(timeout=60)[1].strip()[-500:]}")
         recognizer = Recognizer.load(model)
+        one_thread = Recognizer.load(model, threads=1)  # as on a one-core machine
         for batch in (1, 16):
             images = np.random.default_rng(0).random((batch, 1, 28, 28), np.float32)
             figures[f"onnx_forward_batch{batch}_p50_ms"] = _timed(lambda: engine.run(recognizer.session, images),
                                                                   repeats)["p50_ms"]
+            figures[f"onnx_forward_batch{batch}_one_thread_p50_ms"] = _timed(
+                lambda: engine.run(one_thread.session, images), repeats)["p50_ms"]
         widths = list(np.geomspace(3, 50, 16))
-        paired: dict[str, list[float]] = {"predict_strokes": [], "sweep16": []}
+        paired: dict[str, list[float]] = {"predict_strokes": [], "sweep16": [], "sweep16_one_thread": []}
         for _ in range(rounds):
             ours = {"predict_strokes": _timed(lambda: recognizer.predict_strokes(strokes, 12.0, CANVAS_SIZE), 300),
-                    "sweep16": _timed(lambda: recognizer.sweep(strokes, widths, CANVAS_SIZE), 40)}
+                    "sweep16": _timed(lambda: recognizer.sweep(strokes, widths, CANVAS_SIZE), 40),
+                    "sweep16_one_thread": _timed(lambda: one_thread.sweep(strokes, widths, CANVAS_SIZE), 40)}
             reference.stdin.write("300\n")
             reference.stdin.flush()
             answer = reference.stdout.readline()
@@ -227,9 +232,9 @@ def bench_engines(model: str | None, repeats: int = 1000, rounds: int = 15) -> d
     probe = subprocess.run([sys.executable, "-c", ONNX_LOAD_PROBE, spec], capture_output=True, text=True, timeout=120)
     figures.update({k: float(v) for k, v in json.loads(probe.stdout or "{}").items()})
     figures["onnxruntime_version"] = ort.__version__
-    for batch in (1, 16):
+    for batch in (1, 16):  # both on one thread
         figures[f"forward_batch{batch}_torch_over_onnx"] = (figures[f"torch_forward_batch{batch}_p50_ms"]
-                                                             / figures[f"onnx_forward_batch{batch}_p50_ms"])
+                                                             / figures[f"onnx_forward_batch{batch}_one_thread_p50_ms"])
     return figures
 
 
@@ -317,7 +322,7 @@ def main(argv: list[str] | None = None) -> int:
 
     print(f"machine: {machine()}")
     figures = bench_recognizer(args.model)
-    _print("recognition (ONNX Runtime, one thread)", figures)
+    _print(f"recognition (ONNX Runtime, {_threads()})", figures)
     slow = bench_slow_mouse(args.model)
     _print("a slow mouse's digit: its points as given and as the canvas keeps them, and a prediction of each", slow)
     figures.update({f"slow_mouse_{name}": value for name, value in slow.items()})
@@ -327,7 +332,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"[sweep images: skipped, no pen digits at {pendigits.file_in(args.data_dir)}]")
     if "why" not in args.skip:
         why = bench_why(args.model)
-        _print("why views (ONNX Runtime, one thread)", why)
+        _print(f"why views (ONNX Runtime, {_threads()})", why)
         figures.update(why)
     engines = bench_engines(args.model)
     _print("reference: the seed tutorials' pipeline, and PyTorch vs ONNX Runtime (torch in its own process)", engines)
@@ -366,6 +371,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps(figures))
     return 0
+
+
+def _threads() -> str:
+    """The ONNX Runtime threads a Recognizer gets here by default, in words."""
+    from .engine import default_threads
+
+    return "one thread" if default_threads() == 1 else f"{default_threads()} threads"
 
 
 def _print(section: str, figures: dict[str, float]) -> None:

@@ -52,8 +52,9 @@ class Recognizer:
         self._not_a_digit_detector = None  # loaded on the first read_*: see mnist_pad.nondigit
 
     @classmethod
-    def load(cls, path: os.PathLike | str | None = None, threads: int = 1) -> "Recognizer":
-        """The shipped default model, a shipped model by name ('robust', 'plain') or a model file.
+    def load(cls, path: os.PathLike | str | None = None, threads: int | None = None) -> "Recognizer":
+        """The shipped default model, a shipped model by name ('robust', 'plain') or a model file, run
+        on `threads` ONNX Runtime threads (engine.default_threads(), two on a machine with two cores, when None).
 
         A file is a checkpoint (.pt) whose ONNX form exists (else engine.ConversionNeeded), or
         the ONNX form itself (.onnx or its .json). Any other problem raises engine.ModelError.

@@ -10,8 +10,9 @@ def test_the_benchmark_prints_every_recognition_figure(tiny_model_path, capsys):
     out = capsys.readouterr().out
     for name in ("machine:", "predict_strokes_p50_ms", "predict_strokes_p99_ms", "sweep16_p50_ms",
                  "tutorial_pipeline_p50_ms", "sweep16_p50_x_tutorial",
-                 "sweep16_p50_x_tutorial_paired", "predict_strokes_p50_x_tutorial_paired", "torch_forward_batch16_p50_ms",
-                 "onnx_forward_batch16_p50_ms", "torch_import_and_load_s", "onnx_import_and_load_s", "onnx_process_peak_mb",
+                 "sweep16_p50_x_tutorial_paired", "sweep16_one_thread_p50_x_tutorial_paired",
+                 "predict_strokes_p50_x_tutorial_paired", "torch_forward_batch16_p50_ms",
+                 "onnx_forward_batch16_p50_ms", "onnx_forward_batch16_one_thread_p50_ms", "torch_import_and_load_s", "onnx_import_and_load_s", "onnx_process_peak_mb",
                  "predict_40px_given_p50_ms", "predict_40px_kept_p50_ms"):
         assert name in out
 

@@ -187,3 +187,20 @@ def test_the_parity_check_counts_a_different_digit_unless_the_two_top_probabilit
     got[:, 3], got[:, 5] = expected[:, 5], expected[:, 3]  # the engine swaps the top two on each
     assert export.different_digits(got, expected) == 2, "two clear swaps count; the tie does not"
     assert export.different_digits(expected, expected) == 0
+
+
+@pytest.mark.skipif(not hasattr(os, "sched_setaffinity"), reason="cores are chosen per process on Linux")
+def test_a_recognizer_runs_on_two_threads_where_it_may_use_two_cores_and_on_one_where_it_may_use_one():
+    cores = len(os.sched_getaffinity(0))
+    assert Recognizer.load().session.get_session_options().intra_op_num_threads == min(2, cores)
+    assert Recognizer.load(threads=1).session.get_session_options().intra_op_num_threads == 1
+    one_core = textwrap.dedent(f"""
+        import os
+        os.sched_setaffinity(0, {{{min(os.sched_getaffinity(0))}}})
+        from mnist_pad.recognizer import Recognizer
+        recognizer = Recognizer.load()
+        print(recognizer.session.get_session_options().intra_op_num_threads, recognizer.predict_mnist(
+            __import__("numpy").zeros((1, 28, 28), "uint8")).shape)
+    """)
+    out = subprocess.run([sys.executable, "-c", one_core], capture_output=True, text=True, timeout=120)
+    assert out.stdout.split() == ["1", "(1,", "10)"], out.stderr
