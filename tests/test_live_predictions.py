@@ -144,6 +144,18 @@ def test_a_failed_request_frees_the_next_one(live):
     assert [seq for _, seq, *_ in live.inference.asked] == [1, 2]
 
 
+def test_another_part_s_failed_request_leaves_the_live_prediction_in_flight(live):
+    """Number mode and the why views ask the same worker: their failures are not the live prediction's."""
+    live.min_interval_ms = 0
+    live.drawing_changed(False)
+    for kind in ("number", "number_sweep", "explain"):
+        live.inference.request_failed.emit(kind, "ValueError: broken")
+    live.drawing_changed(False)
+    assert [seq for _, seq, *_ in live.inference.asked] == [1], "one live prediction at a time"
+    live.inference.answer(1)
+    assert [seq for _, seq, *_ in live.inference.asked] == [1, 2]
+
+
 class FailingRecognizer:
     """Sweeps work; a live prediction raises."""
 

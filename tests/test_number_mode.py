@@ -320,3 +320,15 @@ def test_number_mode_reads_with_the_window_s_worker_and_its_sweeps_never_replace
     window.inference.number_sweep(992, (tuple(ONE),), widths)
     qtbot.waitUntil(lambda: 991 in swept and 992 in number_swept, timeout=10000)
     assert 992 not in swept and 991 not in number_swept
+
+
+def test_a_failed_number_request_is_reported_once_by_number_mode_and_the_window_s_own_by_the_window(qtbot, window,
+                                                                                                   monkeypatch):
+    shown = []
+    monkeypatch.setattr(window, "show_error", shown.append)
+    window.number_mode.set_active(True)
+    window.inference.request_failed.emit("number", "ValueError: broken")
+    assert shown == ["Reading the number failed (number): ValueError: broken"]
+    window.number_mode.set_active(False)
+    window.inference.request_failed.emit("sweep", "ValueError: broken")
+    assert shown[1:] == ["Recognition failed (sweep): ValueError: broken"]

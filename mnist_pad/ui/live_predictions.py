@@ -132,5 +132,6 @@ class LivePredictions(QObject):
         self._sweep_seq = seq
         self.swept.emit(seq, widths, probabilities)
 
-    def _on_request_failed(self, _kind: str, _message: str) -> None:
-        self._in_flight = False  # the answer will never come: the next change asks again at once
+    def _on_request_failed(self, kind: str, _message: str) -> None:
+        if kind in ("predict", "picture", "worker"):  # not another part's request (number mode's, a why view's)
+            self._in_flight = False  # the answer will never come: the next change asks again at once

@@ -349,7 +349,8 @@ class MainWindow(QMainWindow):
         self.model_load_failed.emit(spec, message)
 
     def _on_request_failed(self, kind: str, message: str) -> None:
-        self.show_error(f"Recognition failed ({kind}): {message}")
+        if not kind.startswith("number"):  # number mode reports its own requests' failures
+            self.show_error(f"Recognition failed ({kind}): {message}")
 
     def _on_models_listed(self, entries: list[SavedModelEntry]) -> None:
         self.saved_models = list(entries)
