@@ -101,6 +101,28 @@ def test_the_inference_worker_runs_below_the_ui_threads_priority(qtbot):
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread nice levels are Linux's")
+def test_onnx_runtime_s_threads_run_at_the_inference_worker_s_priority(qtbot):
+    """The sessions' intra-op threads are started by the worker thread, so they inherit its nice level
+    and never compete with the UI thread as equals."""
+    import psutil
+
+    before = {thread.id for thread in psutil.Process().threads()}
+    inference = Inference(CANVAS_SIZE, in_process=False)
+    try:
+        with qtbot.waitSignal(inference.model_loaded, timeout=20000):
+            inference.load("robust")
+        with qtbot.waitSignal(inference.compared, timeout=20000):
+            inference.compare(1, "plain", (((60.0, 60.0), (200.0, 200.0)),), np.array([4.0, 8.0]))
+        started = [thread.id for thread in psutil.Process().threads() if thread.id not in before]
+        ui = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+        assert [os.getpriority(os.PRIO_PROCESS, thread) for thread in started] == [min(19, ui + WORKER_NICENESS)] * len(started)
+        if len(os.sched_getaffinity(0)) >= 2:
+            assert len(started) >= 3, "the worker and an intra-op thread for each of the two models"
+    finally:
+        inference.stop()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread nice levels are Linux's")
 def test_the_inference_process_runs_below_the_ui_threads_priority_without_qt_and_ends_with_it(qtbot):
     import psutil
 
