@@ -155,8 +155,9 @@ def bench_why(model: str | None = None, repeats: int = 200) -> dict[str, float]:
     occlusion map, stroke effects (3 strokes), likeness measures and Match MNIST over 25 widths."""
     from . import attribution, morphometry
     from .recognizer import Recognizer
+    from .ui.serving import WORKER_THREADS
 
-    recognizer = Recognizer.load(model)  # as the app's worker runs it
+    recognizer = Recognizer.load(model, threads=WORKER_THREADS)  # as the app's worker runs it
     curve = forty_point_drawing()[0]
     strokes = [curve[:20], curve[19:], [(90.0, 150.0), (190.0, 150.0)]]
     widths = np.arange(2, 51, 2, dtype=float)
@@ -332,7 +333,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"[sweep images: skipped, no pen digits at {pendigits.file_in(args.data_dir)}]")
     if "why" not in args.skip:
         why = bench_why(args.model)
-        _print(f"why views (ONNX Runtime, {_threads()})", why)
+        _print("why views (ONNX Runtime, as the app's worker runs them)", why)
         figures.update(why)
     engines = bench_engines(args.model)
     _print("reference: the seed tutorials' pipeline, and PyTorch vs ONNX Runtime (torch in its own process)", engines)

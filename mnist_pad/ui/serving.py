@@ -39,6 +39,13 @@ EXPLAIN_CHUNK = 4
 # thread gets it: on the loaded 2-core development machine this halved the longest UI stall (median of
 # 9 GUI bench runs 35 -> 17 ms) and did not slow the predictions shown (p95 25 -> 23 ms).
 WORKER_NICENESS = 10
+# ONNX Runtime threads of the worker's models: one. The worker asks for one drawing, one width or four
+# occluded images a step, which two threads barely speed up, and a second thread at the worker's low
+# priority waits for a core beside a busy program: on the issues' 2-core EPYC with a core kept busy, Show
+# why in 17 alternating GUI bench runs a side gave p95 ~10.9 ms and ~38 maps in 5 s on two threads
+# against ~9.7 ms and ~42 maps on one (medians); idle, the two were level. Scripts and the CLI, at normal
+# priority and on larger batches, take engine.default_threads().
+WORKER_THREADS = 1
 # The worker process's GIL switch interval (see main).
 REQUEST_SWITCH_INTERVAL_S = 0.0002
 
@@ -148,7 +155,7 @@ class Server:
             if candidate is None:
                 continue
             try:
-                recognizer = Recognizer.load(candidate)
+                recognizer = Recognizer.load(candidate, threads=WORKER_THREADS)
             except ConversionNeeded as need:
                 later = fallback if candidate == spec else None
                 self.emit("conversion_needed", candidate, later, str(need.checkpoint), str(need.target))
@@ -295,7 +302,7 @@ class Server:
 
         if self.comparison is None or self.comparison[0] != spec:
             try:
-                self.comparison = (spec, Recognizer.load(spec))
+                self.comparison = (spec, Recognizer.load(spec, threads=WORKER_THREADS))
             except (ModelError, ValueError) as error:  # ConversionNeeded too: it converts once chosen as the model
                 self.comparison = None
                 self.emit("comparison_failed", spec, str(error))
