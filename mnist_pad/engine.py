@@ -135,9 +135,10 @@ def conversion_target(checkpoint: Path, digest: str) -> Path:
 def default_threads() -> int:
     """Intra-op threads for a session: two where this process may use two cores, else one.
 
-    A batch (a sweep's 16 widths, an attribution map's occluded images, the CLI's pictures) splits
-    over two cores in about 0.6 times its time on one; one drawing takes about the same. More threads
-    gain little on batches this small. The threads never spin (below): idle, they cost nothing.
+    A batch (a sweep's 16 widths, the CLI's pictures, an evaluation's images) splits over two cores in
+    about 0.6 times its time on one; one drawing takes about the same. More threads gain little on
+    batches this small. The threads never spin (below): idle, they cost nothing. The app's inference
+    worker, at low priority and on small steps, keeps to one (ui.serving.WORKER_THREADS).
     """
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     return min(2, cores)
