@@ -17,7 +17,7 @@ from mnist_pad import Recognizer
 from mnist_pad.ui.background import run_in_background
 from mnist_pad.ui.canvas import CANVAS_SIZE
 from mnist_pad.ui.labeled_slider import LabeledSlider
-from mnist_pad.ui.serving import WORKER_THREADS, Server
+from mnist_pad.ui.serving import KINDS, LIVE_PREDICTION_KINDS, NUMBER_KINDS, WORKER_STOPPED, WORKER_THREADS, Server
 from mnist_pad.ui.worker import WORKER_NICENESS, Inference, Mailbox
 
 
@@ -101,6 +101,14 @@ def test_the_inference_worker_runs_below_the_ui_threads_priority(qtbot):
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread nice levels are Linux's")
+def test_every_request_kind_has_one_part_of_the_window_answering_for_its_failures():
+    """Number mode reports its kinds' failures and the window every other's; a number kind left out of
+    NUMBER_KINDS would be reported twice, a live one left out would keep the live prediction waiting."""
+    assert set(NUMBER_KINDS) == {kind for kind in KINDS if kind.startswith("number")}
+    assert set(LIVE_PREDICTION_KINDS) <= set(KINDS) - set(NUMBER_KINDS)
+    assert WORKER_STOPPED not in KINDS  # the worker's own end, no request of its
+
+
 def test_the_inference_worker_s_models_run_on_one_thread_at_its_priority(qtbot):
     """The worker's sessions keep to one ONNX Runtime thread (a second, at the worker's low priority, waits
     for a core beside a busy program), and any thread the worker starts inherits its nice level."""
@@ -125,20 +133,25 @@ def test_the_inference_worker_s_models_run_on_one_thread_at_its_priority(qtbot):
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread nice levels are Linux's")
-def test_the_inference_process_runs_below_the_ui_threads_priority_without_qt_and_ends_with_it(qtbot):
+def test_the_inference_process_runs_below_the_ui_threads_priority_without_qt_and_ends_with_it(qtbot, tiny_model_path):
     import psutil
 
     inference = Inference(CANVAS_SIZE, in_process=True)
-    failed = []
+    failed, loaded = [], []
     inference.model_failed.connect(lambda spec, message: failed.append(message))
+    inference.model_loaded.connect(loaded.append)
     inference.load("/nonexistent/model.onnx")  # answered once the process is up and serving
     qtbot.waitUntil(lambda: bool(failed), timeout=10000)
     process = psutil.Process(inference.process.process.pid)
     ui = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
-    lowered = min(19, ui + WORKER_NICENESS)  # once the first model is answered, every thread but the one filing requests
 
     def niceness() -> list[int]:
         return sorted(psutil.Process(thread.id).nice() for thread in process.threads())
+    qtbot.wait(300)
+    assert set(niceness()) == {ui}  # no model yet: the next one the user picks loads at full speed
+    inference.load(tiny_model_path)
+    qtbot.waitUntil(lambda: bool(loaded), timeout=10000)
+    lowered = min(19, ui + WORKER_NICENESS)  # once a model is in, every thread but the one filing requests
     qtbot.waitUntil(lambda: niceness().count(lowered) == len(niceness()) - 1, timeout=5000)
     assert niceness()[0] == ui
     libraries = [Path(region.path).name for region in process.memory_maps()]

@@ -14,6 +14,7 @@ import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from ..drawing import Strokes
+from .serving import LIVE_PREDICTION_KINDS, WORKER_STOPPED
 
 # At most one request per quarter display frame (60 Hz), and one in flight at a time: a prediction
 # costs ~1 ms of the worker's time (2-3 ms beside the busy UI thread), so each input event is
@@ -133,5 +134,5 @@ class LivePredictions(QObject):
         self.swept.emit(seq, widths, probabilities)
 
     def _on_request_failed(self, kind: str, _message: str) -> None:
-        if kind in ("predict", "picture", "worker"):  # not another part's request (number mode's, a why view's)
+        if kind in LIVE_PREDICTION_KINDS or kind == WORKER_STOPPED:  # not another part's (number mode's, a why view's)
             self._in_flight = False  # the answer will never come: the next change asks again at once

@@ -26,6 +26,7 @@ from .live_predictions import LivePredictions
 from .number_mode import NumberMode
 from .qimages import gray_image
 from .results import ResultsPanel
+from .serving import NUMBER_KINDS
 from .settings import Keys, settings
 from .why import Why
 from .window_files import WindowFiles
@@ -349,7 +350,7 @@ class MainWindow(QMainWindow):
         self.model_load_failed.emit(spec, message)
 
     def _on_request_failed(self, kind: str, message: str) -> None:
-        if not kind.startswith("number"):  # number mode reports its own requests' failures
+        if kind not in NUMBER_KINDS:  # number mode reports its own requests' failures
             self.show_error(f"Recognition failed ({kind}): {message}")
 
     def _on_models_listed(self, entries: list[SavedModelEntry]) -> None:

@@ -19,6 +19,7 @@ from ..numbers import NumberReading, kept_boundaries, placed
 from .canvas import CANVAS_SIZE
 from .number_canvas import NUMBER_CANVAS, NumberCanvas
 from .qimages import gray_image
+from .serving import NUMBER_KINDS
 from .worker import Inference
 
 
@@ -151,7 +152,7 @@ class NumberMode(QObject):
         self.inference.request_failed.connect(self._on_request_failed)
 
     def _on_request_failed(self, kind: str, message: str) -> None:
-        if kind.startswith("number"):  # the window reports its own requests' failures
+        if kind in NUMBER_KINDS:  # the window reports the others' failures
             self.window.show_error(f"Reading the number failed ({kind}): {message}")
 
     def _on_strokes_changed(self, complete: bool) -> None:

@@ -27,6 +27,11 @@ from .pixels import resized_pixels
 KINDS = ("load", "list_models", "picture", "predict", "number", "number_picture", "sweep", "number_sweep", "explain",
          "match", "compare")
 LIVE = ("picture", "predict", "number", "number_picture")
+# Who answers for a failed request (request_failed's kind): number mode for its own kinds, the window for
+# every other; the live prediction asks again after a failure of its own kinds or the worker's end.
+NUMBER_KINDS = ("number", "number_picture", "number_sweep")
+LIVE_PREDICTION_KINDS = ("predict", "picture")
+WORKER_STOPPED = "worker"  # the kind ui/worker.py reports when the worker process stopped for good
 # Widths of network per step of a sweep (its images come first, all in one step); live predictions are
 # served between steps. One width a step: with four, a live prediction waited behind up to four renders
 # (GUI bench p95 13-19 ms; with one, 11-12 ms).
@@ -395,9 +400,10 @@ def serve(requests: BinaryIO, answers: BinaryIO, canvas_size: int) -> None:
         wake.wait()
         wake.clear()
         server.drain()
-        if not started:
-            # The first model is in: from now on the UI thread gets a core first. Not before, so the app
-            # starts as fast with another program busy (1.7 s to the model instead of 1.3 s). The reader
+        if not started and server.recognizer is not None:
+            # The first model is in: from now on the UI thread gets a core first. Not before (nor after a
+            # model that failed to load, while the next is chosen), so the app starts as fast with another
+            # program busy (1.7 s to the model instead of 1.3 s). The reader
             # keeps its priority: it only files requests, and lowered, beside a busy program, each waited
             # for a core (Show why in a large window: 24 maps in 5 s, input -> probabilities p95 19 ms).
             lower_priority(threads=[thread for thread in _all_threads() if thread not in reader])

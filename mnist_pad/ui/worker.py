@@ -24,7 +24,8 @@ from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 from ..drawing import Strokes
 from .conversion import Conversion
 # ModelInfo, SavedModelEntry and WORKER_NICENESS are the UI's names for them too.
-from .serving import WORKER_NICENESS, Mailbox, ModelInfo, SavedModelEntry, Server, lower_priority  # noqa: F401
+from .serving import (WORKER_NICENESS, WORKER_STOPPED, Mailbox, ModelInfo, SavedModelEntry, Server,  # noqa: F401
+                      lower_priority)
 
 # The answers, by name: Server emits them, InferenceWorker and Inference carry them as signals.
 ANSWERS = ("predicted", "swept", "number_read", "number_swept", "model_loaded", "model_failed", "models_listed",
@@ -248,7 +249,7 @@ class Inference(QObject):
                                   f"(exit status {code})")
             return
         if self._restarts >= self.RESTARTS:
-            self.request_failed.emit("worker", f"the recognition process stopped (exit status {code}) "
+            self.request_failed.emit(WORKER_STOPPED, f"the recognition process stopped (exit status {code}) "
                                                f"{self.RESTARTS + 1} times in a row; restart mnist-pad")
             return
         self._restarts += 1
