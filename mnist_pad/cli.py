@@ -147,13 +147,13 @@ def _leave_ctrl_c_to_parent() -> None:
 
 def prepare_file(name: str):
     """The model's input (MnistInput) for one picture file, or the message saying why it cannot be read."""
-    from .images import ImageError, read_gray_and_text
-    from .picture import MAX_SIDE, PictureError, SeveralDigitsError
+    from .images import ImageError
+    from .picture import PictureError, SeveralDigitsError, read_file
     from .recognizer import prepare_picture, prepare_strokes
     from .saved_drawing import KEY, readable
 
     try:
-        gray, text = read_gray_and_text(name, KEY, at_least=MAX_SIDE)  # the reading shrinks it to MAX_SIDE
+        gray, text = read_file(name, KEY)
         drawing = readable(text)
         if drawing is not None and not drawing.wide:  # saved by the app: read its strokes, as the app does
             return prepare_strokes(drawing.strokes, drawing.brush_width, max(drawing.canvas))
@@ -169,11 +169,11 @@ def prepare_file(name: str):
 def _touching_digits(recognizer, name: str) -> str | None:
     """For a picture read as no digit: the message saying it holds digits close together or touching
     (which reach the one-digit reading as one blob), with what they read as; None when it does not."""
-    from .images import ImageError, read_gray
-    from .picture import MAX_SIDE
+    from .images import ImageError
+    from .picture import read_file
 
     try:
-        number = recognizer.touching_digits(read_gray(name, at_least=MAX_SIDE))
+        number = recognizer.touching_digits(read_file(name)[0])
     except (ImageError, ValueError):  # changed since it was read, or no number in it: keep the reading
         return None
     if number is None:

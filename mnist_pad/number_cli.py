@@ -7,8 +7,8 @@ import sys
 def read_number_files(files: list[str], model: str | None) -> int:
     """Print each file's number, then every digit with its confidence; unreadable files are reported."""
     from .cli import load_recognizer, tsv_field
-    from .images import ImageError, read_gray_and_text
-    from .picture import MAX_SIDE, PictureError
+    from .images import ImageError
+    from .picture import PictureError, read_file
     from .saved_drawing import KEY, readable
 
     recognizer = load_recognizer(model)
@@ -18,7 +18,7 @@ def read_number_files(files: list[str], model: str | None) -> int:
     print("file\tnumber\tbest guess\tdigits (digit:confidence)")
     for name in files:
         try:
-            gray, text = read_gray_and_text(name, KEY, at_least=MAX_SIDE)  # the reading shrinks it to MAX_SIDE
+            gray, text = read_file(name, KEY)
             drawing = readable(text)  # saved by the app: its strokes are read, as Number mode reads them
             reading = (recognizer.read_number(drawing.strokes, drawing.brush_width, drawing.canvas) if drawing
                        else recognizer.read_picture_number(gray))

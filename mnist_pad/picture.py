@@ -30,6 +30,8 @@ from typing import Callable
 import cv2
 import numpy as np
 
+from .images import read_gray_and_text
+
 MAX_SIDE = 640  # larger photos are shrunk first: a digit needs far fewer pixels, and it is faster
 SAMPLE_ABOVE = 200_000  # pixels: larger images' percentiles are taken on every other row and column
 MIN_SIDE = 64  # tiny scans are enlarged first, so the filters have room (to_mnist's box rules still apply)
@@ -76,6 +78,12 @@ class PictureError(ValueError):
 
 class SeveralDigitsError(PictureError):
     """The picture holds more than one digit-sized mark."""
+
+
+def read_file(path, key: str | None = None) -> tuple[np.ndarray, str | None]:
+    """A picture file to read here, and the PNG text chunk named `key` (images.read_gray_and_text): a large
+    JPEG is decoded at a fraction of its size, never below MAX_SIDE, to which the reading shrinks it anyway."""
+    return read_gray_and_text(path, key, at_least=MAX_SIDE)
 
 
 def ink_from_picture(gray: np.ndarray) -> np.ndarray:

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from mnist_pad import corrections, paths
+from mnist_pad import corrections, paths, picture
 from mnist_pad.ui import main_window, window_files
 from test_ui import BAR, SEVEN, drag, open_window, settle
 from test_ui_files import error_text
@@ -35,12 +35,12 @@ def test_postscript_dropped_as_a_png_is_refused_without_freezing(qtbot, window, 
 def test_pictures_are_decoded_off_the_ui_thread(qtbot, window, tmp_path, monkeypatch):
     decoded_in = []
 
-    def slow_read(path, key=None, at_least=None):
+    def slow_read(path, key=None):
         decoded_in.append(threading.current_thread())
         time.sleep(0.5)  # a large picture: the window must keep handling events meanwhile
         raise window_files.ImageError(path, "too slow to matter")
 
-    monkeypatch.setattr(window_files, "read_gray_and_text", slow_read)
+    monkeypatch.setattr(picture, "read_file", slow_read)
     started = time.perf_counter()
     window.open_image(tmp_path / "big.png")
     assert time.perf_counter() - started < 0.3

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QFileDialog, QMainWindow
 from .. import paths
 from ..drawing import Strokes
 from ..files import write_atomic
-from ..images import ImageError, read_gray_and_text
+from ..images import ImageError
 from ..saved_drawing import KEY, DrawingFileError, SavedDrawing, from_text, png_bytes
 from .background import run_in_background
 from .settings import Keys, settings
@@ -126,10 +126,10 @@ def remember_folder(path: str) -> None:
 def _decode_picture(request: int, path: str) -> tuple[int, str, np.ndarray | SavedDrawing | None, str]:
     """Runs in a worker thread: the request number, the path, the drawing saved in it, else the grey
     picture, else None; and what went wrong (with a picture: why its saved strokes were not used)."""
-    from ..picture import MAX_SIDE  # here, not at start-up: the picture reading's module is not needed before
+    from ..picture import read_file  # here, not at start-up: the picture reading's module is not needed before
 
     try:
-        gray, text = read_gray_and_text(path, KEY, at_least=MAX_SIDE)  # the reading shrinks it to MAX_SIDE anyway
+        gray, text = read_file(path, KEY)
     except ImageError as error:
         return request, path, None, str(error)
     except MemoryError:
