@@ -1,6 +1,8 @@
 """Number mode in the main window, driven with the mouse (offscreen): draw, read, select, split, merge."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
@@ -11,6 +13,7 @@ from PySide6.QtWidgets import QLabel, QPushButton
 from mnist_pad import corrections, paths
 from mnist_pad.ui import MainWindow
 from mnist_pad.ui.number_canvas import NumberCanvas
+from mnist_pad.ui.panels import percent
 
 ONE = [(100, 45), (100, 140), (100, 235)]
 ZERO = [(200 + 45 * np.sin(a), 140 - 95 * np.cos(a)) for a in np.linspace(0, 2 * np.pi, 30)]
@@ -298,7 +301,12 @@ def test_readings_of_small_digits_close_together_never_run_into_each_other(qtbot
     with qtbot.waitSignal(mode.reading_shown, timeout=20000, check_params_cb=lambda r: r is not None and len(r.digits) == 2):
         window.open_image(big)
     assert [text for _, text in mode.canvas.reading_labels(QFontMetrics(font))] == [
-        f"{d.digit}  {d.confidence:.0%}" for d in mode.reading.digits]
+        f"{d.digit}  {percent(d.confidence)}" for d in mode.reading.digits]
+    # Worded as the results panel words them: a doubt is never rounded up to a certain "100%".
+    seven, four = mode.reading.digits
+    nearly = np.eye(10)[7] * 0.997 + 0.0003
+    mode.canvas.reading = replace(mode.reading, digits=(replace(seven, probabilities=nearly), four))
+    assert [text for _, text in mode.canvas.reading_labels(QFontMetrics(font))][0] == "7  >99%"
 
 
 def test_number_mode_reads_with_the_window_s_worker_and_its_sweeps_never_replace_the_window_s(qtbot, window):

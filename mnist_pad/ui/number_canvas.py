@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QWidget
 
 from ..numbers import NumberReading, merge_at, split_at
 from .canvas import CANVAS_SIZE, Canvas
+from .panels import percent
 
 ASPECT = 3.0
 NUMBER_CANVAS = (int(CANVAS_SIZE * ASPECT), CANVAS_SIZE)  # logical (width, height) in canvas pixels
@@ -125,12 +126,13 @@ class NumberCanvas(Canvas):
         return QPointF(self.to_widget((box[0] + box[2]) / 2, 0).x(), self.paper_rect().top() - BAND / 2)
 
     def reading_labels(self, metrics: QFontMetrics) -> list[tuple[QRectF, str]]:
-        """Each digit's reading above the paper, "7  98%", and where it goes; only the digits when those
+        """Each digit's reading above the paper, "7  98%" (as the results panel words it: "7  >99%", never a
+        doubt rounded up to "100%"), and where it goes; only the digits when those
         would run into each other (small digits close together: a click on one shows its probabilities)."""
         digits = self.reading.digits
         centres = [self.reading_label(i) for i in range(len(digits))]
         order = sorted(range(len(digits)), key=lambda i: centres[i].x())
-        texts = [f"{d.digit if d.sure else '?'}  {d.confidence:.0%}" for d in digits]
+        texts = [f"{d.digit if d.sure else '?'}  {percent(d.confidence)}" for d in digits]
         widths = [metrics.horizontalAdvance(text) + LABEL_GAP for text in texts]
         if any(centres[b].x() - centres[a].x() < (widths[a] + widths[b]) / 2 for a, b in zip(order, order[1:])):
             texts = [f"{d.digit if d.sure else '?'}" for d in digits]
