@@ -410,6 +410,22 @@ def test_model_card_is_a_table_with_a_copyable_command(qtbot, window):
     dialog.close()
 
 
+def test_the_model_card_s_rows_are_as_tall_as_their_text_at_the_dialog_s_width(qtbot, window):
+    """The rows were sized before the dialog was laid out, at a narrow width: a few lines of the shipped
+    model's description sat in a row of empty space four times their height."""
+    window.show_model_card()
+    dialog = window.findChild(QDialog, "modelCard")
+    qtbot.waitUntil(dialog.isVisible, timeout=3000)
+    table = dialog.findChild(QTableWidget, "modelCardTable")
+    minimum = table.verticalHeader().minimumSectionSize()
+    qtbot.waitUntil(lambda: all(table.rowHeight(r) == max(minimum, table.sizeHintForRow(r))
+                                for r in range(table.rowCount())), timeout=3000)
+    dialog.resize(dialog.width() - 200, dialog.height())  # narrower: the rows grow with their wrapped lines
+    qtbot.waitUntil(lambda: all(table.rowHeight(r) == max(minimum, table.sizeHintForRow(r))
+                                for r in range(table.rowCount())), timeout=3000)
+    dialog.close()
+
+
 def _card_shown(window, info) -> tuple[QDialog, dict[str, str]]:
     """Model → Model card… for `info`: the dialog and its table's rows (what: value)."""
     window.model_info = info

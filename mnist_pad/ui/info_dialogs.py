@@ -19,12 +19,17 @@ def _table(rows: list[tuple[str, str]], name: str) -> QTableWidget:
     table.verticalHeader().hide()
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     table.setWordWrap(True)
-    for row, (what, value) in enumerate(rows):
-        table.setItem(row, 0, QTableWidgetItem(what))
-        table.setItem(row, 1, QTableWidgetItem(value))
-    table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
-    table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-    table.resizeRowsToContents()
+    for row, texts_ in enumerate(rows):
+        for column, text in enumerate(texts_):
+            item = QTableWidgetItem(text)
+            item.setTextAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)  # a label beside its text's first line
+            table.setItem(row, column, item)
+    header = table.horizontalHeader()
+    header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+    header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+    # Rows as tall as their text wraps at the width the dialog gives the values, whenever that changes: sized
+    # once, before the table was laid out, a few lines sat in a row four times their height.
+    table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
     return table
 
 
