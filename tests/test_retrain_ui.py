@@ -254,8 +254,9 @@ def test_a_finetune_shows_the_users_drawings_before_and_after_before_switching(q
 
 
 def test_progress_reports_repaint_the_curves_not_the_axes(qtbot, monkeypatch):
-    """The chart's ranges never change: its axes and grid are painted once, not at every progress report
-    (replaying them cost 3 of a report's 5 ms on the UI thread while drawing, with the machine busy training)."""
+    """The chart's ranges change only when a loss passes the top of its axis: its axes and grid are painted
+    once, not at every progress report (replaying them cost 3 of a report's 5 ms on the UI thread while
+    drawing, with the machine busy training)."""
     import pyqtgraph as pg
 
     dialog = RetrainDialog()
@@ -266,9 +267,41 @@ def test_progress_reports_repaint_the_curves_not_the_axes(qtbot, monkeypatch):
     painted = []
     original = pg.AxisItem.paint
     monkeypatch.setattr(pg.AxisItem, "paint", lambda axis, *args: (painted.append(axis), original(axis, *args)))
-    dialog.chart.viewport().grab()
+    dialog._on_progress({"fraction": 0.05, "loss": 2.3, "accuracy": 0.1, "eta_s": 60})  # the axes appear
+    dialog.chart.plot.viewport().grab()
     first = len(painted)
-    for step in range(5):
+    assert first >= 3  # accuracy, loss and progress
+    for step in range(1, 6):
         dialog._on_progress({"fraction": step / 10, "loss": 1 / (step + 1), "accuracy": 0.9, "eta_s": 10})
-        dialog.chart.viewport().grab()
+        dialog.chart.plot.viewport().grab()
     assert len(painted) == first
+
+
+def test_the_training_chart_reads_accuracy_in_percent_and_the_loss_on_its_own_axis_with_the_legend_below(qtbot):
+    """Loss (~2.3 at the start) and accuracy (0..1) shared one 0..1 axis: the loss began off the chart, the
+    accuracy read "0.9" beside the main window's percentages, and the legend sat over the accuracy curve
+    where it ends, near 100%, in the top right corner."""
+    from mnist_pad.ui.legend_row import LegendRow
+
+    dialog = RetrainDialog()
+    qtbot.addWidget(dialog)
+    dialog.resize(520, 560)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    chart, plot = dialog.chart, dialog.chart.plot.getPlotItem()
+    assert chart.placeholder.isVisible() and not plot.getAxis("left").isVisible(), "blank before a run"
+    for step in range(10):
+        dialog._on_progress({"fraction": (step + 1) / 10, "loss": 2.3 / (step + 1), "accuracy": 0.1 + step / 10,
+                             "eta_s": 10})
+    assert not chart.placeholder.isVisible() and plot.getAxis("left").isVisible() and plot.getAxis("right").isVisible()
+    left = plot.getAxis("left")
+    labels = [text for level in left._tickLevels for _, text in level]
+    assert labels == ["0%", "25%", "50%", "75%", "100%"]
+    low, high = chart.loss_view.viewRange()[1]
+    assert low <= 0 and high >= 2.3, "the highest loss is on the chart"
+    assert plot.legend is None, "no legend inside the plot"
+    legend = dialog.findChild(LegendRow)
+    assert legend.isVisible() and [label for _, label, _ in legend.entries] == ["training accuracy", "loss"]
+    assert legend.geometry().top() >= chart.plot.geometry().bottom(), "under the chart"
+    dialog.chart.clear()
+    assert chart.placeholder.isVisible() and not legend.isVisible(), "blank again for the next run"
