@@ -39,6 +39,26 @@ def test_two_models_are_evaluated_and_plotted(qtbot, monkeypatch):
     assert "12 of your drawings" in dialog.status.text()
 
 
+def test_the_first_choice_is_listed_first_whichever_finishes_first(qtbot, monkeypatch):
+    """Legends and the summary follow the choice ("robust compare with plain"), not the finishing order."""
+    fake_evaluate(monkeypatch, "import json, sys, time\n"
+                  "time.sleep(1.5 if sys.argv[1] == 'robust' else 0)\n"
+                  f"print(json.dumps({{'model': sys.argv[1], 'figures': {json.dumps(FIGURES)}, 'brush_widths': [4, 12, 50], 'thickness_px': {{'-3': -1, '+5': 2}}}}))")
+    dialog = AccuracyDialog([("robust", "robust"), ("plain", "plain")])
+    qtbot.addWidget(dialog)
+    dialog.second.setCurrentIndex(2)
+    finished = []
+    dialog.run_button.click()
+    for run in dialog.runs.values():
+        run.finished.connect(lambda model, _result: finished.append(model))
+    qtbot.waitUntil(lambda: dialog.run_button.isEnabled(), timeout=20000)
+    assert finished == ["plain", "robust"]
+    assert [label for _, label, _ in dialog.width_chart.legend_row.entries] == [
+        "robust: pen digits", "robust: my drawings", "plain: pen digits", "plain: my drawings"]
+    assert [label for _, label, _ in dialog.morph_chart.legend_row.entries] == ["robust", "plain"]
+    assert dialog.status.text().index("robust") < dialog.status.text().index("plain")
+
+
 def test_a_failed_evaluation_is_reported(qtbot, monkeypatch):
     fake_evaluate(monkeypatch, "import sys; print('error: MNIST not found in /x', file=sys.stderr); sys.exit(2)")
     dialog = AccuracyDialog([("robust", "robust")])

@@ -129,12 +129,15 @@ class AccuracyDialog(QDialog):
 
     @staticmethod
     def _add_curve(chart: pg.PlotWidget, xs, ys, pen, colour: str, label: str, dashed: bool) -> None:
+        """A model's curve, in its colour; the legend lists the models in the order chosen (their colours'),
+        whichever finished first."""
         if chart.placeholder.isVisible():
             chart.placeholder.hide()
             chart.getPlotItem().showAxis("left")
             chart.getPlotItem().showAxis("bottom")
         chart.plot(xs, ys, pen=pen, symbol="o", symbolSize=6, symbolBrush=colour, name=label)
-        chart.legend_row.set_entries(chart.legend_row.entries + [(colour, label, dashed)])
+        chart.legend_row.set_entries(sorted(chart.legend_row.entries + [(colour, label, dashed)],
+                                            key=lambda entry: MODEL_PENS.index(entry[0])))
 
     def selected_models(self) -> list[str]:
         return [spec for spec in (self.first.currentData(), self.second.currentData()) if spec]
@@ -216,8 +219,10 @@ class AccuracyDialog(QDialog):
 
     def _summary(self) -> str:
         parts = []
-        for model, figures in self.results.items():
-            text = Path(model).name
+        for model in self.order:  # as chosen, whichever finished first
+            if model not in self.results:
+                continue
+            figures, text = self.results[model], Path(model).name
             if keys.MNIST_TEST in figures:
                 text += f": MNIST {figures[keys.MNIST_TEST]:.2%}"
             if keys.CORRECTIONS_COUNT in figures:
