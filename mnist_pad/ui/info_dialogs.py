@@ -19,8 +19,8 @@ def _table(rows: list[tuple[str, str]], name: str) -> QTableWidget:
     table.verticalHeader().hide()
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     table.setWordWrap(True)
-    for row, texts_ in enumerate(rows):
-        for column, text in enumerate(texts_):
+    for row, cells in enumerate(rows):
+        for column, text in enumerate(cells):
             item = QTableWidgetItem(text)
             item.setTextAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)  # a label beside its text's first line
             table.setItem(row, column, item)

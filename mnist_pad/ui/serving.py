@@ -403,9 +403,9 @@ def serve(requests: BinaryIO, answers: BinaryIO, canvas_size: int) -> None:
         if not started and server.recognizer is not None:
             # The first model is in: from now on the UI thread gets a core first. Not before (nor after a
             # model that failed to load, while the next is chosen), so the app starts as fast with another
-            # program busy (1.7 s to the model instead of 1.3 s). The reader
-            # keeps its priority: it only files requests, and lowered, beside a busy program, each waited
-            # for a core (Show why in a large window: 24 maps in 5 s, input -> probabilities p95 19 ms).
+            # program busy (1.7 s to the model instead of 1.3 s). The reader keeps its priority: it only
+            # files requests, and lowered, beside a busy program, each waited for a core (Show why in a
+            # large window: 24 maps in 5 s, input -> probabilities p95 19 ms).
             lower_priority(threads=[thread for thread in _all_threads() if thread not in reader])
             started = True
 
