@@ -328,10 +328,11 @@ def _writing_marks(dark_ink: np.ndarray) -> np.ndarray:
     size = _odd(min(dark_ink.shape) / 2)
     coarse = cv2.morphologyEx(dark_ink, cv2.MORPH_BLACKHAT, np.ones((size, size), np.uint8))
     _, mask = cv2.threshold(coarse, 0, 1, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
-    if mask.any():  # the writing is the darkest of the marks, relative to the paper under them: no fold's band
-        paper = coarse.astype(np.float32) + dark_ink
-        relative = coarse / np.maximum(paper, 16.0)
-        mask[relative < STRONG * np.percentile(relative[mask > 0], 95)] = 0
+    marked = np.flatnonzero(mask)
+    if marked.size:  # the writing is the darkest of the marks, relative to the paper under them: no fold's band
+        marks = coarse.ravel()[marked]  # (computed on the marks alone: the rest of the mask stays 0 anyway)
+        relative = marks / np.maximum(marks.astype(np.float32) + dark_ink.ravel()[marked], 16.0)
+        mask.ravel()[marked[relative < STRONG * np.percentile(relative, 95)]] = 0
     mask[_thin_lines(mask) | _frames(mask)] = 0  # ruled lines and printed boxes are no writing: not counted
     return _marks_to_measure(mask)  # a desk around a note or beyond the sheet is no stroke either, nor its grain
 
@@ -356,6 +357,8 @@ def _marks_to_measure(mask: np.ndarray) -> np.ndarray:
     if not candidates.any() or area[candidates].max() < MARK_AREA:
         candidates = np.ones(count - 1, bool)
     kept = np.nonzero(candidates & (area >= MARK_SHARE * area[candidates].max()))[0] + 1
+    if len(kept) == count - 1:  # every mark (the mask holds 0 and 1: _writing_marks'), as in most pictures
+        return mask
     return _labelled(labels, count, kept).astype(mask.dtype)
 
 
@@ -388,10 +391,12 @@ def _straight_runs(binary: np.ndarray, length: int, axis: int) -> np.ndarray | N
 
 
 def _run_lengths(mask: np.ndarray) -> np.ndarray:
-    padded = np.pad(mask.astype(np.int8), ((0, 0), (1, 1)))
-    # Row by row, each run starts (+1) and then ends (-1) in the same row of the padded steps:
-    # in flat index order they alternate, and an end less its start is the run's length.
-    edges = np.flatnonzero(np.diff(padded, axis=1))
+    height, width = mask.shape
+    padded = np.zeros((height, width + 2), bool)
+    padded[:, 1:-1] = mask
+    # Row by row, each run starts and then ends in the same row of the padded changes: in flat index
+    # order they alternate, and an end less its start is the run's length.
+    edges = np.flatnonzero(padded[:, 1:] != padded[:, :-1])
     return edges[1::2] - edges[::2]
 
 
@@ -404,7 +409,8 @@ def _contrast(dark_ink: np.ndarray, stroke_width: float) -> np.ndarray:
     paper = closed.astype(np.float32)
     # Dividing by the paper's value evens out shadows; the floor keeps a dark desk from being amplified.
     floor = max(0.4 * float(_integer_percentiles(_sample(closed), [95], 0)[0]), 16.0)
-    return np.clip((paper - dark_ink) / np.maximum(paper, floor), 0, 1).astype(np.float32)
+    relative = (paper - dark_ink) / np.maximum(paper, np.float32(floor))  # float32 throughout
+    return np.clip(relative, 0, 1, out=relative)
 
 
 def _ink_mask(contrast: np.ndarray, stroke_width: float) -> tuple[np.ndarray, bool]:

@@ -450,3 +450,23 @@ def test_the_timing_pictures_say_so_when_the_data_is_missing(tmp_path, capsys):
 
     assert timing_pictures.main([str(tmp_path / "out"), "--count", "5", "--data-dir", str(tmp_path / "nothing")]) == 2
     assert "training.timing_pictures:" in capsys.readouterr().err
+
+
+def test_stroke_runs_are_measured_across_rows_and_columns_as_counted_by_hand():
+    """_median_run (stroke width) against runs counted pixel by pixel, on random masks of both kinds
+    the reading hands it (bool, and uint8 0/1), including runs that touch the picture's sides."""
+    def runs_by_hand(mask: np.ndarray) -> list[int]:
+        found = []
+        for line in [*mask.astype(bool), *mask.astype(bool).T]:
+            found += [len(list(group)) for ink, group in itertools.groupby(line) if ink]
+        return found
+
+    generator = np.random.default_rng(3)
+    for shape, density in (((7, 11), 0.5), ((40, 25), 0.8), ((1, 9), 0.6), ((30, 30), 0.05)):
+        mask = generator.random(shape) < density
+        for kind in (mask, mask.astype(np.uint8)):
+            expected = runs_by_hand(kind)
+            assert sorted(picture_module._run_lengths(kind).tolist() + picture_module._run_lengths(kind.T).tolist()) \
+                == sorted(expected)
+            assert picture_module._median_run(kind) == float(np.median(expected))
+    assert picture_module._median_run(np.zeros((5, 5), np.uint8)) == 3.0  # nothing to measure: a typical pen
