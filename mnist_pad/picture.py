@@ -113,14 +113,19 @@ def _picture_ink(gray: np.ndarray, select: Callable[[np.ndarray, np.ndarray, boo
     gray = _working_size(gray.astype(np.uint8) if gray.dtype != np.uint8 else gray)
     if int(gray.max()) - int(gray.min()) < 16:
         return np.zeros(gray.shape, np.uint8)
-    # Bright outliers are ink only when they are stroke-thin (a sticky note on a desk is paper) and
-    # the paper is not plainly light (the inside of a bold 0 filling a small scan is paper).
-    light_ink = _light_ink(gray)
     threshold = _otsu(gray)  # Otsu's split of the grey levels, for the border's and the picture's light share
-    if _light_strokes_on_a_canvas(gray, threshold, light_ink):
+    dark_border = _light_border_share(gray, threshold) <= DARK_BORDER
+    paper_is_light = _paper_is_light(gray, threshold)
+    # Bright outliers are ink only when they are stroke-thin (a sticky note on a desk is paper) and
+    # the paper is not plainly light (the inside of a bold 0 filling a small scan is paper). Their test,
+    # a median filter a quarter of the picture wide, is the reading's costliest step: it is run only where
+    # its answer counts, inside a plainly dark border or on paper not plainly light (dark ink on light
+    # paper, the usual photo, needs none of it).
+    light_ink = _light_ink(gray) if dark_border or not paper_is_light else False
+    if _light_strokes_on_a_canvas(gray, threshold, dark_border, light_ink):
         light = 255 - gray
         return _read_ink(light, select, _stroke_width(light))
-    if light_ink and not _paper_is_light(gray, threshold):
+    if light_ink and not paper_is_light:
         light = 255 - gray
         light_marks = _writing_marks(light)
         light_width, dark_width = _median_run(light_marks), _stroke_width(gray)
@@ -130,11 +135,10 @@ def _picture_ink(gray: np.ndarray, select: Callable[[np.ndarray, np.ndarray, boo
     return _read_ink(gray, select, _stroke_width(gray))
 
 
-def _light_strokes_on_a_canvas(gray: np.ndarray, threshold: float, light_ink: bool | None) -> bool:
+def _light_strokes_on_a_canvas(gray: np.ndarray, threshold: float, dark_border: bool, light_ink: bool | None) -> bool:
     """Whether the light marks (above `threshold`) are strokes on a dark canvas, whatever the outliers say
-    (`light_ink`)."""
+    (`light_ink`, asked for only inside a plainly dark border: `dark_border`, at most DARK_BORDER of it light)."""
     light = gray > threshold
-    dark_border = _light_border_share(gray, threshold) <= DARK_BORDER
     if dark_border and (light_ink is None or _reaches_every_side(light, margin=0, pixels=RIM)):
         # Outliers both ways inside a plainly dark border: bold strokes on a canvas (a sheet on a desk
         # shows light outliers alone, or reaches the border). The canvas between them is no stroke to

@@ -70,6 +70,20 @@ def test_white_ink_on_a_dark_screen_is_read_too():
     assert difference(np.clip(ink.astype(int) + 40, 0, 255).astype(np.uint8), ink) < 3.0
 
 
+def test_the_light_ink_test_runs_only_where_its_answer_counts(monkeypatch):
+    """The median filter behind _light_ink is the reading's costliest step: dark ink on light paper (the
+    usual photo) reads the same without it; white ink on a dark screen still asks for it."""
+    asked = []
+    real = picture_module._light_ink
+    monkeypatch.setattr(picture_module, "_light_ink", lambda gray, **kw: asked.append(kw) or real(gray, **kw))
+    ink = rasterize(FOUR, 14, 280)
+    for condition in ("gradient", "grey_paper", "coloured_ink"):
+        assert difference(pictures.picture(ink, condition, np.random.default_rng(0)), ink) < 6.0
+    assert asked == []
+    assert difference(ink, ink) < 3.0  # white on black
+    assert asked
+
+
 def test_blank_paper_has_no_digit():
     for seed in range(3):
         assert to_mnist(ink_from_picture(pictures.blank_paper(np.random.default_rng(seed)))).empty
