@@ -436,10 +436,22 @@ def _ink_mask(contrast: np.ndarray, stroke_width: float) -> tuple[np.ndarray, bo
     # stay above the noise too. A threshold far above the paper's level split paper from ink, and the
     # spread is no noise then (a bold digit filling a small scan is half ink, with blurred rims).
     sample = _sample(contrast)
+    if not _median_may_exceed(sample, otsu / 255 - OTSU_CLEAR):  # Otsu's threshold is clear of it: no noise split
+        return contrast >= max(otsu / 255, MIN_CONTRAST), False
     centre = float(np.median(sample))
     split_noise = otsu / 255 < centre + OTSU_CLEAR
     noise = centre + 6 * 1.4826 * float(np.median(np.abs(sample - centre))) if split_noise else 0.0
     return contrast >= max(otsu / 255, noise, MIN_CONTRAST), False
+
+
+def _median_may_exceed(values: np.ndarray, limit: float) -> bool:
+    """False when np.median(values) (float32) is surely below `limit`: fewer than half the values lie above a
+    float32 a few steps under it. A count instead of a partial sort of the whole picture; True decides nothing."""
+    under = np.float32(limit)
+    for _ in range(4):  # below `limit` whatever the rounding of the float32 median and of the sums it enters
+        under = np.nextafter(under, np.float32(-np.inf))
+    # Both middle values (or the middle one) are at most `under` when fewer than half of all lie above it.
+    return np.count_nonzero(values > under) >= values.size - values.size // 2
 
 
 def _faint_lines(mask: np.ndarray, contrast: np.ndarray, lines: np.ndarray) -> np.ndarray:

@@ -484,3 +484,19 @@ def test_stroke_runs_are_measured_across_rows_and_columns_as_counted_by_hand():
                 == sorted(expected)
             assert picture_module._median_run(kind) == float(np.median(expected))
     assert picture_module._median_run(np.zeros((5, 5), np.uint8)) == 3.0  # nothing to measure: a typical pen
+
+
+def test_a_median_said_to_be_below_a_limit_is_below_it():
+    """_median_may_exceed spares the reading a partial sort of the whole picture; when it says no, np.median
+    agrees, at the edge too (values a float32 step or two from the limit, odd and even counts)."""
+    generator = np.random.default_rng(5)
+    spared = 0
+    for size in (1, 2, 7, 100, 1001):
+        for _ in range(200):
+            values = (generator.random(size) * generator.random()).astype(np.float32)
+            limit = float(np.median(values)) + float(generator.choice([-1e-7, 0.0, 1e-7, 1e-3, 0.1]))
+            if not picture_module._median_may_exceed(values, limit):
+                spared += 1
+                assert float(np.median(values)) < limit
+    assert spared > 300  # it does spare the sort where the median is clearly below
+    assert picture_module._median_may_exceed(np.ones(10, np.float32), 0.5)
