@@ -100,7 +100,6 @@ def test_the_inference_worker_runs_below_the_ui_threads_priority(qtbot):
         inference.stop()
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread nice levels are Linux's")
 def test_every_request_kind_has_one_part_of_the_window_answering_for_its_failures():
     """Number mode reports its kinds' failures and the window every other's; a number kind left out of
     NUMBER_KINDS would be reported twice, a live one left out would keep the live prediction waiting."""
@@ -109,6 +108,7 @@ def test_every_request_kind_has_one_part_of_the_window_answering_for_its_failure
     assert WORKER_STOPPED not in KINDS  # the worker's own end, no request of its
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread nice levels are Linux's")
 def test_the_inference_worker_s_models_run_on_one_thread_at_its_priority(qtbot):
     """The worker's sessions keep to one ONNX Runtime thread (a second, at the worker's low priority, waits
     for a core beside a busy program), and any thread the worker starts inherits its nice level."""
