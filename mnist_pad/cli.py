@@ -12,6 +12,8 @@ from concurrent.futures.process import BrokenProcessPool
 from itertools import islice
 from typing import Iterator
 
+from .machine import usable_cores
+
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of `mnist-pad` and `python -m mnist_pad`."""
@@ -127,7 +129,7 @@ def _say_which_hold_numbers(recognizer, names: list[str], total: int) -> None:
 
 def prepared_pictures(files: list[str]) -> Iterator:
     """prepare_file's result for each file, in order: in worker processes, one a core, for many files."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    cores = usable_cores()
     if min(cores, MAX_WORKERS) < 2 or len(files) < PARALLEL_FROM or sys.platform != "linux":
         yield from map(prepare_file, files)
         return

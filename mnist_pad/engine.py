@@ -20,6 +20,7 @@ import onnxruntime as ort
 
 from . import paths
 from .card import validate_card
+from .machine import usable_cores
 
 FORMAT, VERSION = "mnist-pad-onnx", 1
 INPUT, OUTPUT = "image", "probabilities"   # (N, 1, 28, 28) float in [0, 1] -> (N, 10)
@@ -140,8 +141,7 @@ def default_threads() -> int:
     batches this small. The threads never spin (below): idle, they cost nothing. The app's inference
     worker, at low priority and on small steps, keeps to one (ui.serving.WORKER_THREADS).
     """
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    return min(2, cores)
+    return min(2, usable_cores())
 
 
 def create_session(model: ExportedModel, threads: int | None = None) -> ort.InferenceSession:

@@ -1,8 +1,17 @@
-"""What machine this is, in words: for benchmark reports (mnist_pad.bench) and model cards (training)."""
+"""What machine this is: in words for benchmark reports (mnist_pad.bench) and model cards (training), and the
+cores this process may use."""
 from __future__ import annotations
 
+import os
 import platform
 from pathlib import Path
+
+
+def usable_cores() -> int:
+    """The cores this process may run on (`taskset` and cgroups' CPU sets respected), at least one."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 def cpu_name() -> str:
