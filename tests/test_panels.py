@@ -128,6 +128,57 @@ def test_unchanged_states_do_not_restyle_or_retip_widgets(qtbot):
     assert tips.count == 1 and not bar.buttons[0].isEnabled()
 
 
+def test_a_new_confidence_never_lays_the_window_out_again(qtbot):
+    """While drawing, the confidence changes at nearly every prediction ("97% sure", "98% sure"): the
+    panel places its labels itself, so the window around it is never laid out again for that."""
+    window = QWidget()
+    layout = QVBoxLayout(window)
+    panel = PredictionPanel()
+    layout.addWidget(panel)
+    layout.addStretch()
+    qtbot.addWidget(window)
+    window.resize(300, 200)
+    window.show()
+    qtbot.waitExposed(window)
+    qtbot.wait(20)
+    relayouts = _Counter(window, QEvent.Type.LayoutRequest)
+    for share in np.linspace(0.6, 0.99, 12):
+        panel.show_probabilities(np.eye(10)[3] * share)
+        qtbot.wait(2)
+    panel.show_probabilities(np.eye(10)[7])  # another digit, in another colour
+    panel.show_hint("Draw a digit")
+    qtbot.wait(20)
+    assert relayouts.count == 0
+    assert panel.confidence.text() == "Draw a digit" and panel.digit.text() == "–"
+
+
+def test_the_confidence_gets_the_lines_its_text_needs_and_the_digit_the_rest(qtbot):
+    panel = PredictionPanel()
+    qtbot.addWidget(panel)
+    panel.resize(294, 134)
+    panel.show()
+    qtbot.waitExposed(panel)
+    line = panel.confidence.fontMetrics().lineSpacing()
+
+    def placed() -> tuple[int, int]:
+        qtbot.wait(5)
+        digit, confidence = panel.digit.geometry(), panel.confidence.geometry()
+        assert digit.top() == 0 and digit.bottom() + 1 == confidence.top() and confidence.bottom() + 1 == panel.height()
+        assert digit.width() == confidence.width() == 294
+        return digit.height(), confidence.height()
+
+    panel.show_probabilities(np.eye(10)[3] * 0.97)
+    assert placed() == (134 - line, line)
+    long = "several digits, read as a number: press Number to see each one, or crop the picture to one digit"
+    panel.confidence.setText(long)
+    digit, confidence = placed()
+    assert confidence >= 2 * line and digit == 134 - confidence
+    assert confidence == panel.confidence.heightForWidth(294)
+    panel.resize(294, 160)  # a taller panel: the digit takes the room
+    assert placed() == (160 - confidence, confidence)
+    assert panel.sizeHint().height() <= 134  # what it asks for holds the digit and a line, whatever the text
+
+
 def test_a_picture_of_several_digits_names_the_number_or_says_it_is_none(qtbot):
     from mnist_pad.numbers import DigitReading, NumberReading
 
