@@ -152,6 +152,30 @@ def test_a_new_confidence_never_lays_the_window_out_again(qtbot):
     assert panel.confidence.text() == "Draw a digit" and panel.digit.text() == "–"
 
 
+def test_a_new_legend_never_lays_the_window_out_again(qtbot):
+    """The top digits under the thin -> thick chart change as one draws: the legend row is fixed in both
+    directions, so its new text never has the window around it laid out again."""
+    from mnist_pad.ui.results import WIDTH, ResultsPanel
+
+    panel = ResultsPanel((4.0, 50.0))
+    qtbot.addWidget(panel)
+    panel.show()
+    qtbot.waitExposed(panel)
+    qtbot.waitUntil(lambda: panel.chart._plot is not None)
+    qtbot.wait(20)
+    relayouts = _Counter(panel, QEvent.Type.LayoutRequest)
+    widths = np.linspace(4, 50, 16)
+    for top in ((7,), (7, 1), (1, 4, 9), (3,)):
+        probabilities = np.zeros((16, 10))
+        probabilities[:, list(top)] = 1 / len(top)
+        panel.chart.set_sweep(widths, probabilities)
+        panel.chart.set_comparison(widths, probabilities, "plain")
+        qtbot.wait(5)
+    qtbot.wait(20)
+    assert relayouts.count == 0
+    assert panel.chart.legend.width() == WIDTH and "3 (plain)" in panel.chart.legend.text().replace("&nbsp;", " ")
+
+
 def test_the_confidence_gets_the_lines_its_text_needs_and_the_digit_the_rest(qtbot):
     panel = PredictionPanel()
     qtbot.addWidget(panel)

@@ -43,6 +43,9 @@ class ResultsPanel(QWidget):
         layout.addWidget(_caption("Thin → thick: the same drawing at every brush width"))
         layout.addWidget(self.chart, 1)
         layout.addWidget(self.chart.legend)
+        # As wide as the column, as the legend's reserved lines make it as tall as ever: fixed both ways, a
+        # new legend (the top digits change as one draws) never has the window laid out again.
+        self.chart.legend.setFixedWidth(WIDTH)
         compare_row = QHBoxLayout()
         compare_row.addWidget(QLabel("Compare with"))
         compare_row.addWidget(self.compare_box, 1)
