@@ -2,6 +2,7 @@
 cores this process may use."""
 from __future__ import annotations
 
+import math
 import os
 import platform
 from pathlib import Path
@@ -23,3 +24,14 @@ def cpu_name() -> str:
     except OSError:
         pass
     return platform.processor() or platform.machine()
+
+
+
+def stolen_seconds(stat: bytes) -> float:
+    """CPU time the hypervisor has held this virtual machine's cores back since boot, all cores together, from
+    the start of Linux's /proc/stat (its "steal" column, in 10 ms steps); nan where it has no such column."""
+    fields = stat.split(None, 9)
+    try:
+        return int(fields[8]) / os.sysconf("SC_CLK_TCK") if len(fields) > 9 and fields[0] == b"cpu" else math.nan
+    except ValueError:
+        return math.nan

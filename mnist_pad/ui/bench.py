@@ -12,10 +12,13 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
 import numpy as np
+
+from ..machine import stolen_seconds
 
 WINDOW = (1060, 720)  # the window the GUI figures are taken in, unless asked for another
 STARTUP_RUNS = 3  # launches timed: the issues give the median of three
@@ -134,9 +137,7 @@ def _drawing_figures(app, model_path: str, duration_s: float, event_interval_ms:
     window.why.explanation_shown.connect(explained.append)
     window.why.show_action.setChecked(show_why)
 
-    ticks: list[float] = []
-    heartbeat = QTimer(timerType=Qt.TimerType.PreciseTimer, interval=1)
-    heartbeat.timeout.connect(lambda: ticks.append(time.perf_counter()))
+    heartbeat = Heartbeat()
     events: list[float] = []
     state = {"step": 0}
 
@@ -182,7 +183,6 @@ def _drawing_figures(app, model_path: str, duration_s: float, event_interval_ms:
     retrained = _retraining_figures(app, record, retrain[1]) if retrain else {}
     window.close()
 
-    gaps = np.diff(ticks) * 1000 if len(ticks) > 1 else np.zeros(1)
     latencies = _latencies(events, sent, shown)
     ages = _result_ages(events, sent, shown)
     return {
@@ -191,8 +191,7 @@ def _drawing_figures(app, model_path: str, duration_s: float, event_interval_ms:
         "events": len(events),
         "event_interval_ms": event_interval_ms,
         "predictions_shown": len(shown),
-        "stall_max_ms": round(float(gaps.max()), 2),
-        "stall_p99_ms": round(float(np.percentile(gaps, 99)), 2),
+        **stall_figures(heartbeat.ticks),
         "latency_p50_ms": round(float(np.percentile(latencies, 50)), 2) if len(latencies) else None,
         "latency_p95_ms": round(float(np.percentile(latencies, 95)), 2) if len(latencies) else None,
         "latency_max_ms": round(float(np.max(latencies)), 2) if len(latencies) else None,
@@ -205,6 +204,76 @@ def _drawing_figures(app, model_path: str, duration_s: float, event_interval_ms:
         **({"why_maps_shown": len(explained)} if show_why else {}),
         **retrained,
     }
+
+
+class Heartbeat:
+    """A 1 ms timer on the UI thread: its gaps are the event loop's stalls. Each tick notes the wall clock, the
+    UI thread's CPU time and, on Linux, the time it has waited for a core (runnable, but another thread ran:
+    /proc's schedstat) and the time the hypervisor has held this virtual machine's cores back (/proc/stat's
+    steal, in its 10 ms steps), so that a stall can be told apart into the app's own work and the rest."""
+
+    def __init__(self):
+        from PySide6.QtCore import Qt, QTimer
+
+        self.ticks: list[tuple[float, float, float, float]] = []
+        self.timer = QTimer(timerType=Qt.TimerType.PreciseTimer, interval=1)
+        self.timer.timeout.connect(self._tick)
+        self._files = {name: _open(path) for name, path in
+                       (("schedstat", f"/proc/self/task/{threading.get_native_id()}/schedstat"), ("stat", "/proc/stat"))}
+
+    def _tick(self) -> None:
+        waited = stolen = math.nan
+        if self._files["schedstat"] is not None:
+            waited = int(os.pread(self._files["schedstat"], 64, 0).split()[1]) / 1e9  # ns runnable, not running
+        if self._files["stat"] is not None:
+            stolen = stolen_seconds(os.pread(self._files["stat"], 200, 0))
+        self.ticks.append((time.perf_counter(), time.thread_time(), waited, stolen))
+
+    def start(self) -> None:
+        self.timer.start()
+
+    def stop(self) -> None:
+        self.timer.stop()
+        for name, descriptor in self._files.items():
+            if descriptor is not None:
+                os.close(descriptor)
+            self._files[name] = None
+
+
+def _open(path: str) -> int | None:
+    try:
+        return os.open(path, os.O_RDONLY)
+    except OSError:
+        return None
+
+
+def stall_figures(ticks: list[tuple[float, ...]]) -> dict:
+    """The event loop's stalls from a heartbeat's ticks (seconds: wall clock, the UI thread's CPU time, its time
+    waited for a core, the machine's stolen time; the last two nan where unknown):
+    - the longest gap and the 99th percentile;
+    - what filled the longest gap: the UI thread's work, its wait for a core, the time the hypervisor took from
+      the machine (both cores, in 10 ms steps); the rest the UI thread was not runnable (waiting on the GIL, or
+      in the event loop);
+    - the longest gap over which the hypervisor took nothing (its counter did not move: less than 10 ms);
+    - the UI thread's longest turn of work between two ticks, whichever gap it fell in;
+    - the time the hypervisor took from the machine over all the ticks."""
+    if len(ticks) < 2:
+        return {"stall_max_ms": 0.0, "stall_p99_ms": 0.0}
+    steps = np.diff(np.array(ticks, np.float64), axis=0) * 1000
+    gaps, cpu, waited, stolen = steps.T
+    longest = int(np.argmax(gaps))
+    figures = {"stall_max_ms": gaps[longest], "stall_p99_ms": np.percentile(gaps, 99),
+               "stall_max_ui_working_ms": cpu[longest]}
+    if not np.isnan(waited[longest]):
+        figures["stall_max_waiting_for_core_ms"] = waited[longest]
+    if not np.isnan(stolen[longest]):
+        figures["stall_max_machine_stolen_ms"] = stolen[longest]
+        unstolen = gaps[stolen == 0]
+        figures["stall_max_nothing_stolen_ms"] = unstolen.max() if len(unstolen) else math.nan
+    figures["ui_turn_max_ms"] = cpu.max()
+    if not np.isnan(stolen).any():
+        figures["machine_stolen_ms"] = stolen.sum()  # while the heartbeat ran, both cores together
+    return {name: round(float(value), 2) for name, value in figures.items()}
 
 
 def reference_stall_ms(app, duration_s: float, event_interval_ms: float, busy_share: float) -> float:
@@ -220,9 +289,7 @@ def reference_stall_ms(app, duration_s: float, event_interval_ms: float, busy_sh
     spin(200_000)  # warm-up; then the loop count of one millisecond, from the fastest of a few tries
     per_ms = 100_000 / min(_timed(lambda: spin(100_000)) for _ in range(5))
     count = max(1, round(per_ms * busy_share * event_interval_ms))
-    ticks: list[float] = []
-    heartbeat = QTimer(timerType=Qt.TimerType.PreciseTimer, interval=1)
-    heartbeat.timeout.connect(lambda: ticks.append(time.perf_counter()))
+    heartbeat = Heartbeat()
     work = QTimer(timerType=Qt.TimerType.PreciseTimer, interval=max(1, round(event_interval_ms)))
     work.timeout.connect(lambda: spin(count))
     heartbeat.start()
@@ -232,7 +299,7 @@ def reference_stall_ms(app, duration_s: float, event_interval_ms: float, busy_sh
     loop.exec()
     work.stop()
     heartbeat.stop()
-    return round(float(np.diff(ticks).max() * 1000), 2) if len(ticks) > 1 else 0.0
+    return stall_figures(heartbeat.ticks)["stall_max_ms"]
 
 
 def _timed(function) -> float:
