@@ -6,7 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from mnist_pad.ui.app import prepare_qt
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+prepare_qt()  # Qt set up as the app sets it up
 
 # MNIST_PAD_SHARED_DATA: for checkouts (e.g. git worktrees) that have no ../shared beside them
 SHARED_DATA = Path(os.environ.get("MNIST_PAD_SHARED_DATA") or Path(__file__).resolve().parents[1].parent / "shared" / "data")

@@ -1,6 +1,7 @@
 """The main window's files, chart, dialogs and start-up: pictures in, PNGs out, no display, no torch."""
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -255,6 +256,42 @@ def test_missing_x11_libraries_are_named_with_the_packages_to_install(monkeypatc
     assert app.main([]) == 2
     lines = capsys.readouterr().err.strip().splitlines()
     assert len(lines) == 1 and "libxcb-icccm.so.4" in lines[0] and "apt-get install libxcb-cursor0" in lines[0]
+
+
+# Paints one large antialiased fill, as the canvas's map or the chart's curves do, in a fresh process; prints
+# how many threads Qt's pool started for it.
+LARGE_FILL = """
+import os, sys
+if sys.argv[1] == "as the app starts":
+    from mnist_pad.ui.app import prepare_qt
+    prepare_qt()
+from PySide6.QtGui import QColor, QGuiApplication, QImage, QPainter
+app = QGuiApplication([])
+image = QImage(800, 800, QImage.Format.Format_ARGB32_Premultiplied)
+image.fill(0)
+painter = QPainter(image)
+painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+painter.setBrush(QColor(200, 30, 30, 128))
+painter.drawEllipse(0, 0, 800, 800)
+painter.end()
+names = [open(f"/proc/self/task/{task}/comm").read().strip() for task in os.listdir("/proc/self/task")]
+print(sum(name == "Thread (pooled)" for name in names))
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="counts threads in Linux's /proc")
+def test_the_app_fills_on_the_ui_thread_not_on_a_pool_it_would_wait_for():
+    """Qt splits a large fill into parts for a pool of its threads and waits for them all; beside a busy core
+    each part waited for a core while the UI thread sat blocked. The app turns that pool off before Qt starts."""
+    def pool_threads(how: str) -> int:
+        env = {name: value for name, value in os.environ.items() if name != "QT_NO_GUI_THREADPOOL"}
+        run = subprocess.run([sys.executable, "-c", LARGE_FILL, how], capture_output=True, text=True, env=env, timeout=120)
+        assert run.returncode == 0, run.stderr
+        return int(run.stdout.split()[-1])
+
+    if pool_threads("as Qt starts by itself") == 0:
+        pytest.skip("this Qt fills on one thread anyway")
+    assert pool_threads("as the app starts") == 0
 
 
 def test_the_ui_does_not_import_torch_before_the_window_shows():

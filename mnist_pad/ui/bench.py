@@ -43,6 +43,9 @@ def measure_gui(duration_s: float = 5.0, model: str | None = None, event_interva
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
+    from .app import prepare_qt
+
+    prepare_qt()  # as the app does (it takes effect if no QApplication has painted yet: the tests do it first)
     app = QApplication.instance() or QApplication([sys.argv[0]])
     user_data = os.environ.get("MNIST_PAD_DATA_DIR")
     with tempfile.TemporaryDirectory() as scratch:

@@ -15,7 +15,7 @@ from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
-from .app import tune_process_for_drawing
+from .app import prepare_qt, tune_process_for_drawing
 from .main_window import MainWindow
 from .worker import ModelInfo
 
@@ -76,6 +76,7 @@ class Probe(QObject):
 
 def main(argv: list[str]) -> int:
     """Run the probe with the model named in argv[1]; returns the app's exit status."""
+    prepare_qt()
     app = QApplication(argv[:1])
     window = MainWindow(model=argv[1])
     tune_process_for_drawing(window)
