@@ -67,6 +67,13 @@ def test_the_longest_stall_is_told_apart_into_the_ui_threads_work_and_what_kept_
     assert set(unknown) == {"stall_max_ms", "stall_p99_ms", "stall_max_ui_working_ms", "ui_turn_max_ms"}
 
 
+def test_only_latencies_are_given_as_ratios_to_the_tutorials_pipeline():
+    figures = {"stall_max_ms": 10.0, "stall_max_ui_working_ms": 5.0, "stall_max_waiting_for_core_ms": 1.0,
+               "stall_max_machine_stolen_ms": 10.0, "ui_turn_max_ms": 6.0, "machine_stolen_ms": 20.0,
+               "latency_p95_ms": 4.0, "tutorial_pipeline_p50_ms": 2.0}
+    assert bench.ratios(figures, 2.0) == {"stall_max_x_tutorial": 5.0, "latency_p95_x_tutorial": 2.0}
+
+
 def test_the_time_a_virtual_machine_was_held_back_is_read_from_the_kernel():
     stat = b"cpu  704654 60456 69984 893390 9028 0 2734 11303 0 0\ncpu0 1 2 3 4 5 6 7 8 0 0\n"
     assert math.isclose(stolen_seconds(stat), 11303 / os.sysconf("SC_CLK_TCK"))
