@@ -26,7 +26,6 @@ def cpu_name() -> str:
     return platform.processor() or platform.machine()
 
 
-
 def stolen_seconds(stat: bytes) -> float:
     """CPU time the hypervisor has held this virtual machine's cores back since boot, all cores together, from
     the start of Linux's /proc/stat (its "steal" column, in 10 ms steps); nan where it has no such column."""
